@@ -1,0 +1,84 @@
+"""ontolake: offline-first, ontology-first registries, schemas, versioned artifacts and lineage.
+
+Importing the package does no I/O and imports nothing heavy: every public name below is
+resolved on first access, and the instance is connected on first use.
+
+Example:
+    >>> import ontolake as ol
+    >>> ol.init(storage="./data")  # doctest: +SKIP
+    >>> ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ontolake import errors
+    from ontolake.instance.settings import settings
+    from ontolake.instance.setup import connect, disconnect, init
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.collection import Collection
+    from ontolake.registries.labels import Project, Record, ULabel
+    from ontolake.registries.lineage import Run, Transform
+    from ontolake.registries.save import save
+    from ontolake.registries.storage import Storage
+    from ontolake.registries.user import User
+
+__all__ = [
+    "Artifact",
+    "Collection",
+    "Project",
+    "Record",
+    "Run",
+    "Storage",
+    "Transform",
+    "ULabel",
+    "User",
+    "__version__",
+    "connect",
+    "disconnect",
+    "errors",
+    "init",
+    "save",
+    "settings",
+]
+
+# public name -> module that defines it (registries come from ``models`` so that every
+# model, and thus every relationship target, is mapped before the first query)
+_LAZY: dict[str, str] = {
+    "Artifact": "ontolake.registries.models",
+    "Collection": "ontolake.registries.models",
+    "Project": "ontolake.registries.models",
+    "Record": "ontolake.registries.models",
+    "ULabel": "ontolake.registries.models",
+    "Run": "ontolake.registries.models",
+    "Transform": "ontolake.registries.models",
+    "Storage": "ontolake.registries.models",
+    "User": "ontolake.registries.models",
+    "save": "ontolake.registries.save",
+    "connect": "ontolake.instance.setup",
+    "init": "ontolake.instance.setup",
+    "disconnect": "ontolake.instance.setup",
+    "settings": "ontolake.instance.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "errors":
+        return importlib.import_module("ontolake.errors")
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("ontolake")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ontolake' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

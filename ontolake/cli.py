@@ -1,0 +1,141 @@
+"""The ``curate`` command: instances, artifacts and search from the shell.
+
+Errors print one line naming what went wrong and what to do, with no traceback, and exit
+with the error's code (1 for failures, 2 for usage and input errors). Only ``click`` and
+``ontolake.errors`` are imported up front, so ``curate --help`` answers at once.
+
+Example:
+    $ curate init --storage ./data
+    $ curate save sample.fasta --key raw/sample.fasta
+    $ curate ls --key-prefix raw/
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ontolake.errors import OntolakeError
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """A click group that turns ontolake errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OntolakeError as error:
+            click.secho(f"error: {error}", fg="red", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ontolake", prog_name="curate")
+def main() -> None:
+    """Curate, version and find biological data with ontolake."""
+
+
+@main.command()
+@click.option("--storage", required=True, help="Local folder or fsspec URL (s3://bucket/prefix).")
+@click.option("--db", default=None, help="Database URL; default: SQLite inside the storage.")
+def init(storage: str, db: str | None) -> None:
+    """Create an instance (or connect to the one at STORAGE)."""
+    import ontolake as ol
+
+    instance = ol.init(storage=storage, db=db)
+    click.echo(f"instance ready: storage {instance.root.root}, {instance.db_description}")
+
+
+@main.command()
+def info() -> None:
+    """Show the connected instance: storage, database, schema revision and counts."""
+    from ontolake.instance.migrate import current_revision
+    from ontolake.instance.setup import current_instance
+    from ontolake.registries.artifact import Artifact
+
+    instance = current_instance()
+    click.echo(f"storage:   {instance.root.root}")
+    click.echo(f"database:  {instance.db_description}")
+    click.echo(f"schema:    {current_revision(instance.engine)}")
+    click.echo(f"artifacts: {Artifact.filter(is_latest=True).count()} (latest versions)")
+
+
+@main.command()
+@click.argument("path")
+@click.option("--key", default=None, help="Virtual path such as raw/sample.fasta.")
+@click.option("--description", default=None, help="Free text describing the content.")
+def save(path: str, key: str | None, description: str | None) -> None:
+    """Save the file, folder or URL at PATH as an artifact (a new version under KEY)."""
+    from ontolake.registries.artifact import Artifact
+
+    artifact = Artifact(path, key=key, description=description).save()
+    click.echo(f"saved {artifact.uid} key={artifact.key} version={artifact.version}")
+
+
+@main.command()
+@click.option("--key", default=None, help="Key of the artifact (its latest version).")
+@click.option("--uid", default=None, help="uid (or uid prefix) of the artifact.")
+def load(key: str | None, uid: str | None) -> None:
+    """Print a local path to an artifact's content (downloaded once when remote)."""
+    from ontolake.registries.artifact import Artifact
+
+    if (key is None) == (uid is None):
+        raise click.UsageError("pass exactly one of --key or --uid")
+    artifact = Artifact.get(uid) if uid else Artifact.get(key=key, is_latest=True)
+    click.echo(artifact.cache())
+
+
+@main.command(name="ls")
+@click.option("--key-prefix", default="", help="Only keys starting with this prefix.")
+@click.option("--all-versions", is_flag=True, help="List every version, not only the latest.")
+def list_artifacts(key_prefix: str, all_versions: bool) -> None:
+    """List artifacts: uid, version, size and key."""
+    from ontolake.registries.artifact import Artifact
+
+    query = Artifact.filter(key__startswith=key_prefix) if key_prefix else Artifact.filter()
+    if not all_versions:
+        query = query.filter(is_latest=True)
+    rows = query.order_by("key", "version").rows(
+        Artifact.uid, Artifact.version, Artifact.size, Artifact.key
+    )
+    for uid, version, size, key in rows:
+        click.echo(f"{uid}  v{version:<3} {size or 0:>12}  {key or ''}")
+    click.echo(f"{len(rows)} artifact(s)", err=True)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, help="Show at most this many.")
+def search(text: str, limit: int) -> None:
+    """Search the latest artifacts by key and description (exact > prefix > substring > fuzzy)."""
+    from ontolake.registries.artifact import Artifact
+
+    found = Artifact.filter(is_latest=True).search(text, limit=limit)
+    for uid, key, description in found.rows(Artifact.uid, Artifact.key, Artifact.description):
+        click.echo(f"{uid}  {key or ''}  {description or ''}".rstrip())
+
+
+@main.command()
+@click.option("--storage", default=None, help="Instance to migrate (default: the connected one).")
+def migrate(storage: str | None) -> None:
+    """Upgrade the instance's database schema to this version of ontolake."""
+    from ontolake.instance.engine import database_errors
+    from ontolake.instance.migrate import SCHEMA_REVISION, current_revision, upgrade
+    from ontolake.instance.setup import locate
+
+    engine, description = locate(storage)
+    try:
+        with database_errors(description):
+            before = current_revision(engine)
+            upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"{description}: schema {before} -> {SCHEMA_REVISION}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

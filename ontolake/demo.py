@@ -1,0 +1,81 @@
+"""The end-to-end demo behind ``make demo``: one instance, three kinds of content, versions.
+
+Run ``python -m ontolake.demo ./demo-data``. Running it again is safe: content that is
+already stored is recognised by its hash and not stored twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Init an instance, save a file, a DataFrame and an AnnData, version one, query, describe.
+
+    Example:
+        >>> main(["./demo-data"])  # doctest: +SKIP
+    """
+    import anndata
+    import numpy as np
+    import pandas as pd
+
+    import ontolake as ol
+
+    arguments = sys.argv[1:] if argv is None else argv
+    folder = arguments[0] if arguments else "./demo-data"
+    instance = ol.init(storage=folder)
+    print(f"instance: {instance!r}")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        fasta = Path(scratch) / "sample.fasta"
+        fasta.write_text(">read1\nACGTACGTTAGC\n>read2\nTTGACCGTAAGT\n")
+        raw = ol.Artifact(fasta, key="raw/sample.fasta", description="two demo reads").save()
+    print(f"saved a file:       {raw!r}")
+
+    measurements = pd.DataFrame(
+        {"sample": ["s1", "s2", "s3"], "gc_content": [0.41, 0.55, 0.48], "reads": [120, 98, 143]}
+    )
+    table = ol.Artifact.from_dataframe(
+        measurements, key="tables/measurements.parquet", description="GC content per sample"
+    ).save()
+    print(f"saved a DataFrame:  {table!r}")
+
+    more = pd.concat(
+        [measurements, pd.DataFrame({"sample": ["s4"], "gc_content": [0.61], "reads": [88]})],
+        ignore_index=True,
+    )
+    table_v2 = ol.Artifact.from_dataframe(
+        more, key="tables/measurements.parquet", description="GC content per sample, with s4"
+    ).save()
+    print(f"new version:        {table_v2!r}")
+
+    generator = np.random.default_rng(0)
+    adata = anndata.AnnData(
+        X=generator.poisson(1.0, size=(50, 20)).astype(np.float32),
+        obs=pd.DataFrame(
+            {"cell_type": ["T cell", "B cell"] * 25}, index=[f"c{i}" for i in range(50)]
+        ),
+        var=pd.DataFrame(index=[f"ENSG{i:011d}" for i in range(20)]),
+    )
+    cells = ol.Artifact.from_anndata(adata, key="scrna/pbmc-demo.h5ad").save()
+    print(f"saved an AnnData:   {cells!r}")
+
+    print("\nlatest artifacts under tables/:")
+    latest = ol.Artifact.filter(key__startswith="tables/", is_latest=True)
+    print(latest.to_dataframe()[["uid", "key", "version", "size"]].to_string())
+    print("\nversions of tables/measurements.parquet:")
+    print(table_v2.versions.to_dataframe()[["uid", "version", "is_latest"]].to_string())
+    found = ol.Artifact.filter(is_latest=True).search("measurment")  # a typo still finds it
+    print("\nsearch 'measurment':", [artifact.key for artifact in found])
+    print("loaded back:", ol.Artifact.get(key="tables/measurements.parquet").load().shape)
+    print()
+    table_v2.describe()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

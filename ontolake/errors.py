@@ -1,0 +1,209 @@
+"""The one exception hierarchy of ontolake.
+
+Every error ontolake raises on purpose is an ``OntolakeError``; catch it at the level of
+generality you need. Errors that match a builtin also subclass it, so ``except
+FileNotFoundError`` or ``except ValueError`` keep working. Each class carries the exit code
+the ``curate`` command uses when it reaches the user (1 for failures, 2 for usage and input
+errors).
+
+```
+OntolakeError
+├── ConfigurationError
+│   ├── NotConnectedError
+│   ├── InstanceNotFoundError
+│   ├── InstanceExistsError
+│   └── SchemaVersionError
+├── MissingDependencyError (ImportError)
+├── DatabaseError
+│   ├── DatabaseUnavailableError (ConnectionError)
+│   ├── DatabaseLockedError
+│   ├── PermissionDeniedError (PermissionError)
+│   └── IntegrityError
+├── StorageError (OSError)
+│   ├── PathNotFoundError (FileNotFoundError)
+│   ├── StorageNotWritableError (PermissionError)
+│   ├── StorageCredentialsError (PermissionError)
+│   ├── UnsafePathError
+│   └── HashMismatchError
+├── InvalidKeyError (ValueError)
+├── UnsupportedObjectError (TypeError)
+├── InvalidDataError (ValueError)
+├── QueryError (ValueError)
+│   ├── InvalidFieldError (AttributeError)
+│   ├── DoesNotExistError (LookupError)
+│   └── MultipleResultsError (LookupError)
+└── ValidationError (ValueError)
+```
+
+Example:
+    >>> import ontolake as ol
+    >>> try:
+    ...     ol.Artifact.get(key="missing.csv")
+    ... except ol.errors.DoesNotExistError as error:
+    ...     print(error)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "ConfigurationError",
+    "DatabaseError",
+    "DatabaseLockedError",
+    "DatabaseUnavailableError",
+    "DoesNotExistError",
+    "HashMismatchError",
+    "InstanceExistsError",
+    "InstanceNotFoundError",
+    "IntegrityError",
+    "InvalidDataError",
+    "InvalidFieldError",
+    "InvalidKeyError",
+    "MissingDependencyError",
+    "MultipleResultsError",
+    "NotConnectedError",
+    "OntolakeError",
+    "PathNotFoundError",
+    "PermissionDeniedError",
+    "QueryError",
+    "SchemaVersionError",
+    "StorageCredentialsError",
+    "StorageError",
+    "StorageNotWritableError",
+    "UnsafePathError",
+    "UnsupportedObjectError",
+    "ValidationError",
+]
+
+
+class OntolakeError(Exception):
+    """Base class of every error ontolake raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __reduce__(self) -> tuple[type[OntolakeError], tuple[str]]:
+        # Keep errors picklable across processes even when subclasses add arguments.
+        return (self.__class__, (str(self),))
+
+
+class ConfigurationError(OntolakeError):
+    """The instance or settings are not in a usable state."""
+
+
+class NotConnectedError(ConfigurationError):
+    """No instance is connected and none could be found to connect to."""
+
+
+class InstanceNotFoundError(ConfigurationError):
+    """The storage location or database holds no ontolake instance."""
+
+
+class InstanceExistsError(ConfigurationError):
+    """An instance already exists where a new one was to be created."""
+
+
+class SchemaVersionError(ConfigurationError):
+    """The instance's database schema is older or newer than this version of ontolake."""
+
+
+class MissingDependencyError(OntolakeError, ImportError):
+    """An optional dependency is needed; the message names the extra to install."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class DatabaseError(OntolakeError):
+    """The metadata database refused or failed an operation."""
+
+
+class DatabaseUnavailableError(DatabaseError, ConnectionError):
+    """The database cannot be reached."""
+
+
+class DatabaseLockedError(DatabaseError):
+    """Another process held a write lock for longer than the busy timeout."""
+
+
+class PermissionDeniedError(DatabaseError, PermissionError):
+    """The database role may not perform this operation (for example a read-only role)."""
+
+
+class IntegrityError(DatabaseError):
+    """A write conflicts with the data already stored (for example a unique value)."""
+
+
+class StorageError(OntolakeError, OSError):
+    """A storage location could not be read or written."""
+
+
+class PathNotFoundError(StorageError, FileNotFoundError):
+    """A file, folder or URL does not exist."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class StorageNotWritableError(StorageError, PermissionError):
+    """The storage location cannot be written to."""
+
+
+class StorageCredentialsError(StorageError, PermissionError):
+    """The credentials for a remote storage location were missing or refused."""
+
+
+class UnsafePathError(StorageError):
+    """A path points outside the place it must stay in (for example a symlink out of a folder)."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class HashMismatchError(StorageError):
+    """Stored content does not match the hash recorded for it."""
+
+
+class InvalidKeyError(OntolakeError, ValueError):
+    """An artifact key breaks one of the key rules; the message names the rule."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, message: str, rule: str = "") -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class UnsupportedObjectError(OntolakeError, TypeError):
+    """The object or file type cannot be stored or loaded as an artifact."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class InvalidDataError(OntolakeError, ValueError):
+    """The data cannot be stored as it is (for example non-string column names)."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class QueryError(OntolakeError, ValueError):
+    """A query is malformed."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class InvalidFieldError(QueryError, AttributeError):
+    """A query names a field or lookup that does not exist; the message lists valid ones."""
+
+
+class DoesNotExistError(QueryError, LookupError):
+    """No record matches a query that must return one."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class MultipleResultsError(QueryError, LookupError):
+    """Several records match a query that must return exactly one."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ValidationError(OntolakeError, ValueError):
+    """Data does not conform to a schema."""

@@ -1,0 +1,126 @@
+"""User settings: where the config lives, which instance was used last, run-tracking switches.
+
+The settings file is a small JSON document in the user's config folder
+(``$ONTOLAKE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/ontolake``, else ``~/.config/ontolake``),
+readable only by its owner because it may hold a database password. The environment
+variable ``ONTOLAKE_INSTANCE`` (a storage root or a database URL) overrides the last used
+instance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ontolake._urls import mask_url
+
+if TYPE_CHECKING:
+    from ontolake.instance.setup import Instance
+
+__all__ = ["InstanceLocation", "Settings", "settings"]
+
+_SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class InstanceLocation:
+    """Where an instance lives: its default storage root and, unless embedded, its database URL."""
+
+    storage: str
+    db: str | None = None
+
+    def __repr__(self) -> str:
+        db = f", db={mask_url(self.db)!r}" if self.db else ""
+        return f"InstanceLocation(storage={self.storage!r}{db})"
+
+
+class Settings:
+    """Settings of this user and the connected instance.
+
+    Example:
+        >>> import ontolake as ol
+        >>> ol.settings.track_run_inputs
+        True
+        >>> ol.settings.instance  # doctest: +SKIP
+        Instance(storage='/home/me/data', db='sqlite')
+    """
+
+    def __init__(self) -> None:
+        self.track_run_inputs: bool = True
+
+    @property
+    def config_dir(self) -> Path:
+        """Folder of the settings file."""
+        if configured := os.environ.get("ONTOLAKE_CONFIG_DIR"):
+            return Path(configured)
+        base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return Path(base) / "ontolake"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder where remote artifacts are cached (``ONTOLAKE_CACHE_DIR`` overrides)."""
+        from ontolake.storage.cache import cache_dir
+
+        return cache_dir()
+
+    @property
+    def instance(self) -> Instance:
+        """The connected instance, connecting to the last used one on first access."""
+        from ontolake.instance.setup import current_instance
+
+        return current_instance()
+
+    def last_instance(self) -> InstanceLocation | None:
+        """The instance to auto-connect to: ``ONTOLAKE_INSTANCE`` if set, else the last used one."""
+        if target := os.environ.get("ONTOLAKE_INSTANCE"):
+            if "://" in target and target.split("://", 1)[0].startswith(("postgresql", "sqlite")):
+                return InstanceLocation(storage="", db=target)
+            return InstanceLocation(storage=target)
+        last = self._read().get("last_instance")
+        if not isinstance(last, dict) or not last.get("storage"):
+            return None
+        return InstanceLocation(storage=str(last["storage"]), db=last.get("db"))
+
+    def remember(self, location: InstanceLocation) -> None:
+        """Record ``location`` as the last used instance (the file is private to the user)."""
+        data = self._read()
+        data["last_instance"] = {"storage": location.storage, "db": location.db}
+        path = self.config_dir / _SETTINGS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+        temporary.replace(path)
+
+    def password_for(self, masked_db_url: str) -> str | None:
+        """The full database URL stored for ``masked_db_url`` (same URL without the password)."""
+        last = self._read().get("last_instance")
+        if (
+            isinstance(last, dict)
+            and isinstance(last.get("db"), str)
+            and mask_url(last["db"]).replace(":***@", "@") == masked_db_url
+        ):
+            return str(last["db"])
+        return None
+
+    def _read(self) -> dict[str, Any]:
+        path = self.config_dir / _SETTINGS_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def __repr__(self) -> str:
+        last = self.last_instance()
+        return (
+            f"Settings(config_dir={str(self.config_dir)!r}, last_instance={last!r}, "
+            f"track_run_inputs={self.track_run_inputs})"
+        )
+
+
+settings = Settings()

@@ -1,0 +1,263 @@
+"""Artifacts: versioned files, folders and in-memory objects, stored in any fsspec storage.
+
+Constructing an artifact hashes its content (streamed) and, for in-memory objects, serialises
+it to a staging file; ``save()`` (see :mod:`ontolake.registries.artifact_save`) places the
+file and inserts the row atomically. Reading back (``cache``/``load``/``open``) lives in
+:mod:`ontolake.registries.artifact_access`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ontolake.registries.artifact_access import ArtifactAccess
+from ontolake.registries.base import Registry, Trashable
+from ontolake.registries.links import (
+    artifact_project,
+    artifact_record,
+    artifact_ulabel,
+    collection_artifact,
+    run_input_artifact,
+)
+from ontolake.registries.versioning import Versioned, latest_index
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from typing_extensions import Self
+
+    from ontolake.registries.collection import Collection
+    from ontolake.registries.labels import Project, Record, ULabel
+    from ontolake.registries.lineage import Run, Transform
+    from ontolake.registries.storage import Storage
+
+__all__ = ["Artifact"]
+
+# one latest, non-trashed managed artifact per key
+_LATEST_PER_KEY = "is_latest AND NOT is_trashed AND NOT in_place AND key IS NOT NULL"
+
+
+class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
+    """A file, folder or in-memory object (DataFrame, AnnData, MuData, SpatialData) with metadata.
+
+    Args:
+        data: a local path, an fsspec URL (registered in place, not copied) or an object.
+        key: a virtual path such as ``"raw/sample.fasta"``; new content under an existing key
+            becomes its next version.
+        description: free text.
+        revises: an artifact this one is a new version of (for artifacts without a key).
+
+    Example:
+        >>> import ontolake as ol
+        >>> artifact = ol.Artifact("sample.fasta", key="raw/sample.fasta").save()  # doctest: +SKIP
+        >>> artifact.version, artifact.is_latest  # doctest: +SKIP
+        (1, True)
+    """
+
+    __tablename__ = "artifacts"
+    __table_args__ = (
+        latest_index("artifacts"),
+        Index(
+            "uq_artifacts_latest_per_key",
+            "key",
+            unique=True,
+            sqlite_where=text(_LATEST_PER_KEY),
+            postgresql_where=text(_LATEST_PER_KEY),
+        ),
+    )
+    _search_fields: ClassVar[tuple[str, ...]] = ("key", "description")
+    _repr_fields: ClassVar[tuple[str, ...]] = (
+        "key",
+        "suffix",
+        "otype",
+        "size",
+        "version",
+        "is_latest",
+    )
+
+    key: Mapped[str | None] = mapped_column(String(1024), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    suffix: Mapped[str] = mapped_column(String(64), default="", index=True)
+    size: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    n_files: Mapped[int | None]
+    n_observations: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    otype: Mapped[str | None] = mapped_column(String(32), index=True)
+    in_place: Mapped[bool] = mapped_column(default=False)
+    storage_id: Mapped[int] = mapped_column(ForeignKey("storages.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
+
+    storage: Mapped[Storage] = relationship()
+    run: Mapped[Run | None] = relationship(back_populates="outputs", foreign_keys=[run_id])
+    ulabels: Mapped[list[ULabel]] = relationship(
+        secondary=artifact_ulabel, back_populates="artifacts"
+    )
+    records: Mapped[list[Record]] = relationship(
+        secondary=artifact_record, back_populates="artifacts"
+    )
+    projects: Mapped[list[Project]] = relationship(
+        secondary=artifact_project, back_populates="artifacts"
+    )
+    collections: Mapped[list[Collection]] = relationship(
+        secondary=collection_artifact, back_populates="artifacts"
+    )
+    input_of_runs: Mapped[list[Run]] = relationship(
+        secondary=run_input_artifact, back_populates="inputs"
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        revises: Artifact | None = None,
+        run: Run | None = None,
+        **fields: Any,
+    ) -> None:
+        if data is None:
+            super().__init__(key=key, description=description, run=run, **fields)
+            return
+        from ontolake.registries.artifact_content import prepare_content
+
+        if revises is not None and key is None:
+            key = revises.key
+        content = prepare_content(data, key)
+        super().__init__(
+            key=content.key,
+            description=description,
+            run=run,
+            suffix=content.suffix,
+            size=content.size,
+            hash=content.hash,
+            n_files=content.n_files,
+            n_observations=content.n_observations,
+            otype=content.otype,
+            in_place=content.in_place,
+            **fields,
+        )
+        self._content = content
+        self._revises = revises
+
+    # ---- constructors per object type -----------------------------------------------------
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: Any,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact from a pandas DataFrame, stored as parquet.
+
+        Example:
+            >>> ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # doctest: +SKIP
+        """
+        return cls._from_object(df, "DataFrame", key, description, revises)
+
+    @classmethod
+    def from_anndata(
+        cls,
+        adata: Any,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact from an AnnData, stored as ``.h5ad`` (or ``.zarr`` when the key says so).
+
+        Example:
+            >>> ol.Artifact.from_anndata(adata, key="scrna/x.h5ad").save()  # doctest: +SKIP
+        """
+        return cls._from_object(adata, "AnnData", key, description, revises)
+
+    @classmethod
+    def from_mudata(
+        cls,
+        mdata: Any,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact from a MuData, stored as ``.h5mu``.
+
+        Example:
+            >>> ol.Artifact.from_mudata(mdata, key="multiome/x.h5mu").save()  # doctest: +SKIP
+        """
+        return cls._from_object(mdata, "MuData", key, description, revises)
+
+    @classmethod
+    def from_spatialdata(
+        cls,
+        sdata: Any,
+        *,
+        key: str | None = None,
+        description: str | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact from a SpatialData, stored as a ``.zarr`` folder.
+
+        Example:
+            >>> ol.Artifact.from_spatialdata(sdata, key="visium/x.zarr").save()  # doctest: +SKIP
+        """
+        return cls._from_object(sdata, "SpatialData", key, description, revises)
+
+    @classmethod
+    def _from_object(
+        cls,
+        obj: Any,
+        otype: str,
+        key: str | None,
+        description: str | None,
+        revises: Artifact | None,
+    ) -> Artifact:
+        from ontolake.errors import UnsupportedObjectError
+        from ontolake.storage.formats import detect_otype
+
+        if isinstance(obj, (str, Path)) or detect_otype(obj) != otype:
+            raise UnsupportedObjectError(
+                f"Artifact.from_{otype.lower()}() needs a {otype}, got {type(obj).__name__}; "
+                "use ol.Artifact(path_or_object) for other inputs."
+            )
+        return cls(obj, key=key, description=description, revises=revises)
+
+    # ---- links and lineage ----------------------------------------------------------------
+    @property
+    def transform(self) -> Transform | None:
+        """The transform whose run made this artifact."""
+        return self.run.transform if self.run is not None else None
+
+    # ---- writes ---------------------------------------------------------------------------
+    def save(self) -> Self:
+        """Store the content and insert the row atomically; return the stored artifact.
+
+        Content that is already stored is not stored twice: the existing artifact is returned.
+
+        Example:
+            >>> ol.Artifact("sample.fasta", key="raw/sample.fasta").save()  # doctest: +SKIP
+        """
+        from ontolake.registries.artifact_save import save_artifacts
+
+        return save_artifacts([self])[0]  # type: ignore[return-value]
+
+    def find_predecessor(self, session: Session) -> Artifact | None:
+        """The latest artifact under the same key, which new content supersedes."""
+        from sqlalchemy import select
+
+        if self.key is None or self.in_place:
+            return None
+        return session.execute(
+            select(Artifact).where(
+                Artifact.key == self.key,
+                Artifact.is_latest.is_(True),
+                Artifact.is_trashed.is_(False),
+                Artifact.in_place.is_(False),
+            )
+        ).scalar_one_or_none()

@@ -1,0 +1,89 @@
+"""Reading artifacts back: the stored path, a local cached copy, the object, or a stream."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ontolake.errors import PathNotFoundError
+
+if TYPE_CHECKING:
+    from ontolake.registries.storage import Storage
+    from ontolake.storage.root import StorageRoot
+
+__all__ = ["ArtifactAccess"]
+
+
+class ArtifactAccess:
+    """Reading an :class:`~ontolake.registries.artifact.Artifact`: path, cache, load, open."""
+
+    uid: str
+    key: str | None
+    suffix: str
+    hash: str | None
+    otype: str | None
+    in_place: bool
+    storage: Storage
+
+    @property
+    def storage_root(self) -> StorageRoot:
+        """The storage root holding this artifact."""
+        from ontolake.storage.root import StorageRoot
+
+        return StorageRoot(self.storage.root)
+
+    @property
+    def path(self) -> str:
+        """Where the content is stored: ``<root>/.ontolake/<uid><suffix>``, or its own URL."""
+        root = self.storage_root
+        if self.in_place:
+            assert self.key is not None
+            return root.join(self.key)
+        return root.managed_path(self.uid, self.suffix)
+
+    def cache(self) -> str:
+        """A local path to the content; remote content is downloaded once and hash-checked.
+
+        Example:
+            >>> ol.Artifact.get(key="raw/sample.fasta").cache()  # doctest: +SKIP
+            '/home/me/data/.ontolake/3kd8Qm2LxPa90000.fasta'
+        """
+        from ontolake.storage.cache import cache_remote
+
+        root = self.storage_root
+        path = self.path
+        if root.is_local:
+            if not root.exists(path):
+                raise PathNotFoundError(
+                    f"The file of artifact {self.uid} is missing at {path!r}: run `curate doctor` "
+                    "to check the instance."
+                )
+            return path
+        assert self.hash is not None
+        cache_key = f"{self.storage.uid}/{self.uid}{self.suffix}"
+        return cache_remote(root.fs, path, self.hash, cache_key)
+
+    def load(self) -> Any:
+        """The content as an object: DataFrame, AnnData, MuData, SpatialData, or parsed JSON.
+
+        Example:
+            >>> df = ol.Artifact.get(key="tables/x.parquet").load()  # doctest: +SKIP
+        """
+        from ontolake.storage.formats import load
+
+        return load(self.cache(), self.suffix, self.otype)
+
+    def open(self) -> Any:
+        """A streaming accessor: a pyarrow dataset, a backed AnnData, a zarr group or a file.
+
+        Example:
+            >>> dataset = ol.Artifact.get(key="tables/x.parquet").open()  # doctest: +SKIP
+            >>> dataset.to_table(columns=["a"])  # doctest: +SKIP
+        """
+        from ontolake.storage.formats import open_accessor
+
+        root = self.storage_root
+        if self.suffix == ".h5ad" and not root.is_local:
+            from fsspec.implementations.local import LocalFileSystem
+
+            return open_accessor(LocalFileSystem(), self.cache(), self.suffix, self.otype)
+        return open_accessor(root.fs, self.path, self.suffix, self.otype)

@@ -1,0 +1,221 @@
+"""The declarative base of every registry and the verbs all registries share.
+
+Every registry is a SQLAlchemy 2.0 typed model (``Mapped[...]``) with an integer primary
+key, a random base62 ``uid``, ``created_at`` and ``created_by``. The class methods
+``filter``, ``get``, ``search`` and ``lookup`` and the instance methods ``save``, ``delete``
+and ``describe`` behave the same on every registry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from ontolake.registries.uid import new_uid
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from typing_extensions import Self
+
+    from ontolake.registries.query.lookup import Lookup
+    from ontolake.registries.query.queryset import QuerySet
+    from ontolake.registries.user import User
+
+__all__ = ["Base", "JSONType", "RecordVerbs", "Registry", "Trashable", "UTCDateTime", "utcnow"]
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always returned timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert to UTC (naive on SQLite, which has no time zones)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return timezone-aware UTC datetimes."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the metadata of every ontolake table."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+    }
+
+
+class RecordVerbs:
+    """The verbs every registry shares: query, search, look up, save, delete, describe."""
+
+    _search_fields: ClassVar[tuple[str, ...]] = ("name",)
+    _repr_fields: ClassVar[tuple[str, ...]] = ("name",)
+    id: Mapped[int]
+    uid: Mapped[str]
+
+    # ---- queries --------------------------------------------------------------------------
+    @classmethod
+    def filter(cls, *expressions: Any, **lookups: Any) -> QuerySet[Self]:
+        """Records matching Django-style ``lookups`` (``key__startswith="raw/"``).
+
+        Example:
+            >>> ol.Artifact.filter(suffix=".parquet", size__gt=1000)  # doctest: +SKIP
+        """
+        from ontolake.registries.query.queryset import QuerySet
+
+        return QuerySet(cls).filter(*expressions, **lookups)
+
+    @classmethod
+    def get(cls, uid: str | None = None, **lookups: Any) -> Self:
+        """Exactly one record, by ``uid`` or by lookups; raises ``DoesNotExistError`` otherwise.
+
+        Example:
+            >>> ol.Artifact.get(key="raw/sample.fasta")  # doctest: +SKIP
+        """
+        from ontolake.registries.query.queryset import QuerySet
+
+        return QuerySet(cls).get(uid, **lookups)
+
+    @classmethod
+    def all(cls) -> QuerySet[Self]:
+        """Every record of the registry (trashed ones excluded)."""
+        from ontolake.registries.query.queryset import QuerySet
+
+        return QuerySet(cls)
+
+    @classmethod
+    def to_dataframe(cls, include: list[str] | str | None = None) -> Any:
+        """Every record of the registry as a pandas DataFrame."""
+        return cls.all().to_dataframe(include=include)
+
+    @classmethod
+    def search(
+        cls, text: str, *, field: str | None = None, limit: int | None = None
+    ) -> QuerySet[Self]:
+        """Records ranked by relevance to ``text``: exact > prefix > substring > fuzzy.
+
+        Example:
+            >>> ol.Record.search("p53").to_dataframe()  # doctest: +SKIP
+        """
+        return cls.all().search(text, field=field, limit=limit)
+
+    @classmethod
+    def lookup(cls, field: str | None = None) -> Lookup:
+        """An auto-complete object with one attribute per normalised value of ``field``.
+
+        Example:
+            >>> ol.Record.lookup().p53mutant1  # doctest: +SKIP
+        """
+        return cls.all().lookup(field=field)
+
+    # ---- writes ---------------------------------------------------------------------------
+    def save(self) -> Self:
+        """Insert or update this record in one transaction and return it.
+
+        Example:
+            >>> ol.ULabel(name="batch 7").save()  # doctest: +SKIP
+        """
+        from ontolake.registries.save import save
+
+        save([self])
+        return self
+
+    def after_flush(self, session: Session) -> None:
+        """Hook run inside the saving transaction once the record has its id (default: none)."""
+
+    def delete(self, permanent: bool = False) -> None:
+        """Delete the record: trashable registries move it to the trash unless ``permanent``."""
+        from ontolake.registries.query.queryset import QuerySet
+
+        QuerySet(type(self), include_trashed=True).filter(id=self.id).delete(permanent=permanent)
+
+    def describe(self) -> None:
+        """Print a readable tree of the record's fields and links."""
+        from ontolake.registries.describe import describe
+
+        describe(self)
+
+    def __repr__(self) -> str:
+        shown = [f"uid={self.uid!r}"]
+        for name in self._repr_fields:
+            value = getattr(self, name, None)
+            if value is not None:
+                shown.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+class Registry(RecordVerbs, Base):
+    """Fields shared by every registry: ``id``, ``uid``, ``created_at``, ``created_by``.
+
+    Example:
+        >>> import ontolake as ol
+        >>> label = ol.ULabel(name="experiment 1").save()  # doctest: +SKIP
+        >>> ol.ULabel.filter(name__startswith="experiment").count()  # doctest: +SKIP
+        1
+    """
+
+    __abstract__ = True
+
+    _uid_length: ClassVar[int] = 12
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        """The id of the user who created the record."""
+        return mapped_column(ForeignKey("users.id"), index=True)
+
+    @declared_attr
+    def created_by(cls) -> Mapped[User | None]:
+        """The user who created the record."""
+        return relationship("User", foreign_keys=[cls.created_by_id])  # type: ignore[list-item]
+
+    def __init__(self, **fields: Any) -> None:
+        fields.setdefault("uid", new_uid(self._uid_length))
+        fields.setdefault("created_at", utcnow())
+        super().__init__(**fields)
+
+
+class Trashable:
+    """Mixin of registries whose ``delete()`` moves records to the trash first."""
+
+    is_trashed: Mapped[bool] = mapped_column(default=False)
+
+    def restore(self) -> None:
+        """Take the record out of the trash."""
+        from ontolake.registries.save import save
+
+        self.is_trashed = False
+        save([cast("RecordVerbs", self)])

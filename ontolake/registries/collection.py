@@ -1,0 +1,82 @@
+"""Collections: versioned, ordered groups of artifacts (e.g. the batches of one dataset)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ontolake.registries.base import Registry, Trashable
+from ontolake.registries.links import collection_artifact, project_collection
+from ontolake.registries.versioning import Versioned, latest_index
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.labels import Project
+    from ontolake.registries.lineage import Run
+
+__all__ = ["Collection"]
+
+
+class Collection(Versioned, Trashable, Registry):
+    """An ordered, versioned group of artifacts under a key.
+
+    Example:
+        >>> import ontolake as ol
+        >>> ol.Collection(key="scrna/all", artifacts=[batch1, batch2]).save()  # doctest: +SKIP
+    """
+
+    __tablename__ = "collections"
+    __table_args__ = (latest_index("collections"),)
+    _search_fields: ClassVar[tuple[str, ...]] = ("key", "description")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("key", "version", "is_latest")
+
+    key: Mapped[str] = mapped_column(String(1024), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
+
+    artifacts: Mapped[list[Artifact]] = relationship(
+        secondary=collection_artifact,
+        back_populates="collections",
+        order_by=collection_artifact.c.position,
+    )
+    run: Mapped[Run | None] = relationship()
+    projects: Mapped[list[Project]] = relationship(
+        secondary=project_collection, back_populates="collections"
+    )
+
+    def find_predecessor(self, session: Session) -> Collection | None:
+        """The latest collection under the same key."""
+        from sqlalchemy import select
+
+        return session.execute(
+            select(Collection).where(
+                Collection.key == self.key,
+                Collection.is_latest.is_(True),
+                Collection.is_trashed.is_(False),
+            )
+        ).scalar_one_or_none()
+
+    def after_flush(self, session: Session) -> None:
+        """Record the artifacts' order and the collection's hash (over its members' hashes)."""
+        import hashlib
+
+        from sqlalchemy import update
+
+        for position, artifact in enumerate(self.artifacts):
+            session.execute(
+                update(collection_artifact)
+                .where(
+                    collection_artifact.c.collection_id == self.id,
+                    collection_artifact.c.artifact_id == artifact.id,
+                )
+                .values(position=position)
+            )
+        digest = hashlib.sha256("\n".join(a.hash or a.uid for a in self.artifacts).encode())
+        self.hash = digest.hexdigest()

@@ -1,0 +1,88 @@
+"""``describe()``: a readable tree of a record's fields, storage, versions and links (rich)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import inspect
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+__all__ = ["describe", "describe_tree"]
+
+_HIDDEN = {"id", "uid", "stem_uid", "created_by_id", "storage_id", "revises_id"}
+_SHOWN_LINKS = 5
+
+
+def describe(record: Any) -> None:
+    """Print the tree of ``record`` to the terminal.
+
+    Example:
+        >>> ol.Artifact.get(key="raw/sample.fasta").describe()  # doctest: +SKIP
+    """
+    from rich.console import Console
+
+    Console().print(describe_tree(record))
+
+
+def describe_tree(record: Any) -> Tree:
+    """The rich tree of ``record``: its fields, then each kind of link with a count."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    model = type(record)
+    tree = Tree(f"[bold]{model.__name__}[/bold] {record.uid}")
+    fields = tree.add("[bold]fields[/bold]")
+    mapper = inspect(model)
+    for column in mapper.columns:
+        value = getattr(record, column.key)
+        if column.key in _HIDDEN or column.key.endswith("_id") or value is None:
+            continue
+        if column.key == "size" and isinstance(value, int):
+            value = _human_size(value)
+        fields.add(f"{column.key}: {escape(str(value))}")
+    creator = getattr(record, "created_by", None)
+    if creator is not None:
+        fields.add(f"created_by: {escape(creator.handle)}")
+    if hasattr(record, "storage") and record.storage is not None:
+        storage = tree.add("[bold]storage[/bold]")
+        storage.add(escape(record.storage.root))
+        storage.add(f"path: {escape(record.path)}")
+    if hasattr(record, "versions") and record.id is not None:
+        versions = tree.add("[bold]versions[/bold]")
+        for version in record.versions:
+            marker = " (latest)" if version.is_latest else ""
+            marker += " (trashed)" if getattr(version, "is_trashed", False) else ""
+            versions.add(
+                f"v{version.version} {version.uid} {escape(str(version.created_at))}{marker}"
+            )
+    for relationship in mapper.relationships:
+        if relationship.key in ("created_by", "storage") or record.id is None:
+            continue
+        _add_links(tree, relationship.key, getattr(record, relationship.key))
+    return tree
+
+
+def _add_links(tree: Tree, name: str, value: Any) -> None:
+    from rich.markup import escape
+
+    if value is None or (isinstance(value, list) and not value):
+        return
+    if not isinstance(value, list):
+        tree.add(f"[bold]{name}[/bold]: {escape(repr(value))}")
+        return
+    branch = tree.add(f"[bold]{name}[/bold] ({len(value)})")
+    for linked in value[:_SHOWN_LINKS]:
+        branch.add(escape(repr(linked)))
+    if len(value) > _SHOWN_LINKS:
+        branch.add(f"… {len(value) - _SHOWN_LINKS} more")
+
+
+def _human_size(size: int) -> str:
+    amount = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if amount < 1000 or unit == "TB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1000
+    return f"{size} B"

@@ -1,0 +1,265 @@
+"""Django-style lookups compiled to SQLAlchemy conditions, identical on SQLite and PostgreSQL.
+
+``field__lookup=value`` where ``field`` may traverse relationships with ``__``
+(``run__transform__key``, ``ulabels__name``). Foreign keys become ``EXISTS`` (``has``) and
+many-to-many links ``EXISTS`` (``any``) subqueries, so a record is never returned twice.
+String matching is case-sensitive on both databases (SQLite runs with
+``case_sensitive_like``); the ``i``-lookups are case-insensitive. Values are always bound
+parameters and ``LIKE`` wildcards in them are escaped.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import and_, extract, func, inspect, not_, or_
+from sqlalchemy.orm import RelationshipProperty
+
+from ontolake.errors import InvalidFieldError, QueryError
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+__all__ = ["LOOKUPS", "TRANSFORMS", "build_condition", "field_names", "resolve_column"]
+
+LOOKUPS = (
+    "exact",
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "isnull",
+    "range",
+)
+TRANSFORMS = ("year", "month", "day")
+
+# Extra field resolvers, e.g. feature values: (model, name, rest, value) -> condition or None.
+FieldResolver = Callable[[type[Any], str, list[str], Any], "ColumnElement[bool] | None"]
+field_resolvers: list[FieldResolver] = []
+
+
+def field_names(model: type[Any]) -> list[str]:
+    """The fields of ``model`` a lookup may name: columns and relationships."""
+    mapper = inspect(model)
+    return sorted([*mapper.columns.keys(), *mapper.relationships.keys()])
+
+
+def _unknown_field(model: type[Any], name: str) -> InvalidFieldError:
+    valid = field_names(model)
+    close = difflib.get_close_matches(name, valid, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return InvalidFieldError(
+        f"{model.__name__} has no field {name!r}.{hint} Valid fields: {', '.join(valid)}."
+    )
+
+
+def resolve_column(model: type[Any], name: str) -> Any:
+    """The column attribute ``name`` of ``model``, or an error listing the valid fields."""
+    mapper = inspect(model)
+    if name in mapper.columns:
+        return getattr(model, name)
+    raise _unknown_field(model, name)
+
+
+def build_condition(model: type[Any], path: str, value: Any) -> ColumnElement[bool]:
+    """The SQL condition for ``path=value`` on ``model`` (``path`` like ``key__startswith``).
+
+    Example:
+        >>> from ontolake.registries.artifact import Artifact
+        >>> condition = build_condition(Artifact, "key__startswith", "raw/")
+    """
+    parts = path.split("__")
+    if not all(parts):
+        raise QueryError(f"Malformed lookup {path!r}: use field__lookup, e.g. key__startswith.")
+    return _resolve(model, parts, value)
+
+
+def _resolve(model: type[Any], parts: list[str], value: Any) -> ColumnElement[bool]:
+    mapper = inspect(model)
+    name, rest = parts[0], parts[1:]
+    if name == "pk":
+        name = "id"
+    if name in mapper.relationships:
+        relationship = mapper.relationships[name]
+        if not rest or (len(rest) == 1 and rest[0] in ("exact", "in", "isnull")):
+            return _relationship_condition(model, relationship, rest[0] if rest else "exact", value)
+        target = relationship.mapper.class_
+        inner = _resolve(target, rest, value)
+        attribute = getattr(model, name)
+        related = attribute.any(inner) if relationship.uselist else attribute.has(inner)
+        return cast("ColumnElement[bool]", related)
+    if name in mapper.columns:
+        return _column_condition(getattr(model, name), rest, value, model)
+    for resolver in field_resolvers:
+        condition = resolver(model, name, rest, value)
+        if condition is not None:
+            return condition
+    raise _unknown_field(model, name)
+
+
+def _ids_of(value: Any) -> list[int] | Any:
+    """Ids of a record, records or a QuerySet (as a subquery)."""
+    from ontolake.registries.query.queryset import QuerySet
+
+    if isinstance(value, QuerySet):
+        return value.id_subquery()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_id_of(item) for item in value]
+    return [_id_of(value)]
+
+
+def _id_of(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    record_id = getattr(value, "id", None)
+    if record_id is None:
+        raise QueryError(
+            f"{value!r} is not a saved record: save it first or filter by one of its fields."
+        )
+    return int(record_id)
+
+
+def _relationship_condition(
+    model: type[Any], relationship: RelationshipProperty[Any], lookup: str, value: Any
+) -> ColumnElement[bool]:
+    attribute = getattr(model, relationship.key)
+    target = relationship.mapper.class_
+    present = cast(
+        "ColumnElement[bool]", attribute.any() if relationship.uselist else attribute.has()
+    )
+    if lookup == "isnull":
+        return not_(present) if value else present
+    if value is None:
+        return not_(present)
+    ids = _ids_of(value)
+    if lookup == "exact" and isinstance(ids, list) and len(ids) != 1:
+        raise QueryError(f"{relationship.key}= takes one record; use {relationship.key}__in=.")
+    matching = target.id.in_(ids)
+    if relationship.uselist:
+        return cast("ColumnElement[bool]", attribute.any(matching))
+    if isinstance(ids, list):  # compare the foreign key column itself: no subquery needed
+        local = next(iter(relationship.local_columns))
+        return cast("ColumnElement[bool]", getattr(model, str(local.key)).in_(ids))
+    return cast("ColumnElement[bool]", attribute.has(matching))
+
+
+def _coerce(column: Any, value: Any) -> Any:
+    """Parse ISO strings for date and time columns, so ``created_at__gte="2025-01-01"`` works."""
+    try:
+        python_type = getattr(column.type, "impl", column.type).python_type
+    except NotImplementedError:
+        return value
+    if python_type is datetime and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise QueryError(
+                f"{value!r} is not an ISO date or datetime for {column.key}."
+            ) from error
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if python_type is datetime and isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    return value
+
+
+def _column_condition(
+    column: Any, rest: list[str], value: Any, model: type[Any]
+) -> ColumnElement[bool]:
+    expression = column
+    is_transformed = False
+    while rest and rest[0] in TRANSFORMS:
+        expression = extract(rest[0], expression)
+        rest = rest[1:]
+        is_transformed = True
+    if len(rest) > 1 or (rest and rest[0] not in LOOKUPS):
+        lookup = "__".join(rest)
+        raise InvalidFieldError(
+            f"Unknown lookup {lookup!r} on {model.__name__}.{column.key}. Valid lookups: "
+            f"{', '.join(LOOKUPS)}; on dates also {', '.join(TRANSFORMS)}."
+        )
+    lookup = rest[0] if rest else "exact"
+    if not is_transformed:
+        value = (
+            [_coerce(column, item) for item in value]
+            if lookup in ("in", "range") and isinstance(value, (list, tuple, set))
+            else _coerce(column, value)
+        )
+    return _apply(expression, lookup, value, column.key)
+
+
+def _apply(expression: Any, lookup: str, value: Any, name: str) -> ColumnElement[bool]:
+    if lookup == "isnull":
+        return expression.is_(None) if value else expression.is_not(None)  # type: ignore[no-any-return]
+    if lookup == "in":
+        from ontolake.registries.query.queryset import QuerySet
+
+        if isinstance(value, QuerySet):
+            return expression.in_(value.id_subquery())  # type: ignore[no-any-return]
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+            raise QueryError(f"{name}__in= takes a list of values, got {value!r}.")
+        values = list(value)
+        has_null = any(item is None for item in values)
+        condition = expression.in_([item for item in values if item is not None])
+        return or_(condition, expression.is_(None)) if has_null else condition
+    if lookup == "range":
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise QueryError(f"{name}__range= takes (low, high), got {value!r}.")
+        return and_(expression >= value[0], expression <= value[1])
+    if value is None and lookup == "exact":
+        return expression.is_(None)  # type: ignore[no-any-return]
+    if value is None:
+        raise QueryError(f"{name}__{lookup}=None compares with nothing: use {name}__isnull=True.")
+    if lookup in (
+        "iexact",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+    ) and not isinstance(value, str):
+        raise QueryError(f"{name}__{lookup}= takes a string, got {value!r}.")
+    operators: dict[str, Callable[[], Any]] = {
+        "exact": lambda: expression == value,
+        "iexact": lambda: func.lower(expression) == value.lower(),
+        "contains": lambda: _like(expression, f"%{_escape(value)}%"),
+        "icontains": lambda: _like(func.lower(expression), f"%{_escape(value.lower())}%"),
+        "startswith": lambda: _like(expression, f"{_escape(value)}%"),
+        "istartswith": lambda: _like(func.lower(expression), f"{_escape(value.lower())}%"),
+        "endswith": lambda: _like(expression, f"%{_escape(value)}"),
+        "iendswith": lambda: _like(func.lower(expression), f"%{_escape(value.lower())}"),
+        "gt": lambda: expression > value,
+        "gte": lambda: expression >= value,
+        "lt": lambda: expression < value,
+        "lte": lambda: expression <= value,
+    }
+    return operators[lookup]()  # type: ignore[no-any-return]
+
+
+_LIKE_ESCAPE = "\\"
+
+
+def _escape(value: str) -> str:
+    """Make ``%``, ``_`` and the escape character literal in a LIKE pattern."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        value = value.replace(special, _LIKE_ESCAPE + special)
+    return value
+
+
+def _like(expression: Any, pattern: str) -> ColumnElement[bool]:
+    """``expression LIKE pattern`` with the whole pattern as one bound parameter.
+
+    A single parameter (not ``? || '%'``) lets SQLite use the column's index for prefixes.
+    """
+    return cast("ColumnElement[bool]", expression.like(pattern, escape=_LIKE_ESCAPE))

@@ -1,0 +1,393 @@
+"""``QuerySet``: a lazy, immutable query over one registry; the same verbs on every registry.
+
+Nothing runs until the results are needed (iteration, ``count``, ``to_dataframe`` …). Every
+method returns a new QuerySet, so a query can be refined without changing the original.
+Queries return every matching row unless the caller slices or passes a ``limit``.
+Trashed records are left out unless a lookup names ``is_trashed`` or the QuerySet was made
+with ``include_trashed=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from sqlalchemy import and_, func, not_, select
+
+from ontolake.errors import DoesNotExistError, MultipleResultsError, QueryError
+from ontolake.registries.query.lookups import build_condition, resolve_column
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.sql.elements import ColumnElement
+
+    from ontolake.registries.query.lookup import Lookup
+
+__all__ = ["QuerySet"]
+
+RecordT = TypeVar("RecordT")
+
+
+class QuerySet(Generic[RecordT]):
+    """Records of ``model`` matching conditions, in order; evaluated lazily.
+
+    Example:
+        >>> import ontolake as ol
+        >>> latest = ol.Artifact.filter(key__startswith="raw/", is_latest=True)  # doctest: +SKIP
+        >>> latest.order_by("-created_at").first()  # doctest: +SKIP
+        >>> latest.to_dataframe(include=["created_by__handle", "ulabels__name"])  # doctest: +SKIP
+    """
+
+    def __init__(self, model: type[RecordT], *, include_trashed: bool = False) -> None:
+        self.model = model
+        self._include_trashed = include_trashed or not hasattr(model, "is_trashed")
+        self._conditions: tuple[ColumnElement[bool], ...] = ()
+        self._order: tuple[str, ...] = ()
+        self._offset = 0
+        self._limit: int | None = None
+        self._ranking: dict[int, int] | None = None
+
+    def _clone(self) -> QuerySet[RecordT]:
+        clone = QuerySet.__new__(QuerySet)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    # ---- refining -------------------------------------------------------------------------
+    def filter(self, *expressions: Any, **lookups: Any) -> QuerySet[RecordT]:
+        """Keep the records matching every lookup (and any SQLAlchemy expressions).
+
+        Example:
+            >>> ol.Artifact.filter(created_at__year=2025, ulabels__name="batch 7")  # doctest: +SKIP
+        """
+        clone = self._clone()
+        conditions = [*expressions]
+        for path, value in lookups.items():
+            if path.split("__", 1)[0] == "is_trashed":
+                clone._include_trashed = True
+            conditions.append(build_condition(self.model, path, value))
+        clone._conditions = (*self._conditions, *conditions)
+        return clone
+
+    def exclude(self, **lookups: Any) -> QuerySet[RecordT]:
+        """Leave out the records matching all ``lookups``.
+
+        Example:
+            >>> ol.Artifact.filter(key__startswith="raw/").exclude(suffix=".gz")  # doctest: +SKIP
+        """
+        conditions = [build_condition(self.model, path, value) for path, value in lookups.items()]
+        clone = self._clone()
+        clone._conditions = (*self._conditions, not_(and_(*conditions)))
+        return clone
+
+    def order_by(self, *fields: str) -> QuerySet[RecordT]:
+        """Order by fields; a leading ``-`` sorts descending.
+
+        Example:
+            >>> ol.Artifact.filter().order_by("-created_at", "key")  # doctest: +SKIP
+        """
+        for field in fields:
+            resolve_column(self.model, field.removeprefix("-"))
+        clone = self._clone()
+        clone._order = fields
+        return clone
+
+    def all(self) -> QuerySet[RecordT]:
+        """This QuerySet (the Django verb; iterate or call ``list()`` for the records)."""
+        return self._clone()
+
+    def limit(self, count: int) -> QuerySet[RecordT]:
+        """At most ``count`` records.
+
+        Example:
+            >>> ol.Artifact.filter().order_by("-created_at").limit(10)  # doctest: +SKIP
+        """
+        return self[:count]
+
+    # ---- SQL ------------------------------------------------------------------------------
+    def _where(self) -> list[ColumnElement[bool]]:
+        conditions = list(self._conditions)
+        if not self._include_trashed:
+            conditions.append(self.model.is_trashed.is_(False))  # type: ignore[attr-defined]
+        if self._ranking is not None:
+            conditions.append(self.model.id.in_(list(self._ranking)))  # type: ignore[attr-defined]
+        return conditions
+
+    def _order_clauses(self) -> list[Any]:
+        clauses = []
+        for field in self._order:
+            column = resolve_column(self.model, field.removeprefix("-"))
+            clauses.append(column.desc() if field.startswith("-") else column.asc())
+        return clauses
+
+    def _statement(self, *columns: Any) -> Select[Any]:
+        statement = select(*columns) if columns else select(self.model)
+        statement = statement.where(*self._where())
+        if self._ranking is not None:
+            return statement  # ranked, ordered and sliced in Python
+        statement = statement.order_by(*self._order_clauses(), self.model.id)  # type: ignore[attr-defined]
+        if self._offset:
+            statement = statement.offset(self._offset)
+        if self._limit is not None:
+            statement = statement.limit(self._limit)
+        return statement
+
+    def _apply_ranking(self, rows: list[Any], id_of: Any) -> list[Any]:
+        if self._ranking is None:
+            return rows
+        ranking = self._ranking
+        rows.sort(key=lambda row: ranking[id_of(row)])
+        end = None if self._limit is None else self._offset + self._limit
+        return rows[self._offset : end]
+
+    def id_subquery(self) -> Select[Any]:
+        """A ``SELECT id`` of the matching records, for ``field__in=queryset``."""
+        if self._ranking is not None:
+            return select(self.model.id).where(self.model.id.in_(self._ids()))  # type: ignore[attr-defined]
+        return self._statement(self.model.id)  # type: ignore[attr-defined]
+
+    def _ids(self) -> list[int]:
+        from ontolake.instance.setup import current_instance
+
+        with current_instance().read() as session:
+            rows = list(session.execute(self._statement(self.model.id)).scalars())  # type: ignore[attr-defined]
+        return self._apply_ranking(rows, lambda row: row)
+
+    # ---- evaluating -----------------------------------------------------------------------
+    def to_list(self) -> list[RecordT]:
+        """The matching records as a list.
+
+        Example:
+            >>> records = ol.ULabel.filter(name__startswith="batch").to_list()  # doctest: +SKIP
+        """
+        from ontolake.instance.setup import current_instance
+
+        with current_instance().read() as session:
+            records = list(session.execute(self._statement()).scalars())
+        return self._apply_ranking(records, lambda record: record.id)
+
+    def __iter__(self) -> Iterator[RecordT]:
+        return iter(self.to_list())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return self.exists()
+
+    @overload
+    def __getitem__(self, index: int) -> RecordT: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> QuerySet[RecordT]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordT | QuerySet[RecordT]:
+        if isinstance(index, slice):
+            if index.step not in (None, 1):
+                raise QueryError("QuerySet slices take no step: use [start:stop].")
+            start, stop = index.start or 0, index.stop
+            if start < 0 or (stop is not None and stop < 0):
+                raise QueryError("QuerySet slices take no negative bounds: use order_by('-field').")
+            clone = self._clone()
+            clone._offset = self._offset + start
+            available = None if self._limit is None else max(self._limit - start, 0)
+            wanted = None if stop is None else max(stop - start, 0)
+            candidates = [n for n in (available, wanted) if n is not None]
+            clone._limit = min(candidates) if candidates else None
+            return clone
+        if index < 0:
+            raise QueryError("QuerySet indices must be >= 0: use order_by('-field')[0].")
+        found = self[index : index + 1].to_list()
+        if not found:
+            raise IndexError(f"{self.model.__name__} query has no record at position {index}.")
+        return found[0]
+
+    def first(self) -> RecordT | None:
+        """The first record in order (by id unless ordered), or None.
+
+        Example:
+            >>> ol.Artifact.filter(key="a.csv").order_by("-version").first()  # doctest: +SKIP
+        """
+        found = self[:1].to_list()
+        return found[0] if found else None
+
+    def one_or_none(self) -> RecordT | None:
+        """The single matching record, None if there is none; error if there are several.
+
+        Example:
+            >>> ol.ULabel.filter(name="batch 7").one_or_none()  # doctest: +SKIP
+        """
+        found = self[:2].to_list()
+        if len(found) > 1:
+            raise MultipleResultsError(
+                f"More than one {self.model.__name__} matches: add lookups to narrow the query."
+            )
+        return found[0] if found else None
+
+    def one(self) -> RecordT:
+        """The single matching record; ``DoesNotExistError`` or ``MultipleResultsError`` otherwise.
+
+        Example:
+            >>> ol.ULabel.filter(name="batch 7").one()  # doctest: +SKIP
+        """
+        found = self.one_or_none()
+        if found is None:
+            raise DoesNotExistError(f"No {self.model.__name__} matches the query.")
+        return found
+
+    def get(self, uid: str | None = None, **lookups: Any) -> RecordT:
+        """Exactly one record by ``uid`` (or a prefix of it) or by lookups.
+
+        For versioned registries a 12-character uid stem (or a key) names the latest version.
+
+        Example:
+            >>> ol.Artifact.get("3kd8Qm2LxPa9")  # doctest: +SKIP
+            >>> ol.Artifact.get(key="raw/sample.fasta")  # doctest: +SKIP
+        """
+        query = self
+        if uid is not None:
+            if not isinstance(uid, str) or not uid:
+                raise QueryError(f"get() takes a uid string, got {uid!r}: use get(field=value).")
+            query = query.filter(uid__startswith=uid) if len(uid) < 16 else query.filter(uid=uid)
+        if not lookups and uid is None:
+            raise QueryError(f"{self.model.__name__}.get() needs a uid or lookups.")
+        query = query.filter(**lookups)
+        if hasattr(self.model, "is_latest") and (uid is None or len(uid) < 16):
+            matches = query[:2].to_list()
+            if len(matches) > 1:
+                query = query.filter(is_latest=True)
+        found = query[:2].to_list()
+        shown = ", ".join(
+            [*([f"uid={uid!r}"] if uid else []), *(f"{k}={v!r}" for k, v in lookups.items())]
+        )
+        if not found:
+            raise DoesNotExistError(
+                f"No {self.model.__name__} with {shown}: check the value, or use "
+                f"{self.model.__name__}.search(...) to find similar records."
+            )
+        if len(found) > 1:
+            raise MultipleResultsError(
+                f"Several {self.model.__name__} records have {shown}: use filter(...) and pick one."
+            )
+        return found[0]
+
+    def count(self) -> int:
+        """The number of matching records.
+
+        Example:
+            >>> ol.Artifact.filter(key__startswith="raw/").count()  # doctest: +SKIP
+        """
+        from ontolake.instance.setup import current_instance
+
+        if self._ranking is not None:
+            return len(self._ids())
+        inner = self._statement(self.model.id).subquery()  # type: ignore[attr-defined]
+        with current_instance().read() as session:
+            return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def exists(self) -> bool:
+        """Whether any record matches.
+
+        Example:
+            >>> ol.Artifact.filter(hash="...").exists()  # doctest: +SKIP
+        """
+        return self.first() is not None
+
+    def to_dataframe(self, include: list[str] | str | None = None) -> Any:
+        """The matching records as a pandas DataFrame indexed by ``id``.
+
+        Args:
+            include: related fields to add as columns, e.g. ``"created_by__handle"`` (one value)
+                or ``"ulabels__name"`` (a list per row).
+
+        Example:
+            >>> ol.Artifact.filter().to_dataframe(include="ulabels__name")  # doctest: +SKIP
+        """
+        from ontolake.registries.query.dataframe import records_frame
+
+        return records_frame(self, [include] if isinstance(include, str) else list(include or []))
+
+    def rows(self, *columns: Any) -> list[Any]:
+        """Plain tuples of ``columns`` for the matching records, in order.
+
+        Runs as a Core query on the session's connection: no ORM objects are built, which
+        makes this the fast path behind ``to_dataframe`` and the CLI listings.
+
+        Example:
+            >>> ol.Artifact.filter(key__startswith="raw/").rows(ol.Artifact.key)  # doctest: +SKIP
+            [('raw/a.fasta',), ('raw/b.fasta',)]
+        """
+        from ontolake.instance.setup import current_instance
+
+        statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
+        with current_instance().read() as session:
+            rows = list(session.connection().execute(statement).all())
+        return [tuple(row[1:]) for row in self._apply_ranking(rows, lambda row: row[0])]
+
+    def driver_rows(self, *columns: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``id`` and ``columns`` exactly as the database driver returns them.
+
+        No SQLAlchemy type processing runs (SQLite gives booleans as 0/1 and timestamps as
+        ISO text), which halves the cost for large results; callers convert whole columns.
+        """
+        from ontolake.instance.setup import current_instance
+
+        statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
+        with current_instance().read() as session:
+            rows = list(session.connection().execute(statement).cursor.fetchall())
+        return self._apply_ranking(rows, lambda row: row[0])
+
+    # ---- search ---------------------------------------------------------------------------
+    def search(
+        self, text: str, *, field: str | None = None, limit: int | None = None
+    ) -> QuerySet[RecordT]:
+        """The matching records ranked by relevance: exact > prefix > substring > fuzzy.
+
+        Example:
+            >>> ol.Record.search("p53 mutnt").first()  # doctest: +SKIP
+        """
+        from ontolake.registries.query.search import rank
+
+        clone = self._clone()
+        clone._ranking = None
+        candidates = clone._search_candidates(field)
+        ranked = rank(text, candidates, limit=limit)
+        clone._ranking = {record_id: position for position, record_id in enumerate(ranked)}
+        clone._offset, clone._limit = 0, None
+        return clone
+
+    def _search_candidates(self, field: str | None) -> list[tuple[int, list[str]]]:
+        fields = [field] if field else list(self.model._search_fields)  # type: ignore[attr-defined]
+        columns = [resolve_column(self.model, name) for name in fields]
+        return [
+            (row[0], [value for value in row[1:] if value])
+            for row in self.rows(self.model.id, *columns)  # type: ignore[attr-defined]
+        ]
+
+    def lookup(self, field: str | None = None) -> Lookup:
+        """An auto-complete object: one attribute per normalised value of ``field``.
+
+        Example:
+            >>> labels = ol.ULabel.lookup()  # doctest: +SKIP
+            >>> labels.batch_7  # doctest: +SKIP
+            ULabel(uid='...', name='batch 7')
+        """
+        from ontolake.registries.query.lookup import Lookup
+
+        name = field or self.model._search_fields[0]  # type: ignore[attr-defined]
+        return Lookup(self, name)
+
+    # ---- deleting -------------------------------------------------------------------------
+    def delete(self, permanent: bool = False) -> int:
+        """Delete the matching records; trashable registries trash them unless ``permanent``.
+
+        Returns the number of records deleted.
+
+        Example:
+            >>> ol.Artifact.filter(key__startswith="tmp/").delete()  # doctest: +SKIP
+        """
+        from ontolake.registries.delete import delete_records
+
+        return delete_records(self.model, self._ids(), permanent=permanent)
+
+    def __repr__(self) -> str:
+        return f"<QuerySet of {self.model.__name__}: {len(self._conditions)} condition(s)>"

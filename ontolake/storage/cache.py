@@ -1,0 +1,152 @@
+"""The local cache of remote content: downloaded once, verified by hash, reused afterwards.
+
+Each cached file or folder ``<cache_dir>/<cache_key>`` has a sidecar
+``<cache_dir>/<cache_key>.sha256`` holding ``"<sha256> <size>"``, written after the download
+was verified, so later calls only compare sizes instead of hashing again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ontolake.errors import HashMismatchError
+from ontolake.storage.hashing import Digest, hash_path
+from ontolake.storage.keys import validate_key
+from ontolake.storage.root import storage_errors
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+__all__ = ["cache_dir", "cache_remote"]
+
+SIDECAR_SUFFIX = ".sha256"
+
+
+def cache_dir() -> Path:
+    """The folder of the local cache of remote content.
+
+    It is ``$ONTOLAKE_CACHE_DIR``, else ``$XDG_CACHE_HOME/ontolake``, else
+    ``~/.cache/ontolake``.
+
+    Example:
+        >>> cache_dir()  # doctest: +SKIP
+        PosixPath('/home/me/.cache/ontolake')
+    """
+    if configured := os.environ.get("ONTOLAKE_CACHE_DIR"):
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ontolake"
+
+
+def cache_remote(fs: AbstractFileSystem, path: str, expected_hash: str, cache_key: str) -> str:
+    """A local copy of the file or folder ``path`` in ``fs``, downloaded once and verified.
+
+    Args:
+        fs: the fsspec filesystem holding ``path``.
+        path: the remote file or folder.
+        expected_hash: the SHA-256 recorded for the content (see :mod:`~ontolake.storage.hashing`).
+        cache_key: where to keep the copy, relative to :func:`cache_dir`.
+
+    Returns:
+        The local path of the verified copy.
+
+    Raises:
+        HashMismatchError: the downloaded content does not match ``expected_hash`` (the
+            download is deleted).
+        PathNotFoundError: nothing exists at ``path``.
+
+    Example:
+        >>> fs, path = url_to_fs("s3://bucket/lake/.ontolake/3kd8.parquet")  # doctest: +SKIP
+        >>> cache_remote(fs, path, artifact.hash, "Stor1234/3kd8.parquet")  # doctest: +SKIP
+        '/home/me/.cache/ontolake/Stor1234/3kd8.parquet'
+    """
+    validate_key(cache_key)
+    target = cache_dir() / cache_key
+    with storage_errors(str(target), remote=False):
+        sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
+        if _is_verified_copy(target, sidecar, expected_hash):
+            return str(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        download = target.with_name(f".{target.name}.{secrets.token_hex(8)}.download")
+        try:
+            _download(fs, path, download)
+            digest = hash_path(download)
+            if digest.hash != expected_hash:
+                raise HashMismatchError(
+                    f"The content downloaded from {path} has SHA-256 {digest.hash}, but "
+                    f"{expected_hash} was recorded when it was saved: the stored content was "
+                    "changed or corrupted. The download was deleted; restore the original "
+                    "content or save it again as a new artifact."
+                )
+            _move_into_place(download, target)
+        finally:
+            _remove_local(download)
+        _write_sidecar(sidecar, digest)
+    return str(target)
+
+
+def _download(fs: AbstractFileSystem, path: str, destination: Path) -> None:
+    with storage_errors(path, remote=True):
+        if fs.isdir(path):
+            fs.get(f"{path.rstrip('/')}/", str(destination), recursive=True)
+        else:
+            fs.get_file(path, str(destination))
+
+
+def _is_verified_copy(target: Path, sidecar: Path, expected_hash: str) -> bool:
+    """Whether ``target`` holds the content of ``expected_hash``, hashing only if unrecorded."""
+    if not target.exists():
+        return False
+    recorded = _read_sidecar(sidecar)
+    if recorded is not None and recorded.hash == expected_hash:
+        return recorded.size == _local_size(target)
+    digest = hash_path(target)
+    if digest.hash != expected_hash:
+        return False
+    _write_sidecar(sidecar, digest)
+    return True
+
+
+def _read_sidecar(sidecar: Path) -> Digest | None:
+    try:
+        recorded_hash, recorded_size = sidecar.read_text(encoding="utf-8").split()
+        return Digest(hash=recorded_hash, size=int(recorded_size), n_files=None)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_sidecar(sidecar: Path, digest: Digest) -> None:
+    temporary = sidecar.with_name(f".{sidecar.name}.{secrets.token_hex(8)}")
+    temporary.write_text(f"{digest.hash} {digest.size}\n", encoding="utf-8")
+    temporary.replace(sidecar)
+
+
+def _local_size(path: Path) -> int:
+    if not path.is_dir():
+        return path.stat().st_size
+    return sum(
+        Path(directory, name).stat().st_size
+        for directory, _, names in os.walk(path, followlinks=True)
+        for name in names
+    )
+
+
+def _move_into_place(download: Path, target: Path) -> None:
+    """Replace ``target`` with ``download``; a folder another process placed first is kept."""
+    _remove_local(target)
+    try:
+        download.replace(target)
+    except OSError:
+        if not (download.is_dir() and target.is_dir()):
+            raise
+
+
+def _remove_local(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

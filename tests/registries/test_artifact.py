@@ -1,0 +1,222 @@
+"""Artifacts: files, folders, objects and URLs; versions, dedupe, atomic saves, read back."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ontolake as ol
+from ontolake.errors import (
+    InvalidDataError,
+    InvalidKeyError,
+    PathNotFoundError,
+    UnsupportedObjectError,
+)
+
+
+def managed_files(instance) -> list[str]:
+    folder = Path(instance.root.root) / ".ontolake"
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.name not in {"instance.json", "ontolake.db", "ontolake.db-wal", "ontolake.db-shm"}
+        and not path.name.startswith(".")
+    )
+
+
+@pytest.fixture
+def fasta(tmp_path) -> Path:
+    path = tmp_path / "inputs" / "sample.fasta"
+    path.parent.mkdir()
+    path.write_text(">r1\nACGT\n")
+    return path
+
+
+def test_file_is_stored_under_its_uid_with_its_hash(instance, fasta):
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta", description="reads").save()
+    assert artifact.suffix == ".fasta"
+    assert artifact.size == fasta.stat().st_size
+    assert artifact.hash == hashlib.sha256(fasta.read_bytes()).hexdigest()
+    assert len(artifact.uid) == 16 and artifact.uid.endswith("0001")
+    assert artifact.path == str(Path(instance.root.root) / ".ontolake" / f"{artifact.uid}.fasta")
+    assert Path(artifact.cache()).read_text() == ">r1\nACGT\n"
+    assert ol.Artifact.get(key="raw/sample.fasta") == artifact
+    assert artifact.created_by.handle
+    assert artifact.storage.root == instance.root.root
+    assert fasta.exists()  # the source is copied, never moved
+
+
+def test_new_content_under_a_key_is_a_new_version(instance, fasta):
+    first = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    fasta.write_text(">r1\nACGTTT\n")
+    second = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    fasta.write_text(">r1\nACGTTTAA\n")
+    third = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    assert [third.version, second.version, first.version] == [3, 2, 1]
+    assert third.stem_uid == first.stem_uid == first.uid[:12]
+    assert third.uid == first.uid[:12] + "0003"
+    assert [a.is_latest for a in first.versions] == [False, False, True]
+    assert ol.Artifact.get(key="raw/sample.fasta") == third
+    assert ol.Artifact.get(first.uid[:12]) == third  # a stem names the latest version
+    assert ol.Artifact.filter(key="raw/sample.fasta").count() == 3
+    assert third.revises_id == second.id
+    # trashing the latest makes the previous version latest again
+    third.delete()
+    assert ol.Artifact.get(key="raw/sample.fasta") == second
+    assert Path(third.path).exists()
+    third.delete(permanent=True)
+    assert not Path(third.path).exists()
+    assert [a.version for a in first.versions] == [1, 2]
+
+
+def test_saving_stored_content_returns_the_existing_artifact(instance, fasta, caplog):
+    first = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    again = ol.Artifact(fasta, key="raw/copy.fasta").save()
+    assert again == first
+    assert "already stored" in caplog.text
+    assert ol.Artifact.filter().count() == 1
+    assert len(managed_files(instance)) == 1
+
+
+def test_folder_is_hashed_over_its_sorted_files(instance, tmp_path):
+    folder = tmp_path / "run42"
+    (folder / "lane1").mkdir(parents=True)
+    (folder / "lane1" / "a.txt").write_text("a")
+    (folder / "b.txt").write_text("b")
+    artifact = ol.Artifact(folder, key="runs/run42").save()
+    assert artifact.n_files == 2
+    assert artifact.size == 2
+    assert artifact.suffix == ""
+    cached = Path(artifact.cache())
+    assert (cached / "lane1" / "a.txt").read_text() == "a"
+
+
+def test_dataframe_round_trip(instance):
+    df = pd.DataFrame({"sample": ["s1", "s2"], "gc": [0.4, 0.6]})
+    artifact = ol.Artifact.from_dataframe(df, key="tables/gc.parquet").save()
+    assert (artifact.otype, artifact.suffix, artifact.n_observations) == (
+        "DataFrame",
+        ".parquet",
+        2,
+    )
+    pd.testing.assert_frame_equal(artifact.load(), df)
+    dataset = artifact.open()
+    assert dataset.to_table(columns=["gc"]).column("gc").to_pylist() == [0.4, 0.6]
+    assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
+
+
+def test_anndata_as_h5ad_and_zarr(instance):
+    import anndata
+
+    adata = anndata.AnnData(
+        X=np.arange(12, dtype=np.float32).reshape(4, 3),
+        obs=pd.DataFrame({"cell_type": ["T", "B", "T", "NK"]}, index=[f"c{i}" for i in range(4)]),
+    )
+    h5ad = ol.Artifact.from_anndata(adata, key="scrna/x.h5ad").save()
+    assert (h5ad.otype, h5ad.suffix, h5ad.n_observations) == ("AnnData", ".h5ad", 4)
+    assert list(h5ad.load().obs["cell_type"]) == ["T", "B", "T", "NK"]
+    backed = h5ad.open()
+    assert backed.isbacked and backed.shape == (4, 3)
+    backed.file.close()
+    zarr = ol.Artifact.from_anndata(adata, key="scrna/x.zarr").save()
+    assert (zarr.suffix, zarr.n_files is not None) == (".zarr", True)
+    np.testing.assert_array_equal(zarr.load().X, adata.X)
+    with pytest.raises(InvalidKeyError, match="suffix"):
+        ol.Artifact.from_anndata(adata, key="scrna/x.parquet")
+
+
+def test_mudata_and_spatialdata(instance):
+    import anndata
+    import mudata
+    import spatialdata
+    from spatialdata.models import PointsModel, TableModel
+
+    rna = anndata.AnnData(X=np.ones((3, 2), dtype=np.float32))
+    rna.obs_names = ["a", "b", "c"]
+    mdata = mudata.MuData({"rna": rna})
+    stored = ol.Artifact.from_mudata(mdata, key="multiome/x.h5mu").save()
+    assert (stored.otype, stored.suffix) == ("MuData", ".h5mu")
+    assert stored.load().mod["rna"].shape == (3, 2)
+
+    points = PointsModel.parse(pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]}))
+    table = TableModel.parse(anndata.AnnData(X=np.ones((2, 1), dtype=np.float32)))
+    sdata = spatialdata.SpatialData(points={"spots": points}, tables={"table": table})
+    spatial = ol.Artifact.from_spatialdata(sdata, key="visium/x.zarr").save()
+    assert (spatial.otype, spatial.suffix) == ("SpatialData", ".zarr")
+    assert set(spatial.load().points) == {"spots"}
+
+
+def test_bad_input_raises_specific_errors_and_leaves_nothing(instance, tmp_path):
+    with pytest.raises(PathNotFoundError, match=r"missing\.csv"):
+        ol.Artifact(tmp_path / "missing.csv", key="x.csv")
+    with pytest.raises(UnsupportedObjectError, match="set"):
+        ol.Artifact({1, 2}, key="x.bin")
+    with pytest.raises(InvalidDataError, match="column"):
+        ol.Artifact.from_dataframe(pd.DataFrame({0: [1], "b": [2]}), key="t.parquet")
+    with pytest.raises(UnsupportedObjectError):
+        ol.Artifact.from_anndata(pd.DataFrame({"a": [1]}), key="x.h5ad")
+    for key, rule in [
+        ("/abs/x.csv", "absolute"),
+        ("a/../x.csv", "parent"),
+        ("a//x.csv", "empty-segment"),
+        ("a\\x.csv", "backslash"),
+        ("a/\x07.csv", "control-character"),
+    ]:
+        with pytest.raises(InvalidKeyError) as raised:
+            ol.Artifact.from_dataframe(pd.DataFrame({"a": [1]}), key=key)
+        assert raised.value.rule == rule
+    assert ol.Artifact.filter(is_trashed=False).count() == 0
+    assert managed_files(instance) == []
+    assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
+
+
+def test_a_failed_save_leaves_neither_file_nor_row(instance, fasta, monkeypatch):
+    from ontolake.registries import artifact_save
+
+    def explode(session, instance, artifact, user_id):
+        raise RuntimeError("disk vanished")
+
+    original = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    fasta.write_text(">changed\n")
+    monkeypatch.setattr(artifact_save, "_storage_id", explode)
+    with pytest.raises(RuntimeError, match="disk vanished"):
+        ol.Artifact(fasta, key="raw/sample.fasta").save()
+    assert ol.Artifact.filter().count() == 1
+    assert ol.Artifact.get(key="raw/sample.fasta") == original
+    assert managed_files(instance) == [f"{original.uid}.fasta"]
+    assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
+
+
+def test_a_failed_commit_undoes_the_placed_file(instance, fasta, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    def refuse(self):
+        raise RuntimeError("commit refused")
+
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta")
+    monkeypatch.setattr(Session, "commit", refuse)
+    with pytest.raises(RuntimeError, match="commit refused"):
+        artifact.save()
+    monkeypatch.undo()
+    assert ol.Artifact.filter().count() == 0
+    assert managed_files(instance) == []
+
+
+def test_describe_prints_fields_storage_and_versions(instance, fasta, capsys):
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta", description="reads").save()
+    label = ol.ULabel(name="batch 7").save()
+    artifact.ulabels.append(label)
+    artifact.save()
+    artifact.describe()
+    printed = capsys.readouterr().out
+    for expected in ["Artifact", "raw/sample.fasta", "storage", "versions", "v1", "batch 7"]:
+        assert expected in printed
+    assert repr(artifact).count("\n") == 0
+    assert ol.Artifact.filter(ulabels__name="batch 7").one() == artifact
+    frame = ol.Artifact.filter().to_dataframe(include=["ulabels__name", "storage__root"])
+    assert frame["ulabels__name"].tolist() == [["batch 7"]]
+    assert frame["storage__root"].tolist() == [instance.root.root]

@@ -1,0 +1,209 @@
+"""The query language, identical on every registry, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import ontolake as ol
+from ontolake.errors import DoesNotExistError, InvalidFieldError, MultipleResultsError, QueryError
+
+
+@pytest.fixture
+def labels(instance):
+    """Six labels, two linked as parents, with distinct creation dates."""
+    start = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+    names = ["Batch 1", "batch 2", "batch_3", "50% done", "Control", "control group"]
+    records = [
+        ol.ULabel(name=name, created_at=start + timedelta(days=40 * i), description=f"#{i}")
+        for i, name in enumerate(names)
+    ]
+    ol.save(records)
+    records[1].parents.append(records[0])
+    records[2].parents.append(records[0])
+    ol.save(records[1:3])
+    return records
+
+
+def names(query):
+    return sorted(record.name for record in query)
+
+
+def test_lookups_on_strings(labels):
+    assert names(ol.ULabel.filter(name="batch 2")) == ["batch 2"]
+    assert names(ol.ULabel.filter(name__iexact="BATCH 2")) == ["batch 2"]
+    assert names(ol.ULabel.filter(name__startswith="batch")) == ["batch 2", "batch_3"]
+    assert names(ol.ULabel.filter(name__istartswith="batch")) == ["Batch 1", "batch 2", "batch_3"]
+    assert names(ol.ULabel.filter(name__contains="ontrol")) == ["Control", "control group"]
+    assert names(ol.ULabel.filter(name__icontains="CONTROL")) == ["Control", "control group"]
+    assert names(ol.ULabel.filter(name__endswith="group")) == ["control group"]
+    assert names(ol.ULabel.filter(name__in=["Control", "missing"])) == ["Control"]
+    # LIKE wildcards in values are literal characters
+    assert names(ol.ULabel.filter(name__contains="_")) == ["batch_3"]
+    assert names(ol.ULabel.filter(name__contains="%")) == ["50% done"]
+
+
+def test_lookups_on_numbers_dates_and_nulls(labels):
+    ids = [label.id for label in labels]
+    assert ol.ULabel.filter(id__gt=ids[3]).count() == 2
+    assert ol.ULabel.filter(id__gte=ids[3], id__lte=ids[4]).count() == 2
+    assert ol.ULabel.filter(id__lt=ids[1]).count() == 1
+    assert ol.ULabel.filter(id__range=(ids[1], ids[3])).count() == 3
+    assert names(ol.ULabel.filter(created_at__year=2025, created_at__month=4)) == ["batch 2"]
+    assert names(ol.ULabel.filter(created_at__day=14)) == ["Batch 1"]
+    assert ol.ULabel.filter(created_at__gte="2025-05-01").count() == 4
+    assert ol.ULabel.filter(type__isnull=True).count() == 6
+    assert ol.ULabel.filter(description__isnull=False).count() == 6
+
+
+def test_traversal_across_foreign_keys_and_many_to_many(labels):
+    assert names(ol.ULabel.filter(parents__name="Batch 1")) == ["batch 2", "batch_3"]
+    assert names(ol.ULabel.filter(children__name__startswith="batch")) == ["Batch 1"]
+    assert names(ol.ULabel.filter(parents=labels[0])) == ["batch 2", "batch_3"]
+    assert ol.ULabel.filter(created_by__handle=labels[0].created_by.handle).count() == 6
+    assert ol.ULabel.filter(parents__isnull=False).count() == 2
+    # an EXISTS subquery: a record with two matching links is returned once
+    labels[1].parents.append(labels[4])
+    labels[1].save()
+    assert ol.ULabel.filter(parents__name__in=["Batch 1", "Control"]).count() == 2
+
+
+def test_unknown_fields_and_lookups_list_the_valid_ones(labels):
+    with pytest.raises(InvalidFieldError, match=r"no field 'nme'.*Did you mean 'name'.*Valid"):
+        ol.ULabel.filter(nme="x")
+    with pytest.raises(InvalidFieldError, match="Valid lookups"):
+        ol.ULabel.filter(name__near="x")
+    with pytest.raises(InvalidFieldError, match="no field"):
+        ol.Artifact.filter(run__transform__nokey="x")
+    with pytest.raises(QueryError, match="isnull"):
+        ol.ULabel.filter(name__gt=None)
+
+
+def test_ordering_slicing_and_single_results(labels):
+    ordered = ol.ULabel.filter().order_by("-created_at")
+    assert [label.name for label in ordered[:2]] == ["control group", "Control"]
+    assert ordered[1].name == "Control"
+    assert [label.name for label in ordered[1:3]] == ["Control", "50% done"]
+    assert ordered.first().name == "control group"
+    assert ol.ULabel.filter(name="nothing").first() is None
+    assert ol.ULabel.filter(name="Control").one().name == "Control"
+    assert ol.ULabel.filter(name="nothing").one_or_none() is None
+    with pytest.raises(MultipleResultsError):
+        ol.ULabel.filter(name__startswith="batch").one()
+    with pytest.raises(DoesNotExistError):
+        ol.ULabel.filter(name="nothing").one()
+    with pytest.raises(IndexError):
+        ordered[10]
+    with pytest.raises(QueryError):
+        ordered[-1]
+    assert len(ol.ULabel.filter(name__startswith="batch")) == 2
+    assert ol.ULabel.filter(name="Control").exists()
+    assert not ol.ULabel.filter(name="nothing").exists()
+
+
+def test_get_by_uid_prefix_and_lookups(labels):
+    label = labels[4]
+    assert ol.ULabel.get(label.uid) == label
+    assert ol.ULabel.get(label.uid[:8]) == label
+    assert ol.ULabel.get(name="Control") == label
+    with pytest.raises(DoesNotExistError, match=r"name='Contrl'.*search"):
+        ol.ULabel.get(name="Contrl")
+    with pytest.raises(QueryError):
+        ol.ULabel.get()
+
+
+def test_all_rows_are_returned_without_silent_truncation(instance):
+    ol.save([ol.ULabel(name=f"label {i:03d}") for i in range(250)])
+    assert len(list(ol.ULabel.filter())) == 250
+    assert len(ol.ULabel.to_dataframe()) == 250
+    assert len(ol.ULabel.filter().limit(7).to_list()) == 7
+
+
+def test_to_dataframe_with_related_fields(labels):
+    frame = (
+        ol.ULabel.filter(name__startswith="batch")
+        .order_by("name")
+        .to_dataframe(include=["created_by__handle", "parents__name", "parents"])
+    )
+    assert list(frame["name"]) == ["batch 2", "batch_3"]
+    assert list(frame["parents__name"]) == [["Batch 1"], ["Batch 1"]]
+    assert list(frame["parents"]) == [["Batch 1"], ["Batch 1"]]
+    assert set(frame["created_by__handle"]) == {labels[0].created_by.handle}
+    assert {"uid", "created_at", "description"} <= set(frame.columns)
+    with pytest.raises(InvalidFieldError, match="no field 'nope'"):
+        ol.ULabel.filter().to_dataframe(include="parents__nope")
+    assert ol.ULabel.filter(name="nothing").to_dataframe(include="parents__name").empty
+
+
+def test_delete_moves_to_trash_then_permanently(labels):
+    control = labels[4]
+    ol.ULabel.filter(name="Control").delete()
+    assert not ol.ULabel.filter(name="Control").exists()
+    assert ol.ULabel.filter(name="Control", is_trashed=True).count() == 1
+    control.restore()
+    assert ol.ULabel.filter(name="Control").exists()
+    assert ol.ULabel.filter(name__startswith="control").delete(permanent=True) == 1
+    assert ol.ULabel.filter(name="control group", is_trashed=True).count() == 0
+    batch_1 = labels[0]
+    batch_1.delete(permanent=True)
+    # link rows went with it
+    assert ol.ULabel.filter(parents__isnull=False).count() == 0
+
+
+def test_search_ranks_exact_prefix_substring_then_fuzzy(instance):
+    ol.save(
+        [
+            ol.Record(name=name)
+            for name in ["T cell", "T cell, CD4", "regulatory T cell", "B cell", "T cll"]
+        ]
+    )
+    ranked = [record.name for record in ol.Record.search("t cell")]
+    assert ranked[:3] == ["T cell", "T cell, CD4", "regulatory T cell"]
+    assert "B cell" not in ranked
+    assert ranked[-1] == "T cll"  # fuzzy comes last
+    assert [record.name for record in ol.Record.search("T cel", limit=1)] == ["T cell"]
+    assert ol.Record.search("t cell").count() == 4
+    assert ol.Record.search("zzz").count() == 0
+
+
+def test_lookup_gives_one_attribute_per_normalised_name(instance):
+    ol.save([ol.Record(name=name) for name in ["P53 mutant 1", "p53-mutant-1", "10x kit"]])
+    lookup = ol.Record.lookup()
+    assert lookup.p53_mutant_1.name == "P53 mutant 1"
+    assert lookup.p53_mutant_1_2.name == "p53-mutant-1"
+    assert lookup._10x_kit.name == "10x kit"
+    assert lookup["10x kit"].name == "10x kit"
+    assert "p53_mutant_1" in dir(lookup)
+    with pytest.raises(AttributeError, match="p53_mutant_1"):
+        lookup.p53_mutant
+    with pytest.raises(InvalidFieldError):
+        ol.Record.lookup(field="nope")
+
+
+def test_bulk_save_is_one_transaction(instance):
+    good = [ol.Project(name=f"project {i}") for i in range(3)]
+    ol.save(good)
+    assert ol.Project.filter().count() == 3
+    duplicate = [ol.Project(name="project 9"), ol.Project(name="project 0")]  # name is unique
+    with pytest.raises(ol.errors.IntegrityError, match="refused"):
+        ol.save(duplicate)
+    assert not ol.Project.filter(name="project 9").exists()
+
+
+def test_record_types_and_hierarchy(instance):
+    sample = ol.Record(name="Sample", is_type=True).save()
+    p53 = ol.Record(name="P53mutant1", type=sample).save()
+    ol.Record(name="P53mutant2", type=sample, parents=[p53]).save()
+    assert names(ol.Record.filter(type=sample)) == ["P53mutant1", "P53mutant2"]
+    assert names(ol.Record.filter(type__name="Sample", parents__isnull=True)) == ["P53mutant1"]
+    assert [child.name for child in p53.children] == ["P53mutant2"]
+
+
+def test_filter_by_queryset_and_exclude(labels):
+    batches = ol.ULabel.filter(name__istartswith="batch")
+    assert ol.ULabel.filter(parents__in=batches).count() == 2
+    assert names(ol.ULabel.filter(name__istartswith="batch").exclude(name="batch_3")) == [
+        "Batch 1",
+        "batch 2",
+    ]

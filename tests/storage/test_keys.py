@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ontolake.errors import InvalidKeyError
+from ontolake.storage.keys import MAX_KEY_LENGTH, key_suffix, validate_key
+
+_DRIVE_LIKE = re.compile(r"^[A-Za-z]:")
+
+segments = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"),
+    min_size=1,
+    max_size=20,
+).filter(lambda segment: segment not in (".", ".."))
+valid_keys = (
+    st.lists(segments, min_size=1, max_size=6)
+    .map("/".join)
+    .filter(lambda key: not _DRIVE_LIKE.match(key))
+)
+control_characters = st.sampled_from([chr(code) for code in range(0x20)] + ["\x7f"])
+
+
+@st.composite
+def bad_keys(draw: st.DrawFn) -> tuple[str, str]:
+    """A key breaking exactly one rule, with the name of that rule."""
+    key = draw(valid_keys)
+    parts = key.split("/")
+    position = draw(st.integers(0, len(key)))
+    rule = draw(
+        st.sampled_from(
+            [
+                "empty",
+                "too-long",
+                "control-character",
+                "backslash",
+                "absolute",
+                "parent",
+                "dot-segment",
+                "empty-segment",
+            ]
+        )
+    )
+    if rule == "empty":
+        return "", rule
+    if rule == "too-long":
+        return (key + "/x") * (MAX_KEY_LENGTH // (len(key) + 2) + 1), rule
+    if rule == "control-character":
+        return key[:position] + draw(control_characters) + key[position:], rule
+    if rule == "backslash":
+        return key[:position] + "\\" + key[position:], rule
+    if rule == "absolute":
+        prefix = draw(st.sampled_from(["/", "s3://bucket/", "file:///", "C:/", "c:\u00e9"]))
+        return prefix + key, rule
+    inserted = {"parent": "..", "dot-segment": ".", "empty-segment": ""}[rule]
+    lowest = 1 if rule == "empty-segment" else 0  # an empty first segment is a leading '/'
+    index = draw(st.integers(lowest, len(parts)))
+    return "/".join([*parts[:index], inserted, *parts[index:]]), rule
+
+
+@given(valid_keys)
+def test_every_valid_key_is_returned_unchanged(key: str) -> None:
+    assert validate_key(key) == key
+
+
+@given(bad_keys())
+def test_every_bad_key_is_rejected_with_the_rule_it_breaks(case: tuple[str, str]) -> None:
+    key, rule = case
+    with pytest.raises(InvalidKeyError) as raised:
+        validate_key(key)
+    assert raised.value.rule == rule
+    assert repr(key) in str(raised.value)
+    assert repr(rule) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "advice"),
+    [
+        ("/data/x.csv", "absolute", "relative to the storage root"),
+        ("raw/../x.csv", "parent", "remove the '..'"),
+        ("raw//x.csv", "empty-segment", "'a/b'"),
+        ("raw/", "empty-segment", "trailing '/'"),
+        ("raw\\x.csv", "backslash", "separate folders with '/'"),
+        ("raw/x\n.csv", "control-character", "remove control characters"),
+    ],
+)
+def test_the_message_says_what_to_do(key: str, rule: str, advice: str) -> None:
+    with pytest.raises(InvalidKeyError, match=re.escape(advice)) as raised:
+        validate_key(key)
+    assert raised.value.rule == rule
+    assert isinstance(raised.value, ValueError)
+
+
+def test_a_key_of_exactly_the_maximum_length_is_valid() -> None:
+    key = "a" * MAX_KEY_LENGTH
+    assert validate_key(key) == key
+    with pytest.raises(InvalidKeyError) as raised:
+        validate_key(key + "a")
+    assert raised.value.rule == "too-long"
+
+
+@pytest.mark.parametrize(
+    "key", ["...", ".hidden/file", "a..b/c", "raw/sample 1.fasta", "données/été.csv", "run:1/x.csv"]
+)
+def test_names_that_only_look_special_are_valid(key: str) -> None:
+    assert validate_key(key) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [
+        ("raw/sample.fasta", ".fasta"),
+        ("archive.tar.gz", ".tar.gz"),
+        ("calls.vcf.gz", ".vcf.gz"),
+        ("reads_R1.fastq.gz", ".fastq.gz"),
+        ("table.csv.gz", ".csv.gz"),
+        ("notes.txt.bz2", ".txt.bz2"),
+        ("plain.gz", ".gz"),
+        ("images/slide.ome.zarr", ".ome.zarr"),
+        ("images/slide.ome.zarr/", ".ome.zarr"),
+        ("scrna/pbmc.anndata.zarr", ".anndata.zarr"),
+        ("visium/slide.spatialdata.zarr", ".spatialdata.zarr"),
+        ("store.zarr", ".zarr"),
+        ("version.1.2.zarr", ".zarr"),
+        ("scrna/batch1.h5ad", ".h5ad"),
+        ("/home/me/data/.ontolake/3kd8Qm2LxPa90000.parquet", ".parquet"),
+        ("s3://bucket/prefix/file.JSON", ".JSON"),
+        (".bashrc", ""),
+        ("config/.env", ""),
+        (".config.json", ".json"),
+        ("README", ""),
+        ("folder/", ""),
+        ("trailing.", ""),
+        ("report final.v1 draft", ""),
+    ],
+)
+def test_key_suffix(name: str, suffix: str) -> None:
+    assert key_suffix(name) == suffix
+
+
+@given(valid_keys)
+def test_key_suffix_is_a_suffix_of_the_last_segment(key: str) -> None:
+    suffix = key_suffix(key)
+    last_segment = key.rsplit("/", 1)[-1]
+    assert last_segment.endswith(suffix)
+    assert suffix == "" or (suffix.startswith(".") and len(suffix) < len(last_segment))
