@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ontolake import errors
     from ontolake.instance.settings import settings
     from ontolake.instance.setup import connect, disconnect, init
+    from ontolake.lineage.track import finish, track
+    from ontolake.lineage.tracked import tracked
+    from ontolake.registries import bio
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.collection import Collection
     from ontolake.registries.labels import Project, Record, ULabel
@@ -37,12 +40,16 @@ __all__ = [
     "ULabel",
     "User",
     "__version__",
+    "bio",
     "connect",
     "disconnect",
     "errors",
+    "finish",
     "init",
     "save",
     "settings",
+    "track",
+    "tracked",
 ]
 
 # public name -> module that defines it (registries come from ``models`` so that every
@@ -62,12 +69,18 @@ _LAZY: dict[str, str] = {
     "init": "ontolake.instance.setup",
     "disconnect": "ontolake.instance.setup",
     "settings": "ontolake.instance.settings",
+    "track": "ontolake.lineage.track",
+    "finish": "ontolake.lineage.track",
+    "tracked": "ontolake.lineage.tracked",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name == "errors":
         return importlib.import_module("ontolake.errors")
+    if name == "bio":
+        importlib.import_module("ontolake.registries.models")
+        return importlib.import_module("ontolake.registries.bio")
     if name == "__version__":
         from importlib.metadata import version
 

@@ -120,6 +120,55 @@ def search(text: str, limit: int) -> None:
 
 
 @main.command()
+@click.option("--key", default=None, help="Key of the artifact (its latest version).")
+@click.option("--uid", default=None, help="uid (or uid prefix) of an artifact or a run.")
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    help="Write the graph here: .svg/.png/.pdf (drawn by Graphviz) or .dot; default: stdout.",
+)
+@click.option("--downstream", is_flag=True, help="Also show what was made from it.")
+def lineage(key: str | None, uid: str | None, output: str | None, downstream: bool) -> None:
+    """Show the lineage of an artifact (or run): inputs, runs and transforms, as a graph."""
+    from ontolake.lineage.graph import build_lineage, render
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.lineage import Run
+
+    if (key is None) == (uid is None):
+        raise click.UsageError("pass exactly one of --key or --uid")
+    record: Artifact | Run
+    if key is not None:
+        record = Artifact.get(key=key, is_latest=True)
+    else:
+        assert uid is not None
+        run = Run.filter(uid__startswith=uid).one_or_none() if uid else None
+        record = run if run is not None else Artifact.get(uid)
+    graph = build_lineage(record, downstream=downstream)
+    dot = graph.to_dot()
+    if output is None:
+        click.echo(dot, nl=False)
+        return
+    written = render(dot, output)
+    click.echo(f"wrote {written} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
+
+
+@main.command()
+@click.option("--fix", is_flag=True, help="Remove orphan files and staging leftovers.")
+@click.option("--no-hash", is_flag=True, help="Skip re-hashing stored files (faster).")
+def doctor(fix: bool, no_hash: bool) -> None:
+    """Check that every artifact has its file (with the right hash) and every file its row."""
+    from ontolake.instance.setup import current_instance
+    from ontolake.registries.doctor import diagnose
+
+    diagnosis = diagnose(current_instance(), fix=fix, check_hashes=not no_hash)
+    for line in diagnosis.lines():
+        click.echo(line)
+    if not diagnosis.healthy:
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
 @click.option("--storage", default=None, help="Instance to migrate (default: the connected one).")
 def migrate(storage: str | None) -> None:
     """Upgrade the instance's database schema to this version of ontolake."""

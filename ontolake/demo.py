@@ -1,5 +1,8 @@
 """The end-to-end demo behind ``make demo``: one instance, three kinds of content, versions.
 
+The demo tracks itself (``ol.track()``) and ends by writing the lineage picture of what it
+made to ``<folder>/lineage.svg`` (``lineage.dot`` when Graphviz is not installed).
+
 Run ``python -m ontolake.demo ./demo-data``. Running it again is safe: content that is
 already stored is recognised by its hash and not stored twice.
 """
@@ -14,7 +17,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Init an instance, save a file, a DataFrame and an AnnData, version one, query, describe.
+    """Init, track, save a file, a DataFrame and an AnnData, version, query, draw the lineage.
 
     Example:
         >>> main(["./demo-data"])  # doctest: +SKIP
@@ -29,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = arguments[0] if arguments else "./demo-data"
     instance = ol.init(storage=folder)
     print(f"instance: {instance!r}")
+    run = ol.track(params={"folder": folder}, project="Demo")  # this script, as a run
+    print(f"tracking:           {run!r}")
 
     with tempfile.TemporaryDirectory() as scratch:
         fasta = Path(scratch) / "sample.fasta"
@@ -72,8 +77,23 @@ def main(argv: list[str] | None = None) -> int:
     found = ol.Artifact.filter(is_latest=True).search("measurment")  # a typo still finds it
     print("\nsearch 'measurment':", [artifact.key for artifact in found])
     print("loaded back:", ol.Artifact.get(key="tables/measurements.parquet").load().shape)
+
+    @ol.tracked("demo.summarise")
+    def summarise(key: str, column: str = "gc_content") -> ol.Artifact:
+        """Per-column summary statistics of a table: a step with its own run."""
+        table = ol.Artifact.get(key=key).load()  # recorded as an input of this step
+        summary = table[[column]].describe().reset_index()
+        return ol.Artifact.from_dataframe(summary, key=f"summaries/{column}.parquet").save()
+
+    summary = summarise("tables/measurements.parquet")
+    print(f"a tracked step:     {summary!r} made by {summary.transform!r}")
     print()
-    table_v2.describe()
+    summary.describe()
+    ol.finish()
+    picture = Path(folder) / "lineage.svg"
+    summary.view_lineage(picture)
+    drawn = picture if picture.exists() else picture.with_suffix(".dot")
+    print(f"\nlineage of {summary.key}: {drawn}")
     return 0
 
 

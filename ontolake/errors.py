@@ -12,6 +12,7 @@ OntolakeError
 │   ├── NotConnectedError
 │   ├── InstanceNotFoundError
 │   ├── InstanceExistsError
+│   ├── SourceNotFoundError
 │   └── SchemaVersionError
 ├── MissingDependencyError (ImportError)
 ├── DatabaseError
@@ -28,10 +29,12 @@ OntolakeError
 ├── InvalidKeyError (ValueError)
 ├── UnsupportedObjectError (TypeError)
 ├── InvalidDataError (ValueError)
+│   └── OntologyFormatError
 ├── QueryError (ValueError)
 │   ├── InvalidFieldError (AttributeError)
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
+├── TrackingError (RuntimeError)
 └── ValidationError (ValueError)
 ```
 
@@ -64,13 +67,16 @@ __all__ = [
     "MultipleResultsError",
     "NotConnectedError",
     "OntolakeError",
+    "OntologyFormatError",
     "PathNotFoundError",
     "PermissionDeniedError",
     "QueryError",
     "SchemaVersionError",
+    "SourceNotFoundError",
     "StorageCredentialsError",
     "StorageError",
     "StorageNotWritableError",
+    "TrackingError",
     "UnsafePathError",
     "UnsupportedObjectError",
     "ValidationError",
@@ -101,6 +107,10 @@ class InstanceNotFoundError(ConfigurationError):
 
 class InstanceExistsError(ConfigurationError):
     """An instance already exists where a new one was to be created."""
+
+
+class SourceNotFoundError(ConfigurationError):
+    """No ontology source matches the entity, name or version asked for; lists the available."""
 
 
 class SchemaVersionError(ConfigurationError):
@@ -183,6 +193,10 @@ class InvalidDataError(OntolakeError, ValueError):
     exit_code: ClassVar[int] = 2
 
 
+class OntologyFormatError(InvalidDataError):
+    """An ontology file is malformed: the message names the file and the term or line."""
+
+
 class QueryError(OntolakeError, ValueError):
     """A query is malformed."""
 
@@ -203,6 +217,10 @@ class MultipleResultsError(QueryError, LookupError):
     """Several records match a query that must return exactly one."""
 
     exit_code: ClassVar[int] = 1
+
+
+class TrackingError(OntolakeError, RuntimeError):
+    """Run tracking was used out of order (``finish()`` without ``track()``, nested ``track()``)."""
 
 
 class ValidationError(OntolakeError, ValueError):

@@ -43,7 +43,7 @@ def test_init_save_ls_load_search_info(run, tmp_path):
     assert Path(loaded.stdout.strip()).read_text() == ">r1\nACGTAA\n"
     assert "raw/reads.fasta" in run("search", "reads").stdout
     info = run("info")
-    assert "schema:    0001" in info.output and "artifacts: 1" in info.output
+    assert "schema:    0002" in info.output and "artifacts: 1" in info.output
 
 
 def test_errors_are_one_line_with_an_exit_code(run, tmp_path):
@@ -75,7 +75,7 @@ def test_migrate_upgrades_the_schema_of_an_instance(run, tmp_path):
     assert refused.exit_code == 1 and "no ontolake schema" in refused.output
     migrated = run("migrate", "--storage", storage)
     assert migrated.exit_code == 0, migrated.output
-    assert "None -> 0001" in migrated.output
+    assert "None -> 0002" in migrated.output
     assert run("info").exit_code == 0
     with sqlite3.connect(storage / ".ontolake" / "ontolake.db") as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0000'")
@@ -95,3 +95,32 @@ def test_help_is_fast_and_imports_nothing_heavy():
     )
     assert "init" in result.stdout and "migrate" in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+def test_doctor_finds_and_sweeps_orphans(run, tmp_path):
+    from ontolake.instance import setup
+
+    storage = tmp_path / "lake"
+    data = tmp_path / "reads.fasta"
+    data.write_text(">r1\nACGT\n")
+    run("init", "--storage", storage)
+    run("save", data, "--key", "raw/reads.fasta")
+    assert run("doctor").exit_code == 0
+    orphan = storage / ".ontolake" / "AAAAAAAAAAAA0001.txt"
+    orphan.write_text("left by a crash")
+    (storage / ".ontolake" / ".staging").mkdir(exist_ok=True)
+    (storage / ".ontolake" / ".staging" / "tmp123.fasta").write_text("half")
+    found = run("doctor")
+    assert found.exit_code == 1
+    assert "orphan file" in found.output and "staging leftover" in found.output
+    fixed = run("doctor", "--fix")
+    assert fixed.exit_code == 0, fixed.output
+    assert not orphan.exists()
+    stored = next(p for p in (storage / ".ontolake").iterdir() if p.suffix == ".fasta")
+    stored.write_text(">tampered\n")
+    setup.disconnect()
+    tampered = run("doctor")
+    assert tampered.exit_code == 1 and "hash mismatch" in tampered.output
+    stored.unlink()
+    missing = run("doctor")
+    assert missing.exit_code == 1 and "missing file" in missing.output

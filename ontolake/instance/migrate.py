@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "upgrade"]
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -38,6 +38,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     from alembic import command
 
+    _refuse_unknown_revision(engine)
     command.upgrade(_alembic_config(engine), revision)  # type: ignore[arg-type]
 
 
@@ -45,6 +46,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database of ``engine`` back to ``revision``."""
     from alembic import command
 
+    _refuse_unknown_revision(engine)
     command.downgrade(_alembic_config(engine), revision)  # type: ignore[arg-type]
 
 
@@ -76,7 +78,37 @@ def check_schema(engine: Engine, description: str) -> None:
             f"{description} is at schema revision {revision}, older than this ontolake "
             f"({SCHEMA_REVISION}): run `curate migrate` to upgrade it (back up the database first)."
         )
-    raise SchemaVersionError(
+    raise _newer_schema(description, revision)
+
+
+def _newer_schema(description: str, revision: str) -> SchemaVersionError:
+    return SchemaVersionError(
         f"{description} is at schema revision {revision}, newer than this ontolake "
         f"({SCHEMA_REVISION}): upgrade ontolake (pip install -U ontolake)."
+    )
+
+
+def _refuse_unknown_revision(engine: Engine) -> None:
+    """Refuse, with the fix, a database at a revision this ontolake ships no migration for.
+
+    Alembic would fail with "Can't locate revision" and a traceback instead.
+    """
+    from alembic.script import ScriptDirectory
+
+    from ontolake.instance.setup import Instance
+
+    revision = current_revision(engine)
+    if revision is None:
+        return
+    known = {script.revision for script in ScriptDirectory(str(_MIGRATIONS)).walk_revisions()}
+    if revision in known:
+        return
+    description = Instance.describe_database(
+        engine, engine.url.render_as_string(hide_password=True)
+    )
+    if revision > SCHEMA_REVISION:
+        raise _newer_schema(description, revision)
+    raise SchemaVersionError(
+        f"{description} is at schema revision {revision}, which this ontolake "
+        f"({SCHEMA_REVISION}) has no migration for: restore the database from a backup."
     )

@@ -150,6 +150,22 @@ class Instance:
                 )
 
     @property
+    def default_storage_id(self) -> int:
+        """The id of the default storage's record (looked up once)."""
+        if self._storage_id is None:
+            from sqlalchemy import select
+
+            from ontolake.registries.storage import Storage
+
+            with self.read() as session:
+                self._storage_id = int(
+                    session.execute(
+                        select(Storage.id).where(Storage.root == self.root.root)
+                    ).scalar_one()
+                )
+        return self._storage_id
+
+    @property
     def default_storage(self) -> Storage:
         """The storage record of the default root."""
         from sqlalchemy import select

@@ -1,1 +1,1 @@
-
+"""Ontology sources: readers that turn ontology files into normalised terms, and the catalog."""

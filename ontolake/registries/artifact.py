@@ -8,6 +8,7 @@ file and inserts the row atomically. Reading back (``cache``/``load``/``open``) 
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +27,7 @@ from ontolake.registries.links import (
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
     from typing_extensions import Self
 
@@ -234,6 +236,22 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """The transform whose run made this artifact."""
         return self.run.transform if self.run is not None else None
 
+    def view_lineage(self, path: str | Path | None = None, *, downstream: bool = False) -> str:
+        """The runs, transforms and inputs that made this artifact, as Graphviz DOT text.
+
+        Args:
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
+                Graphviz is installed, else the DOT text next to it (``.dot``).
+            downstream: also show the runs that read this artifact and what they made.
+
+        Example:
+            >>> artifact = ol.Artifact.get(key="results/x.parquet")  # doctest: +SKIP
+            >>> dot = artifact.view_lineage("lineage.svg")  # doctest: +SKIP
+        """
+        from ontolake.lineage.graph import view_lineage
+
+        return view_lineage(self, path, downstream=downstream)
+
     # ---- writes ---------------------------------------------------------------------------
     def save(self) -> Self:
         """Store the content and insert the row atomically; return the stored artifact.
@@ -249,15 +267,20 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
 
     def find_predecessor(self, session: Session) -> Artifact | None:
         """The latest artifact under the same key, which new content supersedes."""
-        from sqlalchemy import select
-
         if self.key is None or self.in_place:
             return None
-        return session.execute(
-            select(Artifact).where(
-                Artifact.key == self.key,
-                Artifact.is_latest.is_(True),
-                Artifact.is_trashed.is_(False),
-                Artifact.in_place.is_(False),
-            )
-        ).scalar_one_or_none()
+        found = session.connection().execute(_latest_under_key(), {"key": self.key}).scalar()
+        return None if found is None else session.get(Artifact, found)
+
+
+@cache
+def _latest_under_key() -> Select[Any]:
+    """The id of the latest, non-trashed managed artifact under a key (built once)."""
+    from sqlalchemy import bindparam, select
+
+    return select(Artifact.id).where(
+        Artifact.key == bindparam("key"),
+        Artifact.is_latest.is_(True),
+        Artifact.is_trashed.is_(False),
+        Artifact.in_place.is_(False),
+    )

@@ -47,8 +47,10 @@ class ArtifactAccess:
             >>> ol.Artifact.get(key="raw/sample.fasta").cache()  # doctest: +SKIP
             '/home/me/data/.ontolake/3kd8Qm2LxPa90000.fasta'
         """
+        from ontolake.lineage.context import record_input
         from ontolake.storage.cache import cache_remote
 
+        record_input(self)  # an input of the current run, if any
         root = self.storage_root
         path = self.path
         if root.is_local:
@@ -79,8 +81,10 @@ class ArtifactAccess:
             >>> dataset = ol.Artifact.get(key="tables/x.parquet").open()  # doctest: +SKIP
             >>> dataset.to_table(columns=["a"])  # doctest: +SKIP
         """
+        from ontolake.lineage.context import record_input
         from ontolake.storage.formats import open_accessor
 
+        record_input(self)  # an input of the current run, if any
         root = self.storage_root
         if self.suffix == ".h5ad" and not root.is_local:
             from fsspec.implementations.local import LocalFileSystem

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from ontolake.errors import IntegrityError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select, Table
     from sqlalchemy.orm import Session
 
     from ontolake.instance.setup import Instance
@@ -39,12 +41,20 @@ _ATTEMPTS = 5
 
 @dataclass
 class _Placement:
+    """A file put in place (or set aside) inside a transaction, and how to take that back."""
+
     root: StorageRoot
     source: str
     final: str
     moved: bool
+    """True: ``final`` was renamed from ``source`` (undo renames back); False: ``final`` is an
+    upload (undo removes it)."""
+    undoable: bool = True
+    """False for remote deletions, which happen only after the commit (nothing to undo)."""
 
     def undo(self) -> None:
+        if not self.undoable:
+            return
         if self.moved:
             self.root.finalise(self.final, self.source)
         else:
@@ -58,6 +68,7 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
         >>> save_artifacts([ol.Artifact("a.csv", key="a.csv")])  # doctest: +SKIP
     """
     from ontolake.instance.setup import current_instance
+    from ontolake.lineage.context import stamp_run
 
     instance = current_instance()
     user_id = instance.user_id
@@ -85,9 +96,10 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
                         results[index] = existing
                         continue
                     artifact.created_by_id = artifact.created_by_id or user_id
+                    stamp_run(artifact)  # an output of the current run, if any
                     artifact.storage_id = _storage_id(session, instance, artifact, user_id)
                     artifact.assign_version(session, getattr(artifact, "_revises", None))
-                    session.add(artifact)
+                    _insert(session, artifact)
                 session.add_all([a for a in artifacts if a.id is not None])
                 session.flush()
                 for index in new:
@@ -113,16 +125,52 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
 
 
 def _find_same_content(session: Session, artifact: Artifact) -> Artifact | None:
-    from sqlalchemy import select
+    """The stored, non-trashed artifact with the same hash (the oldest), if any."""
+    from ontolake.registries.artifact import Artifact
+
+    found = session.connection().execute(_same_content(), {"hash": artifact.hash}).scalar()
+    return None if found is None else session.get(Artifact, found)
+
+
+@cache
+def _same_content() -> Select[Any]:
+    """The id of the oldest stored, non-trashed artifact with a given hash (built once)."""
+    from sqlalchemy import bindparam, select
 
     from ontolake.registries.artifact import Artifact
 
-    return session.execute(
-        select(Artifact)
-        .where(Artifact.hash == artifact.hash, Artifact.is_trashed.is_(False))
+    return (
+        select(Artifact.id)
+        .where(Artifact.hash == bindparam("hash"), Artifact.is_trashed.is_(False))
         .order_by(Artifact.id)
         .limit(1)
-    ).scalar_one_or_none()
+    )
+
+
+def _insert(session: Session, artifact: Artifact) -> None:
+    """Insert the row with one Core statement, then attach the object as persistent.
+
+    An artifact with links set before its first save (labels, a run object) goes through
+    the ORM unit of work instead, which writes the links too.
+    """
+    from sqlalchemy import insert, inspect
+    from sqlalchemy.orm import make_transient_to_detached
+
+    state = inspect(artifact)
+    if any(relationship.key in state.dict for relationship in state.mapper.relationships):
+        session.add(artifact)
+        return
+    table = cast("Table", state.mapper.local_table)
+    values = {
+        column.key: state.dict[column.key]
+        for column in state.mapper.columns
+        if column.key != "id" and state.dict.get(column.key) is not None
+    }
+    inserted = session.connection().execute(insert(table).values(values))
+    assert inserted.inserted_primary_key is not None
+    artifact.id = inserted.inserted_primary_key[0]
+    make_transient_to_detached(artifact)
+    session.add(artifact)
 
 
 def _reuse(artifact: Artifact, existing: Artifact) -> Artifact:
@@ -146,14 +194,31 @@ def _stage(instance: Instance, artifact: Artifact) -> None:
     instance.root.upload(content.source, staging)
     content.source = staging
     content.owns_source = True
+    _check_unchanged(artifact, staging)
+
+
+def _check_unchanged(artifact: Artifact, path: str) -> None:
+    """Refuse content that changed on disk between ``Artifact(...)`` and ``save()``."""
+    from ontolake.errors import InvalidDataError
+    from ontolake.storage.hashing import hash_path
+
+    if hash_path(path).hash != artifact.hash:
+        artifact._content.discard()
+        raise InvalidDataError(
+            f"The content for key {artifact.key!r} changed after it was hashed (it is being "
+            "written to right now?): create the Artifact again once it is complete."
+        )
 
 
 def _storage_id(session: Session, instance: Instance, artifact: Artifact, user_id: int) -> int:
+    """The storage holding ``artifact``: the default, or (in place) its bucket's (made once)."""
     from sqlalchemy import select
 
     from ontolake.registries.storage import Storage
 
-    root = artifact._content.storage_root if artifact.in_place else instance.root.root
+    if not artifact.in_place:
+        return instance.default_storage_id
+    root = artifact._content.storage_root
     assert root is not None
     found = session.execute(select(Storage.id).where(Storage.root == root)).scalar()
     if found is not None:
@@ -170,13 +235,10 @@ def _place(root: StorageRoot, artifact: Artifact) -> _Placement:
     if root.is_local:
         root.finalise(content.source, final)
         return _Placement(root, content.source, final, moved=True)
-    placement = _Placement(root, content.source, final, moved=False)
-    try:
-        root.upload(content.source, final)
-    except BaseException:
-        placement.undo()
-        raise
-    return placement
+    if not content.owns_source:
+        _check_unchanged(artifact, content.source)
+    root.upload(content.source, final)  # a failed upload leaves nothing behind
+    return _Placement(root, content.source, final, moved=False)
 
 
 def _undo(placements: list[_Placement]) -> None:
@@ -187,8 +249,9 @@ def _undo(placements: list[_Placement]) -> None:
 def delete_artifact_files(instance: Instance, artifacts: list[Artifact]) -> list[_Placement]:
     """Move the managed files of ``artifacts`` aside before their rows are deleted.
 
-    Returns placements whose ``undo`` restores the files if the transaction fails; after a
-    commit, remove ``final`` of each (local) or nothing (remote files are removed at once).
+    Local files are renamed aside (``undo`` renames them back if the transaction fails);
+    remote objects are left in place. After the commit, remove ``final`` of each placement:
+    so a failed delete never loses a file whose row remains.
     """
     moved: list[_Placement] = []
     try:
@@ -202,7 +265,8 @@ def delete_artifact_files(instance: Instance, artifacts: list[Artifact]) -> list
                     root.finalise(artifact.path, aside)
                     moved.append(_Placement(root, artifact.path, aside, moved=True))
             else:
-                root.remove(artifact.path)
+                path = artifact.path
+                moved.append(_Placement(root, path, path, moved=False, undoable=False))
     except BaseException:
         _undo(moved)
         raise

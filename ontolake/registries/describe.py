@@ -57,11 +57,49 @@ def describe_tree(record: Any) -> Tree:
             versions.add(
                 f"v{version.version} {version.uid} {escape(str(version.created_at))}{marker}"
             )
+    shown = _add_provenance(tree, record)
     for relationship in mapper.relationships:
-        if relationship.key in ("created_by", "storage") or record.id is None:
+        if relationship.key in ("created_by", "storage", *shown) or record.id is None:
             continue
         _add_links(tree, relationship.key, getattr(record, relationship.key))
     return tree
+
+
+def _add_provenance(tree: Tree, record: Any) -> tuple[str, ...]:
+    """Add where an artifact or run came from; return the links it covered."""
+    from rich.markup import escape
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.lineage import Run
+
+    if isinstance(record, Artifact):
+        run = record.run
+    elif isinstance(record, Run):
+        run = record
+    else:
+        return ()
+    branch = tree.add("[bold]provenance[/bold]")
+    creator = getattr(record, "created_by", None)
+    if run is None:
+        branch.add("run: none (saved outside a tracked run)")
+    else:
+        transform = run.transform
+        branch.add(
+            f"transform: {escape(transform.key)} v{transform.version} ({transform.kind}) "
+            f"{transform.uid}"
+        )
+        if run is not record:
+            branch.add(f"run: {run.uid} {run.status} started {escape(str(run.started_at))}")
+        if run.initiated_by_run is not None:
+            parent = run.initiated_by_run
+            branch.add(f"initiated by: run {parent.uid} of {escape(parent.transform.key)}")
+        if run.params:
+            branch.add(f"params: {escape(repr(run.params))}")
+    if creator is not None:
+        branch.add(f"created_by: {escape(creator.handle)}")
+    if run is not None:
+        _add_links(branch, "inputs", list(run.inputs))
+    return ("run", "transform", "inputs", "initiated_by_run")
 
 
 def _add_links(tree: Tree, name: str, value: Any) -> None:

@@ -7,6 +7,7 @@ models so that queries such as ``Artifact.filter(run__transform__key="x.py")`` w
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ForeignKey, String, Text
@@ -98,3 +99,25 @@ class Run(Registry):
     log_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[log_artifact_id])
     report_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[report_artifact_id])
     projects: Mapped[list[Project]] = relationship(secondary=project_run, back_populates="runs")
+
+    @property
+    def log(self) -> str | None:
+        """The captured stdout/stderr of a tracked script (None when nothing was printed)."""
+        if self.log_artifact is None:
+            return None
+        return Path(self.log_artifact.cache()).read_text(encoding="utf-8", errors="replace")
+
+    def view_lineage(self, path: str | Path | None = None, *, downstream: bool = False) -> str:
+        """This run's transform, inputs and outputs (and upstream runs), as Graphviz DOT text.
+
+        Args:
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
+                Graphviz is installed, else the DOT text next to it (``.dot``).
+            downstream: also show the runs that read this run's outputs, and so on.
+
+        Example:
+            >>> ol.Run.filter(transform__key="train.py").first().view_lineage()  # doctest: +SKIP
+        """
+        from ontolake.lineage.graph import view_lineage
+
+        return view_lineage(self, path, downstream=downstream)

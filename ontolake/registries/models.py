@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ontolake.registries.artifact import Artifact
 from ontolake.registries.base import Base
+from ontolake.registries.bio import entities as _bio_entities  # noqa: F401  (map bio tables)
+from ontolake.registries.bio.source import Source
 from ontolake.registries.collection import Collection
 from ontolake.registries.labels import Project, Record, ULabel
 from ontolake.registries.lineage import Run, Transform
@@ -16,6 +18,7 @@ __all__ = [
     "Project",
     "Record",
     "Run",
+    "Source",
     "Storage",
     "Transform",
     "ULabel",

@@ -18,7 +18,12 @@ def new_uid(length: int = 12) -> str:
         >>> len(new_uid(16))
         16
     """
-    return "".join(secrets.choice(BASE62) for _ in range(length))
+    number = int.from_bytes(secrets.token_bytes(length), "big")  # 8 random bits per character
+    characters = []
+    for _ in range(length):
+        number, remainder = divmod(number, 62)
+        characters.append(BASE62[remainder])
+    return "".join(characters)
 
 
 def version_suffix(version: int) -> str:

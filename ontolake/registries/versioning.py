@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ontolake.registries.uid import STEM_LENGTH, new_uid, version_suffix
 
@@ -78,18 +79,20 @@ class Versioned:
             self.version = 1
         else:
             self.stem_uid = previous.stem_uid
-            highest = session.execute(
-                select(func.max(model.version)).where(model.stem_uid == previous.stem_uid)
+            table = model.__table__  # type: ignore[attr-defined]
+            connection = session.connection()
+            highest = connection.execute(
+                select(func.max(table.c.version)).where(table.c.stem_uid == previous.stem_uid)
             ).scalar_one()
             self.version = int(highest or 0) + 1
-            session.execute(
-                update(model)
-                .where(model.stem_uid == previous.stem_uid, model.is_latest.is_(True))
+            connection.execute(
+                update(table)
+                .where(table.c.stem_uid == previous.stem_uid, table.c.is_latest.is_(True))
                 .values(is_latest=False)
             )
-            for record in session.identity_map.values():
+            for record in list(session.identity_map.values()):
                 if isinstance(record, model) and record.stem_uid == previous.stem_uid:
-                    record.is_latest = False
+                    set_committed_value(record, "is_latest", False)
         self.uid = self.stem_uid + version_suffix(self.version)
         self.is_latest = True
         self.revises_id = previous.id if previous is not None else None

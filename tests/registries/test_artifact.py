@@ -194,16 +194,41 @@ def test_a_failed_save_leaves_neither_file_nor_row(instance, fasta, monkeypatch)
 def test_a_failed_commit_undoes_the_placed_file(instance, fasta, monkeypatch):
     from sqlalchemy.orm import Session
 
-    def refuse(self):
-        raise RuntimeError("commit refused")
+    from ontolake.registries import artifact_save
+
+    placed = []
+    place = artifact_save._place
+    commit = Session.commit
+
+    def place_and_remember(root, artifact):
+        placement = place(root, artifact)
+        placed.append(Path(placement.final))
+        return placement
+
+    def refuse_after_placing(self):
+        if placed:
+            raise RuntimeError("commit refused")
+        commit(self)
 
     artifact = ol.Artifact(fasta, key="raw/sample.fasta")
-    monkeypatch.setattr(Session, "commit", refuse)
+    monkeypatch.setattr(artifact_save, "_place", place_and_remember)
+    monkeypatch.setattr(Session, "commit", refuse_after_placing)
     with pytest.raises(RuntimeError, match="commit refused"):
         artifact.save()
     monkeypatch.undo()
+    assert placed and not placed[0].exists()  # the file was placed, then taken back
     assert ol.Artifact.filter().count() == 0
     assert managed_files(instance) == []
+
+
+def test_content_changed_after_hashing_is_refused(instance, fasta):
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta")
+    fasta.write_text(">r1\nACGTACGTACGT\n")
+    with pytest.raises(InvalidDataError, match="changed after it was hashed"):
+        artifact.save()
+    assert ol.Artifact.filter().count() == 0
+    assert managed_files(instance) == []
+    assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
 
 
 def test_describe_prints_fields_storage_and_versions(instance, fasta, capsys):

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ontolake.registries.query.queryset import QuerySet
+    from collections.abc import Iterable
 
 __all__ = ["Lookup", "to_attribute_name"]
 
@@ -31,20 +31,17 @@ class Lookup:
     Values that normalise to the same name get ``_2``, ``_3`` … suffixes in id order.
 
     Example:
-        >>> labels = ol.ULabel.lookup()  # doctest: +SKIP
+        >>> labels = Lookup(ol.ULabel.filter(), "name", "ULabel")  # doctest: +SKIP
         >>> labels.batch_7  # doctest: +SKIP
         >>> labels["batch 7"]  # doctest: +SKIP
     """
 
-    def __init__(self, queryset: QuerySet[Any], field: str) -> None:
-        from ontolake.registries.query.lookups import resolve_column
-
-        resolve_column(queryset.model, field)
-        self._model_name = queryset.model.__name__
+    def __init__(self, records: Iterable[Any], field: str, kind: str) -> None:
+        self._model_name = kind
         self._field = field
         self._by_name: dict[str, Any] = {}
         self._by_value: dict[str, Any] = {}
-        for record in queryset.order_by("id"):
+        for record in records:
             value = getattr(record, field)
             if value is None:
                 continue

@@ -4,8 +4,11 @@
 (``run__transform__key``, ``ulabels__name``). Foreign keys become ``EXISTS`` (``has``) and
 many-to-many links ``EXISTS`` (``any``) subqueries, so a record is never returned twice.
 String matching is case-sensitive on both databases (SQLite runs with
-``case_sensitive_like``); the ``i``-lookups are case-insensitive. Values are always bound
-parameters and ``LIKE`` wildcards in them are escaped.
+``case_sensitive_like``); the ``i``-lookups compare Python's ``str.lower()`` of both sides,
+Unicode included (see :class:`_Lower`). Values are always bound parameters and ``LIKE``
+wildcards in them are escaped. A lookup never matches NULL unless it asks for it
+(``isnull=True``, ``exact=None``, ``in`` with None), so ``exclude`` is the exact complement of
+``filter``. ``year``/``month``/``day`` are parts of the UTC time on both databases.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, extract, func, inspect, not_, or_
+from sqlalchemy import JSON, DateTime, String, and_, event, extract, inspect, not_, or_
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.sql.functions import FunctionElement
 
 from ontolake.errors import InvalidFieldError, QueryError
 
@@ -47,6 +53,80 @@ TRANSFORMS = ("year", "month", "day")
 # Extra field resolvers, e.g. feature values: (model, name, rest, value) -> condition or None.
 FieldResolver = Callable[[type[Any], str, list[str], Any], "ColumnElement[bool] | None"]
 field_resolvers: list[FieldResolver] = []
+
+
+_SQLITE_LOWER = "ontolake_lower"
+
+
+class _Lower(FunctionElement[str]):
+    """``str.lower()`` of a text expression, the same on SQLite and PostgreSQL.
+
+    The values compared with it are folded by Python's ``str.lower()``. SQLite's own
+    ``lower()`` folds only ASCII and PostgreSQL's follows the database locale (only ASCII
+    under ``C``), so ``É`` never matched ``é`` and ``İ`` did not even match itself. SQLite
+    therefore calls Python's ``str.lower`` (registered on each connection that needs it) and
+    PostgreSQL lowers under the ICU root collation, which applies the same Unicode full case
+    mapping (final sigma included) whatever the database locale.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "lower"
+
+
+@compiles(_Lower)
+def _lower_default(element: _Lower, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Lower, "sqlite")
+def _lower_sqlite(element: _Lower, compiler: Any, **kw: Any) -> str:
+    return f"{_SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Lower, "postgresql")
+def _lower_postgresql(element: _Lower, compiler: Any, **kw: Any) -> str:
+    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "und-x-icu")'
+
+
+def _python_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _register_sqlite_lower(
+    connection: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+) -> None:
+    """Give a SQLite connection the Python ``lower`` the first time a statement uses it."""
+    if _SQLITE_LOWER not in statement or connection.dialect.name != "sqlite":
+        return
+    pooled = connection.connection
+    if not pooled.info.get(_SQLITE_LOWER):
+        dbapi_connection = cast("Any", pooled.dbapi_connection)
+        dbapi_connection.create_function(_SQLITE_LOWER, 1, _python_lower, deterministic=True)
+        pooled.info[_SQLITE_LOWER] = True
+
+
+class _InUTC(FunctionElement[datetime]):
+    """A timezone-aware timestamp as UTC wall-clock time, for ``year``/``month``/``day``.
+
+    PostgreSQL extracts parts of ``timestamptz`` in the session's time zone, so a server in
+    another zone moved records across midnight; SQLite stores UTC already.
+    """
+
+    type = DateTime()
+    inherit_cache = True
+    name = "timezone"
+
+
+@compiles(_InUTC)
+def _in_utc_default(element: _InUTC, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_InUTC, "postgresql")
+def _in_utc_postgresql(element: _InUTC, compiler: Any, **kw: Any) -> str:
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
 
 
 def field_names(model: type[Any]) -> list[str]:
@@ -100,7 +180,12 @@ def _resolve(model: type[Any], parts: list[str], value: Any) -> ColumnElement[bo
         related = attribute.any(inner) if relationship.uselist else attribute.has(inner)
         return cast("ColumnElement[bool]", related)
     if name in mapper.columns:
-        return _column_condition(getattr(model, name), rest, value, model)
+        column = getattr(model, name)
+        if rest and rest[0] not in LOOKUPS and isinstance(column.type, JSON):
+            from ontolake.registries.query.json_path import json_condition
+
+            return json_condition(column, rest, value)  # params__lr=0.01: keys into the JSON
+        return _column_condition(column, rest, value, model)
     for resolver in field_resolvers:
         condition = resolver(model, name, rest, value)
         if condition is not None:
@@ -150,7 +235,8 @@ def _relationship_condition(
         return cast("ColumnElement[bool]", attribute.any(matching))
     if isinstance(ids, list):  # compare the foreign key column itself: no subquery needed
         local = next(iter(relationship.local_columns))
-        return cast("ColumnElement[bool]", getattr(model, str(local.key)).in_(ids))
+        column = getattr(model, str(local.key))
+        return and_(column.is_not(None), column.in_(ids))
     return cast("ColumnElement[bool]", attribute.has(matching))
 
 
@@ -178,6 +264,8 @@ def _column_condition(
 ) -> ColumnElement[bool]:
     expression = column
     is_transformed = False
+    if rest and rest[0] in TRANSFORMS and getattr(column.type, "timezone", False):
+        expression = _InUTC(column)
     while rest and rest[0] in TRANSFORMS:
         expression = extract(rest[0], expression)
         rest = rest[1:]
@@ -195,27 +283,33 @@ def _column_condition(
             if lookup in ("in", "range") and isinstance(value, (list, tuple, set))
             else _coerce(column, value)
         )
-    return _apply(expression, lookup, value, column.key)
+    return _apply(expression, lookup, value, column.key, nullable=bool(column.nullable))
 
 
-def _apply(expression: Any, lookup: str, value: Any, name: str) -> ColumnElement[bool]:
+def _apply(
+    expression: Any, lookup: str, value: Any, name: str, *, nullable: bool = True
+) -> ColumnElement[bool]:
+    def known(condition: Any) -> ColumnElement[bool]:
+        """False, not unknown, on NULL: ``NOT unknown`` is unknown and exclude() lost the row."""
+        return and_(expression.is_not(None), condition) if nullable else condition
+
     if lookup == "isnull":
         return expression.is_(None) if value else expression.is_not(None)  # type: ignore[no-any-return]
     if lookup == "in":
         from ontolake.registries.query.queryset import QuerySet
 
         if isinstance(value, QuerySet):
-            return expression.in_(value.id_subquery())  # type: ignore[no-any-return]
+            return known(expression.in_(value.id_subquery()))
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
             raise QueryError(f"{name}__in= takes a list of values, got {value!r}.")
         values = list(value)
         has_null = any(item is None for item in values)
         condition = expression.in_([item for item in values if item is not None])
-        return or_(condition, expression.is_(None)) if has_null else condition
+        return or_(condition, expression.is_(None)) if has_null else known(condition)
     if lookup == "range":
         if not isinstance(value, (list, tuple)) or len(value) != 2:
             raise QueryError(f"{name}__range= takes (low, high), got {value!r}.")
-        return and_(expression >= value[0], expression <= value[1])
+        return known(and_(expression >= value[0], expression <= value[1]))
     if value is None and lookup == "exact":
         return expression.is_(None)  # type: ignore[no-any-return]
     if value is None:
@@ -232,19 +326,19 @@ def _apply(expression: Any, lookup: str, value: Any, name: str) -> ColumnElement
         raise QueryError(f"{name}__{lookup}= takes a string, got {value!r}.")
     operators: dict[str, Callable[[], Any]] = {
         "exact": lambda: expression == value,
-        "iexact": lambda: func.lower(expression) == value.lower(),
+        "iexact": lambda: _Lower(expression) == value.lower(),
         "contains": lambda: _like(expression, f"%{_escape(value)}%"),
-        "icontains": lambda: _like(func.lower(expression), f"%{_escape(value.lower())}%"),
+        "icontains": lambda: _like(_Lower(expression), f"%{_escape(value.lower())}%"),
         "startswith": lambda: _like(expression, f"{_escape(value)}%"),
-        "istartswith": lambda: _like(func.lower(expression), f"{_escape(value.lower())}%"),
+        "istartswith": lambda: _like(_Lower(expression), f"{_escape(value.lower())}%"),
         "endswith": lambda: _like(expression, f"%{_escape(value)}"),
-        "iendswith": lambda: _like(func.lower(expression), f"%{_escape(value.lower())}"),
+        "iendswith": lambda: _like(_Lower(expression), f"%{_escape(value.lower())}"),
         "gt": lambda: expression > value,
         "gte": lambda: expression >= value,
         "lt": lambda: expression < value,
         "lte": lambda: expression <= value,
     }
-    return operators[lookup]()  # type: ignore[no-any-return]
+    return known(operators[lookup]())
 
 
 _LIKE_ESCAPE = "\\"

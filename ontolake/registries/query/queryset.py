@@ -374,7 +374,8 @@ class QuerySet(Generic[RecordT]):
         from ontolake.registries.query.lookup import Lookup
 
         name = field or self.model._search_fields[0]  # type: ignore[attr-defined]
-        return Lookup(self, name)
+        resolve_column(self.model, name)
+        return Lookup(self.order_by("id"), name, self.model.__name__)
 
     # ---- deleting -------------------------------------------------------------------------
     def delete(self, permanent: bool = False) -> int:

@@ -1,0 +1,272 @@
+"""One small interface for every ontology source: a spec, its terms, and a content hash.
+
+:class:`FileSource` reads a local path, an fsspec URL or a file shipped in an installed
+package, in any format of :mod:`~ontolake.ontology_sources.detect`; :class:`InMemorySource`
+serves a list of terms (for tests). Every source checks, while it yields, that no
+ontology id comes with two different names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ontolake.errors import OntologyFormatError
+from ontolake.ontology_sources.detect import (
+    FORMATS,
+    default_name,
+    detect_format,
+    detect_version,
+)
+from ontolake.ontology_sources.locations import (
+    display_name,
+    open_binary,
+    require_exists,
+    sha256_of,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from ontolake.ontology_sources.terms import Term
+
+__all__ = ["FileSource", "InMemorySource", "OntologySource", "SourceSpec", "open_source"]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What identifies a source; the fields a Source registry row stores.
+
+    Attributes:
+        entity: the registry it fills (``CellType``, ``Gene`` …).
+        name: the source's short name (``cl``, ``hp``, ``ensembl`` …).
+        version: the release (``v2025-02-13``, ``48`` …).
+        organism: the organism of organism-specific sources (``human``), else None.
+        location: a path, an fsspec URL or ``package:<distribution>/<path>``.
+        format: one of ``obo``, ``owl``, ``obographs``, ``cellxgene``, ``gene_table``.
+
+    Example:
+        >>> SourceSpec("CellType", "cl", "v2025-02-13", None, "cl.obo", "obo").name
+        'cl'
+    """
+
+    entity: str
+    name: str
+    version: str
+    organism: str | None
+    location: str
+    format: str
+
+
+class OntologySource(ABC):
+    """A source of normalised terms.
+
+    Example:
+        >>> source = open_source("tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
+        >>> next(iter(source.terms())).ontology_id  # doctest: +SKIP
+        'HP:0000001'
+    """
+
+    @property
+    @abstractmethod
+    def spec(self) -> SourceSpec:
+        """Entity, name, version, organism, location and format of this source."""
+
+    @abstractmethod
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the source's content, computed by streaming it."""
+
+    @abstractmethod
+    def _read(self) -> Iterator[Term]:
+        """Yield the terms as the format holds them (duplicates are checked by ``terms``)."""
+
+    def terms(self) -> Iterator[Term]:
+        """Yield every term, streaming where the format allows.
+
+        A term repeated with the same name is yielded once.
+
+        Raises:
+            OntologyFormatError: the content is malformed, or an ontology id has two names.
+
+        Example:
+            >>> [t.name for t in source.terms()][:2]  # doctest: +SKIP
+            ['All', 'Phenotypic abnormality']
+        """
+        names: dict[str, str] = {}
+        for term in self._read():
+            known = names.get(term.ontology_id)
+            if known is None:
+                names[term.ontology_id] = term.name
+                yield term
+            elif known != term.name:
+                raise OntologyFormatError(
+                    f"{display_name(self.spec.location)}: {term.ontology_id} has two names, "
+                    f"{known!r} and {term.name!r}; fix the source so each id has one name."
+                )
+
+    def __repr__(self) -> str:
+        spec = self.spec
+        return (
+            f"{type(self).__name__}({spec.entity or '?'} {spec.name} {spec.version} "
+            f"{display_name(spec.location)!r})"
+        )
+
+
+class FileSource(OntologySource):
+    """An ontology file at a local path, an fsspec URL or ``package:<dist>/<path>``.
+
+    Args:
+        location: where the file is.
+        format: ``obo``, ``owl``, ``obographs``, ``cellxgene`` or ``gene_table``; detected
+            from the suffix or the first bytes when None.
+        entity: the registry the source fills (set by the registry that imports it).
+        name: the source name; the lower-cased file stem when None.
+        version: the release; what the file declares (OBO ``data-version``, OWL
+            ``versionIRI`` …) when None, else ``sha256-<first 12 hex digits>``.
+        organism: the organism of an organism-specific source.
+
+    Raises:
+        PathNotFoundError: nothing exists at ``location``.
+        OntologyFormatError: the format is unknown or cannot be detected.
+
+    Example:
+        >>> source = FileSource("cl.obo", entity="CellType")  # doctest: +SKIP
+        >>> source.spec.format
+        'obo'
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        entity: str = "",
+        name: str | None = None,
+        version: str | None = None,
+        organism: str | None = None,
+    ) -> None:
+        self.location = os.fspath(location)
+        require_exists(self.location)
+        if format is not None and format not in FORMATS:
+            raise OntologyFormatError(
+                f"Unknown ontology format {format!r} for {display_name(self.location)}: "
+                f"use one of {', '.join(FORMATS)}."
+            )
+        self._format = format or detect_format(self.location)
+        self._entity = entity
+        self._name = name
+        self._version = version
+        self._organism = organism
+        self._content_hash: str | None = None
+
+    @cached_property
+    def spec(self) -> SourceSpec:
+        """Entity, name, version, organism, location and format; the version may be sniffed."""
+        version = self._version or detect_version(self.location, self._format)
+        if version is None:
+            version = f"sha256-{self.content_hash()[:12]}"
+        return SourceSpec(
+            entity=self._entity,
+            name=self._name or default_name(self.location),
+            version=version,
+            organism=self._organism,
+            location=self.location,
+            format=self._format,
+        )
+
+    def content_hash(self) -> str:
+        """SHA-256 of the file's bytes as stored (compressed files are not decompressed).
+
+        Example:
+            >>> len(FileSource("cl.obo").content_hash())  # doctest: +SKIP
+            64
+        """
+        if self._content_hash is None:
+            self._content_hash = sha256_of(self.location)
+        return self._content_hash
+
+    def __repr__(self) -> str:
+        return f"FileSource({display_name(self.location)!r}, format={self._format!r})"
+
+    def _read(self) -> Iterator[Term]:
+        from ontolake.ontology_sources.readers import get_reader
+
+        reader = get_reader(self._format)
+        label = display_name(self.location)
+        count = 0
+        with open_binary(self.location) as handle:
+            for term in reader(handle, label):
+                count += 1
+                yield term
+        if count == 0:
+            raise OntologyFormatError(
+                f"{label}: no terms found in this {self._format} file; check that it is "
+                "the ontology file and the format is right."
+            )
+
+
+class InMemorySource(OntologySource):
+    """Terms held in memory, behind the same interface (for tests and generated sources).
+
+    Example:
+        >>> from ontolake.ontology_sources.terms import Term
+        >>> spec = SourceSpec("CellType", "x", "1", None, "memory://x", "memory")
+        >>> [t.name for t in InMemorySource([Term("X:1", "a")], spec).terms()]
+        ['a']
+    """
+
+    def __init__(self, terms: Iterable[Term], spec: SourceSpec) -> None:
+        self._terms = tuple(terms)
+        self._spec = spec
+
+    @property
+    def spec(self) -> SourceSpec:
+        """The spec given at construction."""
+        return self._spec
+
+    def content_hash(self) -> str:
+        """SHA-256 of the terms' canonical text; equal terms give equal hashes.
+
+        Example:
+            >>> spec = SourceSpec("CellType", "x", "1", None, "memory://x", "memory")
+            >>> InMemorySource([], spec).content_hash() == InMemorySource([], spec).content_hash()
+            True
+        """
+        digest = hashlib.sha256()
+        for term in self._terms:
+            digest.update(repr(term).encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    def _read(self) -> Iterator[Term]:
+        yield from self._terms
+
+
+def open_source(location: str | os.PathLike[str] | SourceSpec, **spec_fields: Any) -> FileSource:
+    """Open an ontology file (or the file a :class:`SourceSpec` points to) as a source.
+
+    Args:
+        location: a path, an fsspec URL, ``package:<dist>/<path>``, or a spec whose
+            fields are used (``spec_fields`` override them).
+        **spec_fields: ``format``, ``entity``, ``name``, ``version``, ``organism``.
+
+    Example:
+        >>> source = open_source("cl.obo", entity="CellType")  # doctest: +SKIP
+        >>> open_source(source.spec).spec == source.spec  # doctest: +SKIP
+        True
+    """
+    if isinstance(location, SourceSpec):
+        spec = replace(location, **{k: v for k, v in spec_fields.items() if k != "location"})
+        return FileSource(
+            spec.location,
+            format=spec.format,
+            entity=spec.entity,
+            name=spec.name,
+            version=spec.version,
+            organism=spec.organism,
+        )
+    return FileSource(location, **spec_fields)

@@ -1,0 +1,337 @@
+"""Importing ontology sources into bio registries: bulk, in one transaction, idempotent.
+
+``import_source`` reads every term of a source, checks it (one name per id, no cycles),
+then in one write transaction upserts the records by ``ontology_id`` (Core bulk statements,
+no ORM objects), replaces their synonyms and parent links, and marks the source current.
+Importing the same source version again is a no-op. Importing a newer version updates
+names, synonyms and parents, and flags the terms it dropped as obsolete — it never deletes
+records, which data may link to.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from ontolake.errors import DoesNotExistError, OntologyFormatError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy import Connection, Table
+    from sqlalchemy.orm import Session
+
+    from ontolake.ontology_sources.source import OntologySource
+    from ontolake.ontology_sources.terms import Term
+    from ontolake.registries.bio.source import Source
+
+__all__ = ["import_source", "import_terms", "resolve_source"]
+
+logger = logging.getLogger("ontolake")
+
+_CHUNK = 5000
+
+
+def resolve_source(model: type[Any], source: Any) -> OntologySource:
+    """The ontology source meant by ``source`` for ``model`` (see ``import_source``)."""
+    from pathlib import Path
+
+    from ontolake.ontology_sources import catalog
+    from ontolake.ontology_sources.source import OntologySource, open_source
+
+    if isinstance(source, OntologySource):
+        return source
+    if source is None:
+        return catalog.find(model._entity)
+    location = str(source)
+    if "://" in location or Path(location).expanduser().exists() or "/" in location:
+        return open_source(location, entity=model._entity)
+    return catalog.find(model._entity, name=location)
+
+
+def import_source(model: type[Any], source: Any, *, update: bool = False) -> Source:
+    """Import every term of ``source`` into ``model``; return the Source record.
+
+    Example:
+        >>> import_source(CellType, "tests/data/ontologies/cl-subset.obo")  # doctest: +SKIP
+    """
+    from ontolake.instance.setup import current_instance
+
+    ontology = resolve_source(model, source)
+    spec = ontology.spec
+    content_hash = ontology.content_hash()
+    instance = current_instance()
+    existing = _find_source(model, ontology)
+    if existing is not None and existing.hash == content_hash and existing.n_terms and not update:
+        logger.info("%s %s %s is already imported", spec.entity, spec.name, spec.version)
+        return existing
+    terms = check_terms(ontology.terms(), spec.location)
+    user_id = instance.user_id
+    with instance.write() as session:
+        connection = session.connection()
+        source_id = _upsert_source(connection, model, ontology, content_hash, len(terms), user_id)
+        _upsert_terms(connection, model, terms, source_id, user_id)
+        _flag_dropped_terms(connection, model, ontology, source_id)
+    _expire_loaded(instance.session, model)
+    imported = _find_source(model, ontology)
+    assert imported is not None
+    logger.info(
+        "imported %d terms of %s %s into %s", len(terms), spec.name, spec.version, model.__name__
+    )
+    return imported
+
+
+def import_terms(
+    model: type[Any], source: Any, *, name: str | None, ontology_id: str | None
+) -> Any:
+    """Create one record from ``source`` (found by name or id) with all its ancestors.
+
+    Example:
+        >>> import_terms(CellType, None, name="T cell", ontology_id=None)  # doctest: +SKIP
+    """
+    from ontolake.instance.setup import current_instance
+
+    if (name is None) == (ontology_id is None):
+        raise ValueError("from_source() takes exactly one of name= or ontology_id=")
+    ontology = resolve_source(model, source)
+    by_id = {
+        term.ontology_id: term for term in check_terms(ontology.terms(), ontology.spec.location)
+    }
+    wanted = ontology_id or next(
+        (term.ontology_id for term in by_id.values() if term.name == name), None
+    )
+    if wanted is None or wanted not in by_id:
+        shown = f"ontology_id={ontology_id!r}" if ontology_id else f"name={name!r}"
+        raise DoesNotExistError(
+            f"{ontology.spec.name} {ontology.spec.version} has no term with {shown}: "
+            f"try {model.__name__}.public().search(...) to find it."
+        )
+    chosen: dict[str, Term] = {}
+    pending = [wanted]
+    while pending:
+        current = pending.pop()
+        if current in chosen or current not in by_id:
+            continue
+        chosen[current] = by_id[current]
+        pending.extend(relation.parent_id for relation in by_id[current].parents)
+    instance = current_instance()
+    user_id = instance.user_id
+    with instance.write() as session:
+        connection = session.connection()
+        source_id = _upsert_source(connection, model, ontology, None, None, user_id)
+        _upsert_terms(connection, model, list(chosen.values()), source_id, user_id)
+    _expire_loaded(instance.session, model)
+    return model.get(ontology_id=wanted)
+
+
+def check_terms(terms: Iterable[Term], location: str) -> list[Term]:
+    """All terms, checked: one name per ontology id and an acyclic ``is_a`` hierarchy."""
+    from ontolake.ontology_sources.hierarchy import find_cycles
+
+    by_id: dict[str, Term] = {}
+    for term in terms:
+        known = by_id.get(term.ontology_id)
+        if known is not None and known.name != term.name:
+            raise OntologyFormatError(
+                f"{location}: {term.ontology_id} has two names, {known.name!r} and "
+                f"{term.name!r}; fix the source so each id has one name."
+            )
+        by_id[term.ontology_id] = term
+    checked = list(by_id.values())
+    cycles = find_cycles(checked)
+    if cycles:
+        shown = "; ".join(" -> ".join(cycle) for cycle in cycles[:3])
+        raise OntologyFormatError(
+            f"{location}: the hierarchy has {len(cycles)} cycle(s), e.g. {shown}; a term cannot "
+            "be its own ancestor — fix the parents in the source."
+        )
+    return checked
+
+
+def _find_source(model: type[Any], ontology: OntologySource) -> Source | None:
+    from ontolake.registries.bio.source import Source
+
+    spec = ontology.spec
+    return Source.filter(
+        entity=model._entity, name=spec.name, version=spec.version, organism=spec.organism
+    ).one_or_none()
+
+
+def _upsert_source(
+    connection: Connection,
+    model: type[Any],
+    ontology: OntologySource,
+    content_hash: str | None,
+    n_terms: int | None,
+    user_id: int,
+) -> int:
+    from ontolake.registries.bio.source import Source
+    from ontolake.registries.uid import new_uid
+
+    spec = ontology.spec
+    table = cast("Table", Source.__table__)
+    key = (
+        (table.c.entity == model._entity)
+        & (table.c.name == spec.name)
+        & (table.c.version == spec.version)
+        & (
+            table.c.organism.is_(None)
+            if spec.organism is None
+            else table.c.organism == spec.organism
+        )
+    )
+    source_id = connection.execute(select(table.c.id).where(key)).scalar()
+    fields: dict[str, Any] = {"location": spec.location, "format": spec.format}
+    if content_hash is not None:
+        fields.update(hash=content_hash, n_terms=n_terms, currently_used=True)
+        connection.execute(
+            update(table)
+            .where(table.c.entity == model._entity, table.c.name == spec.name)
+            .values(currently_used=False)
+        )
+    if source_id is not None:
+        connection.execute(update(table).where(table.c.id == source_id).values(**fields))
+        return int(source_id)
+    from ontolake.registries.base import utcnow
+
+    inserted = connection.execute(
+        insert(table).values(
+            uid=new_uid(12),
+            created_at=utcnow(),
+            created_by_id=user_id,
+            entity=model._entity,
+            name=spec.name,
+            version=spec.version,
+            organism=spec.organism,
+            **{"currently_used": False, **fields},
+        )
+    )
+    assert inserted.inserted_primary_key is not None
+    return int(inserted.inserted_primary_key[0])
+
+
+def _upsert_terms(
+    connection: Connection, model: type[Any], terms: list[Term], source_id: int, user_id: int
+) -> None:
+    from ontolake.registries.base import utcnow
+    from ontolake.registries.bio.term import SYNONYM_SEPARATOR
+    from ontolake.registries.uid import new_uid
+
+    table = cast("Table", model.__table__)
+    known: dict[str, int] = dict(
+        connection.execute(
+            select(table.c.ontology_id, table.c.id).where(table.c.ontology_id.is_not(None))
+        ).all()
+    )
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    for term in terms:
+        fields = {
+            "name": term.name,
+            "synonyms": SYNONYM_SEPARATOR.join(s.text for s in term.synonyms) or None,
+            "description": term.definition,
+            "is_obsolete": term.is_obsolete,
+            "replaced_by": SYNONYM_SEPARATOR.join(term.replaced_by) or None,
+            "source_id": source_id,
+            **model.fields_from_term(term),
+        }
+        record_id = known.get(term.ontology_id)
+        if record_id is None:
+            new_rows.append(
+                {
+                    "uid": new_uid(12),
+                    "created_at": now,
+                    "created_by_id": user_id,
+                    "ontology_id": term.ontology_id,
+                    "is_trashed": False,
+                    **fields,
+                }
+            )
+        else:
+            changed_rows.append({"_id": record_id, **fields})
+    for chunk in _chunks(new_rows):
+        connection.execute(insert(table), chunk)
+    if changed_rows:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in changed_rows[0] if name != "_id"})
+        )
+        for chunk in _chunks(changed_rows):
+            connection.execute(statement, chunk)
+    ids: dict[str, int] = dict(
+        connection.execute(
+            select(table.c.ontology_id, table.c.id).where(table.c.source_id == source_id)
+        ).all()
+    )
+    _replace_links(connection, model, terms, ids, known | ids)
+
+
+def _replace_links(
+    connection: Connection,
+    model: type[Any],
+    terms: list[Term],
+    ids: dict[str, int],
+    all_ids: dict[str, int],
+) -> None:
+    synonyms = model.synonym_table
+    parents = model.parent_table
+    touched = list(ids.values())
+    for chunk in _chunks(touched):
+        connection.execute(delete(synonyms).where(synonyms.c.record_id.in_(chunk)))
+        connection.execute(delete(parents).where(parents.c.child_id.in_(chunk)))
+    synonym_rows = [
+        {
+            "record_id": ids[term.ontology_id],
+            "text": s.text,
+            "folded": s.text.casefold(),
+            "scope": s.scope,
+        }
+        for term in terms
+        for s in dict.fromkeys(term.synonyms)
+    ]
+    parent_rows = [
+        {
+            "child_id": ids[term.ontology_id],
+            "parent_id": all_ids[relation.parent_id],
+            "relation": relation.type,
+        }
+        for term in terms
+        for relation in dict.fromkeys(term.parents)
+        if relation.parent_id in all_ids
+    ]
+    for chunk in _chunks(synonym_rows):
+        connection.execute(insert(synonyms), chunk)
+    for chunk in _chunks(parent_rows):
+        connection.execute(insert(parents), chunk)
+
+
+def _flag_dropped_terms(
+    connection: Connection, model: type[Any], ontology: OntologySource, source_id: int
+) -> None:
+    """Flag as obsolete the records an older version of this source had and this one drops."""
+    from ontolake.registries.bio.source import Source
+
+    sources = cast("Table", Source.__table__)
+    older = select(sources.c.id).where(
+        sources.c.entity == model._entity,
+        sources.c.name == ontology.spec.name,
+        sources.c.id != source_id,
+    )
+    table = model.__table__
+    connection.execute(update(table).where(table.c.source_id.in_(older)).values(is_obsolete=True))
+
+
+def _expire_loaded(session: Session, model: type[Any]) -> None:
+    """Reload, on next access, the records of ``model`` the Core statements just changed."""
+    for record in list(session.identity_map.values()):
+        if isinstance(record, model):
+            session.expire(record)
+
+
+def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(rows), _CHUNK):
+        yield rows[start : start + _CHUNK]

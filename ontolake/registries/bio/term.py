@@ -1,0 +1,246 @@
+"""The shape shared by ontology-backed registries (CellType, Tissue, Disease …).
+
+Each registry gets three tables: its records, ``<table>_synonyms`` (one row per synonym with
+a case-folded copy, so an exact or case-insensitive synonym match is an indexed lookup, not
+a ``LIKE`` scan) and ``<table>_parents`` (direct parent links with the relation type:
+``is_a``, ``part_of`` or ``parent`` when the source does not say). Transitive queries
+(``query_parents``/``query_children``) run as recursive CTEs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from ontolake.registries.base import Base, Registry, Trashable
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+    from ontolake.ontology_sources.terms import Term
+    from ontolake.registries.bio.source import Source
+    from ontolake.registries.query.queryset import QuerySet
+
+__all__ = ["SYNONYM_SEPARATOR", "OntologyTerm"]
+
+SYNONYM_SEPARATOR = "|"
+
+
+class OntologyTerm(Trashable, Registry):
+    """Base of the ontology-backed registries: name, ontology_id, synonyms and a hierarchy.
+
+    Example:
+        >>> import ontolake as ol
+        >>> ol.bio.CellType.import_source()  # doctest: +SKIP
+        >>> t_cell = ol.bio.CellType.get(ontology_id="CL:0000084")  # doctest: +SKIP
+        >>> t_cell.query_children().count()  # doctest: +SKIP
+    """
+
+    __abstract__ = True
+    _search_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id", "synonyms", "abbr")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id")
+    _entity: ClassVar[str] = ""
+    synonym_table: ClassVar[Table]
+    parent_table: ClassVar[Table]
+
+    name: Mapped[str] = mapped_column(String(1024), index=True)
+    ontology_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    abbr: Mapped[str | None] = mapped_column(String(64), index=True)
+    synonyms: Mapped[str | None] = mapped_column(Text)
+    """All synonyms joined by ``|`` (for display and search; matching uses the synonym table)."""
+    description: Mapped[str | None] = mapped_column(Text)
+    is_obsolete: Mapped[bool] = mapped_column(default=False)
+    replaced_by: Mapped[str | None] = mapped_column(String(1024))
+    """Ontology ids that replace an obsolete term, joined by ``|``."""
+
+    @declared_attr
+    def source_id(cls) -> Mapped[int | None]:
+        """The source (ontology and version) the record was last imported from."""
+        return mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
+
+    @declared_attr
+    def source(cls) -> Mapped[Source | None]:
+        """The source the record was last imported from."""
+        return relationship("Source")
+
+    @declared_attr
+    def parents(cls) -> Mapped[list[Any]]:
+        """Direct parents (any relation)."""
+        links = cls.parent_table
+        return relationship(
+            cls.__name__,
+            secondary=links,
+            primaryjoin=lambda: _joined(cls.id, links.c.child_id),
+            secondaryjoin=lambda: _joined(cls.id, links.c.parent_id),
+        )
+
+    @declared_attr
+    def children(cls) -> Mapped[list[Any]]:
+        """Direct children (any relation)."""
+        links = cls.parent_table
+        return relationship(
+            cls.__name__,
+            secondary=links,
+            primaryjoin=lambda: _joined(cls.id, links.c.parent_id),
+            secondaryjoin=lambda: _joined(cls.id, links.c.child_id),
+            viewonly=True,
+        )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        table = cls.__dict__.get("__tablename__")
+        if table is not None:
+            cls.synonym_table = _synonym_table(table)
+            cls.parent_table = _parent_table(table)
+        super().__init_subclass__(**kwargs)
+
+    # ---- hierarchy ------------------------------------------------------------------------
+    def query_parents(self) -> QuerySet[Any]:
+        """Every ancestor of this record (transitively, over all relations), via SQL.
+
+        Example:
+            >>> t_cell.query_parents().to_dataframe()  # doctest: +SKIP
+        """
+        return self._closure(upward=True)
+
+    def query_children(self) -> QuerySet[Any]:
+        """Every descendant of this record (transitively, over all relations), via SQL.
+
+        Example:
+            >>> t_cell.query_children().filter(name__contains="CD4")  # doctest: +SKIP
+        """
+        return self._closure(upward=False)
+
+    def _closure(self, *, upward: bool) -> QuerySet[Any]:
+        from ontolake.registries.bio.hierarchy import closure_ids
+
+        model = type(self)
+        return model.filter(model.id.in_(closure_ids(model, [self.id], upward=upward)))
+
+    @classmethod
+    def fields_from_term(cls, term: Term) -> dict[str, Any]:
+        """Registry-specific column values taken from an ontology term (none by default)."""
+        return {}
+
+    # ---- curation verbs -------------------------------------------------------------------
+    @classmethod
+    def import_source(cls, source: Any = None, *, update: bool = False) -> Source:
+        """Import an ontology into this registry in one transaction (hierarchy, synonyms).
+
+        Args:
+            source: None for the built-in catalog's default, a catalog name (``"cl"``), a
+                local path or fsspec URL, or an ``OntologySource``.
+            update: re-import even when this exact source version is already imported.
+
+        Example:
+            >>> ol.bio.CellType.import_source()  # doctest: +SKIP
+            >>> ol.bio.Phenotype.import_source("data/hp-subset.obo")  # doctest: +SKIP
+        """
+        from ontolake.registries.bio.importer import import_source
+
+        return import_source(cls, source, update=update)
+
+    @classmethod
+    def validate(cls, values: Any, field: str = "name") -> Any:
+        """A boolean numpy array: which values exist in ``field`` (vectorised over uniques).
+
+        Example:
+            >>> ol.bio.CellType.validate(["T cell", "T-cell"])  # doctest: +SKIP
+            array([ True, False])
+        """
+        return cls.vocabulary(field).validate(values)
+
+    @classmethod
+    def standardize(
+        cls,
+        values: Any,
+        field: str = "name",
+        *,
+        return_mapper: bool = False,
+        case_sensitive: bool = False,
+    ) -> Any:
+        """Canonical ``field`` values for names, synonyms and case variants, in input order.
+
+        Unknown values are kept as they are.
+
+        Example:
+            >>> ol.bio.CellType.standardize(["T-cell", "t cell", "unknown"])  # doctest: +SKIP
+            ['T cell', 'T cell', 'unknown']
+        """
+        return cls.vocabulary(field).standardize(
+            values, return_mapper=return_mapper, case_sensitive=case_sensitive
+        )
+
+    @classmethod
+    def inspect(cls, values: Any, field: str = "name") -> Any:
+        """Validated and non-validated values, with suggestions for the latter.
+
+        Example:
+            >>> ol.bio.CellType.inspect(["T cell", "T-cell", "Tcel"]).suggestions  # doctest: +SKIP
+        """
+        return cls.vocabulary(field).inspect(values)
+
+    @classmethod
+    def vocabulary(cls, field: str = "name") -> Any:
+        """The registry's terms, synonyms and replacements, loaded once for fast curation."""
+        from ontolake.registries.bio.vocabulary import Vocabulary
+
+        return Vocabulary.from_registry(cls, field)
+
+    @classmethod
+    def public(cls, source: Any = None) -> Any:
+        """A read-only, in-memory view of a source, to browse and validate without importing.
+
+        Example:
+            >>> ol.bio.CellType.public().search("T cel").head()  # doctest: +SKIP
+        """
+        from ontolake.registries.bio.public import PublicOntology
+
+        return PublicOntology.open(cls, source)
+
+    @classmethod
+    def from_source(
+        cls, *, name: str | None = None, ontology_id: str | None = None, source: Any = None
+    ) -> Any:
+        """Create (and save) one record from a source, together with its ancestors.
+
+        Example:
+            >>> ol.bio.CellType.from_source(ontology_id="CL:0000084")  # doctest: +SKIP
+        """
+        from ontolake.registries.bio.importer import import_terms
+
+        return import_terms(cls, source, name=name, ontology_id=ontology_id)
+
+
+def _joined(left: Any, right: Any) -> ColumnElement[bool]:
+    return cast("ColumnElement[bool]", left == right)
+
+
+def _synonym_table(table: str) -> Table:
+    return Table(
+        f"{table}_synonyms",
+        Base.metadata,
+        Column("record_id", Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False),
+        Column("text", String(1024), nullable=False),
+        Column("folded", String(1024), nullable=False),
+        Column("scope", String(16), nullable=False),
+        Index(f"ix_{table}_synonyms_record_id", "record_id"),
+        Index(f"ix_{table}_synonyms_text", "text"),
+        Index(f"ix_{table}_synonyms_folded", "folded"),
+    )
+
+
+def _parent_table(table: str) -> Table:
+    return Table(
+        f"{table}_parents",
+        Base.metadata,
+        Column(
+            "child_id", Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column(
+            "parent_id", Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("relation", String(16), primary_key=True),
+        Index(f"ix_{table}_parents_parent_id", "parent_id"),
+    )
