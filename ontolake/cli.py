@@ -131,7 +131,8 @@ def search(text: str, limit: int) -> None:
 @click.option("--downstream", is_flag=True, help="Also show what was made from it.")
 def lineage(key: str | None, uid: str | None, output: str | None, downstream: bool) -> None:
     """Show the lineage of an artifact (or run): inputs, runs and transforms, as a graph."""
-    from ontolake.lineage.graph import build_lineage, render
+    from ontolake._graphviz import render
+    from ontolake.lineage.graph import build_lineage
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.lineage import Run
 
@@ -153,6 +154,81 @@ def lineage(key: str | None, uid: str | None, output: str | None, downstream: bo
     click.echo(f"wrote {written} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
 
 
+@main.group()
+def ontology() -> None:
+    """Import, list and search ontologies (offline: files, URLs or the built-in catalog)."""
+
+
+def _entity(name: str) -> Any:
+    import ontolake as ol
+    from ontolake.errors import SourceNotFoundError
+    from ontolake.registries.bio.term import OntologyTerm
+
+    model = getattr(ol.bio, name, None)
+    if not (isinstance(model, type) and issubclass(model, OntologyTerm)):
+        known = sorted(
+            entity
+            for entity in ol.bio.__all__
+            if isinstance(getattr(ol.bio, entity), type)
+            and issubclass(getattr(ol.bio, entity), OntologyTerm)
+        )
+        raise SourceNotFoundError(f"Unknown entity {name!r}; choose one of {', '.join(known)}.")
+    return model
+
+
+@ontology.command(name="import")
+@click.argument("entity")
+@click.option("--source", default=None, help="Catalog name, file path or URL (default: built-in).")
+@click.option("--version", "version", default=None, help="Catalog version (default: newest).")
+@click.option("--organism", default=None, help="For organism-specific sources (default: human).")
+@click.option("--update", is_flag=True, help="Re-import even if this version is imported.")
+def import_ontology(
+    entity: str, source: str | None, version: str | None, organism: str | None, update: bool
+) -> None:
+    """Import an ontology into the ENTITY registry (CellType, Tissue, Disease, Gene …)."""
+    import time
+
+    model = _entity(entity)
+    start = time.perf_counter()
+    imported = model.import_source(source, version=version, organism=organism, update=update)
+    click.echo(
+        f"{entity}: {imported.name} {imported.version} ({imported.n_terms} terms) "
+        f"in {time.perf_counter() - start:.2f} s; {model.filter().count()} records"
+    )
+
+
+@ontology.command(name="ls")
+@click.option("--available", is_flag=True, help="List the built-in catalog instead.")
+def list_ontologies(available: bool) -> None:
+    """List imported sources (or, with --available, the built-in catalog)."""
+    if available:
+        from ontolake.ontology_sources.catalog import available as catalog
+
+        for spec in catalog():
+            organism = f" ({spec.organism})" if spec.organism else ""
+            click.echo(f"{spec.entity:<20} {spec.name}{organism} {spec.version}")
+        return
+    from ontolake.registries.bio.source import Source
+
+    for source in Source.filter().order_by("entity", "name", "version"):
+        current = " *" if source.currently_used else ""
+        click.echo(
+            f"{source.entity:<20} {source.name} {source.version} {source.n_terms or 0:>8} terms"
+            f"{current}"
+        )
+
+
+@ontology.command(name="search")
+@click.argument("entity")
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, help="Show at most this many.")
+def search_ontology(entity: str, text: str, limit: int) -> None:
+    """Search the imported ENTITY registry by name, id and synonyms."""
+    model = _entity(entity)
+    for ontology_id, name in model.search(text, limit=limit).rows(model.ontology_id, model.name):
+        click.echo(f"{ontology_id or '':<16} {name}")
+
+
 @main.command()
 @click.option("--fix", is_flag=True, help="Remove orphan files and staging leftovers.")
 @click.option("--no-hash", is_flag=True, help="Skip re-hashing stored files (faster).")
@@ -166,6 +242,52 @@ def doctor(fix: bool, no_hash: bool) -> None:
         click.echo(line)
     if not diagnosis.healthy:
         raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.option("--db", required=True, help="The instance's database URL, as its tables' owner.")
+@click.option("--reader", default=None, help="Read-only role name (default: <database>_reader).")
+@click.option("--writer", default=None, help="Read-write role name (default: <database>_writer).")
+@click.option(
+    "--reader-password",
+    envvar="ONTOLAKE_READER_PASSWORD",
+    default=None,
+    help="Its password (better: the env variable); default: generated for a new role.",
+)
+@click.option(
+    "--writer-password",
+    envvar="ONTOLAKE_WRITER_PASSWORD",
+    default=None,
+    help="Its password (better: the env variable); default: generated for a new role.",
+)
+def roles(
+    db: str,
+    reader: str | None,
+    writer: str | None,
+    reader_password: str | None,
+    writer_password: str | None,
+) -> None:
+    """Create a read-only and a read-write PostgreSQL role for an instance (printed once)."""
+    from ontolake.instance.roles import create_roles
+
+    grants = create_roles(
+        db,
+        reader=reader,
+        writer=writer,
+        reader_password=reader_password,
+        writer_password=writer_password,
+    )
+    for grant in grants:
+        click.echo(f"{grant.access} role {grant.name}: {grant.url}")
+        if grant.password is None:
+            click.echo("  (the role existed: its password is unchanged)")
+        if grant.note:
+            click.echo(f"  note: {grant.note}")
+    if any(grant.password for grant in grants):
+        click.echo(
+            "These passwords are shown only now: keep them in a password manager or ~/.pgpass.",
+            err=True,
+        )
 
 
 @main.command()

@@ -78,6 +78,21 @@ def main(argv: list[str] | None = None) -> int:
     print("\nsearch 'measurment':", [artifact.key for artifact in found])
     print("loaded back:", ol.Artifact.get(key="tables/measurements.parquet").load().shape)
 
+    cl = ol.bio.CellType.import_source()  # the built-in Cell Ontology, offline
+    print(f"\nimported {cl.name} {cl.version}: {cl.n_terms} cell types")
+    print("search 'T cel':", [cell.name for cell in ol.bio.CellType.search("T cel", limit=3)])
+    given = ["T-cell", "b lymphocyte", "CD4-positive, alpha-beta T-cell", "not a cell"]
+    print("standardize:", dict(zip(given, ol.bio.CellType.standardize(given), strict=True)))
+    t_cell = ol.bio.CellType.get(ontology_id="CL:0000084")
+    print(
+        f"{t_cell.name}: {t_cell.query_children().count()} descendants, parents "
+        f"{[parent.name for parent in t_cell.parents]}"
+    )
+    hierarchy = Path(folder) / "t-cell-parents.svg"
+    t_cell.view_parents(distance=2, path=hierarchy)
+    shown = hierarchy if hierarchy.exists() else hierarchy.with_suffix(".dot")
+    print(f"hierarchy picture:  {shown}")
+
     @ol.tracked("demo.summarise")
     def summarise(key: str, column: str = "gc_content") -> ol.Artifact:
         """Per-column summary statistics of a table: a step with its own run."""

@@ -29,13 +29,17 @@ OntolakeError
 ├── InvalidKeyError (ValueError)
 ├── UnsupportedObjectError (TypeError)
 ├── InvalidDataError (ValueError)
-│   └── OntologyFormatError
+│   ├── OntologyFormatError
+│   ├── DtypeError
+│   ├── FeatureDefinitionError
+│   └── SchemaFileError
 ├── QueryError (ValueError)
 │   ├── InvalidFieldError (AttributeError)
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
 ├── TrackingError (RuntimeError)
 └── ValidationError (ValueError)
+    └── FeatureValueError
 ```
 
 Example:
@@ -56,6 +60,9 @@ __all__ = [
     "DatabaseLockedError",
     "DatabaseUnavailableError",
     "DoesNotExistError",
+    "DtypeError",
+    "FeatureDefinitionError",
+    "FeatureValueError",
     "HashMismatchError",
     "InstanceExistsError",
     "InstanceNotFoundError",
@@ -71,6 +78,7 @@ __all__ = [
     "PathNotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "SchemaFileError",
     "SchemaVersionError",
     "SourceNotFoundError",
     "StorageCredentialsError",
@@ -111,6 +119,8 @@ class InstanceExistsError(ConfigurationError):
 
 class SourceNotFoundError(ConfigurationError):
     """No ontology source matches the entity, name or version asked for; lists the available."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class SchemaVersionError(ConfigurationError):
@@ -225,3 +235,34 @@ class TrackingError(OntolakeError, RuntimeError):
 
 class ValidationError(OntolakeError, ValueError):
     """Data does not conform to a schema."""
+
+
+class DtypeError(InvalidDataError):
+    """A feature dtype is unknown or malformed; the message lists the valid dtypes."""
+
+
+class FeatureDefinitionError(InvalidDataError):
+    """A feature is defined in a way that conflicts with its stored definition (e.g. dtype)."""
+
+
+class SchemaFileError(InvalidDataError):
+    """A schema file is malformed: the message names the file, the key and what was expected."""
+
+
+class FeatureValueError(ValidationError):
+    """Feature values do not fit their features.
+
+    Undefined features, values of the wrong type, or labels missing from their registry.
+    ``feature`` names the feature, ``missing`` lists categorical values not in the registry
+    and ``hint`` is the command that adds them.
+    """
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(
+        self, message: str, feature: str = "", missing: list[str] | None = None, hint: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.feature = feature
+        self.missing = list(missing or [])
+        self.hint = hint

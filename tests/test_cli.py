@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ontolake.cli import main
+from ontolake.instance.migrate import SCHEMA_REVISION
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_init_save_ls_load_search_info(run, tmp_path):
     assert Path(loaded.stdout.strip()).read_text() == ">r1\nACGTAA\n"
     assert "raw/reads.fasta" in run("search", "reads").stdout
     info = run("info")
-    assert "schema:    0002" in info.output and "artifacts: 1" in info.output
+    assert f"schema:    {SCHEMA_REVISION}" in info.output and "artifacts: 1" in info.output
 
 
 def test_errors_are_one_line_with_an_exit_code(run, tmp_path):
@@ -75,7 +76,7 @@ def test_migrate_upgrades_the_schema_of_an_instance(run, tmp_path):
     assert refused.exit_code == 1 and "no ontolake schema" in refused.output
     migrated = run("migrate", "--storage", storage)
     assert migrated.exit_code == 0, migrated.output
-    assert "None -> 0002" in migrated.output
+    assert f"None -> {SCHEMA_REVISION}" in migrated.output
     assert run("info").exit_code == 0
     with sqlite3.connect(storage / ".ontolake" / "ontolake.db") as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0000'")
@@ -124,3 +125,22 @@ def test_doctor_finds_and_sweeps_orphans(run, tmp_path):
     stored.unlink()
     missing = run("doctor")
     assert missing.exit_code == 1 and "missing file" in missing.output
+
+
+def test_ontology_import_ls_search(run, tmp_path):
+    from pathlib import Path
+
+    hp = Path(__file__).parent / "data" / "ontologies" / "hp_subset.obo"
+    run("init", "--storage", tmp_path / "lake")
+    imported = run("ontology", "import", "Phenotype", "--source", hp)
+    assert imported.exit_code == 0, imported.output
+    assert "Phenotype: hp_subset" in imported.output
+    listing = run("ontology", "ls")
+    assert "Phenotype" in listing.output and "*" in listing.output
+    found = run("ontology", "search", "Phenotype", "motor seizure")
+    assert found.exit_code == 0
+    assert found.output.splitlines()[0].endswith("Motor seizure")
+    unknown = run("ontology", "import", "Planet")
+    assert unknown.exit_code == 2 and "CellType" in unknown.output
+    catalog = run("ontology", "ls", "--available")
+    assert "CellType" in catalog.output and "cl" in catalog.output

@@ -28,10 +28,23 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "begin_write", "create_db_engine", "database_errors"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "SQLITE_LOWER",
+    "begin_write",
+    "create_db_engine",
+    "database_errors",
+    "lock_names",
+]
 
 BUSY_TIMEOUT_SECONDS = float(os.environ.get("ONTOLAKE_BUSY_TIMEOUT", "30"))
 _WRITE_OPTION = "ontolake_write"
+SQLITE_LOWER = "ontolake_lower"
+"""SQLite function lowering text with Python's ``str.lower`` (SQLite's own folds only ASCII)."""
+
+
+def _python_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def create_db_engine(url: str) -> Engine:
@@ -60,6 +73,7 @@ def create_db_engine(url: str) -> Engine:
             ):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
+            dbapi_connection.create_function(SQLITE_LOWER, 1, _python_lower, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
@@ -96,6 +110,37 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options=options)
 
 
+def lock_names(session: Session, *names: str, shared: bool = False) -> None:
+    """Serialise writers on ``names`` until the current write transaction ends.
+
+    On PostgreSQL, takes a transaction-scoped advisory lock per name (in sorted order, so
+    two writers never wait on each other crosswise); ``shared`` locks only exclude an
+    exclusive holder of the same name. On SQLite this is a no-op: ``BEGIN IMMEDIATE``
+    already gives each write transaction the whole database.
+
+    Example:
+        >>> with instance.write() as session:  # doctest: +SKIP
+        ...     lock_names(session, "artifact-key:raw/sample.fasta")
+    """
+    if session.get_bind().dialect.name != "postgresql" or not names:
+        return
+    from sqlalchemy import bindparam, text
+
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    statement = text(f"SELECT {function}(:key)").bindparams(bindparam("key"))
+    connection = session.connection()
+    for name in sorted(set(names)):
+        connection.execute(statement, {"key": _lock_key(name)})
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for an advisory lock name."""
+    import hashlib
+
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 @contextmanager
 def database_errors(description: str) -> Iterator[None]:
     """Translate driver errors into ontolake errors that name ``description`` and the fix.
@@ -126,6 +171,11 @@ def translate_dbapi_error(error: Any, description: str) -> DatabaseError:
             f"{description} stayed locked by another writer for more than "
             f"{BUSY_TIMEOUT_SECONDS:g} s. Wait for the other process to finish and retry, or raise "
             "the timeout with ONTOLAKE_BUSY_TIMEOUT=<seconds>."
+        )
+    if sqlstate in {"28P01", "28000"} or "authentication failed" in lowered:
+        return PermissionDeniedError(
+            f"{description} refused the credentials: {message}. Check the user name and "
+            "password in the database URL (or ~/.pgpass)."
         )
     if sqlstate == "42501" or "permission denied" in lowered or "readonly database" in lowered:
         return PermissionDeniedError(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,13 +34,24 @@ if TYPE_CHECKING:
     from ontolake.registries.storage import Storage
     from ontolake.storage.root import StorageRoot
 
-__all__ = ["Instance", "connect", "current_instance", "disconnect", "init", "locate"]
+__all__ = [
+    "Instance",
+    "connect",
+    "current_instance",
+    "disconnect",
+    "init",
+    "locate",
+    "staging_owner",
+]
 
 logger = logging.getLogger("ontolake")
 
 MARKER = ".ontolake/instance.json"
 SQLITE_FILE = ".ontolake/ontolake.db"
 _lock = threading.Lock()
+HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+"""This machine, as named in staging files."""
+_STAGING_TAG = re.compile(r"(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+)~")
 _current: Instance | None = None
 
 
@@ -53,12 +66,13 @@ class Instance:
     """
 
     def __init__(self, storage_root: str, db_url: str) -> None:
-        from sqlalchemy.orm import scoped_session, sessionmaker
+        from sqlalchemy.orm import configure_mappers, scoped_session, sessionmaker
 
         import ontolake.registries.models  # noqa: F401  (map every registry before querying)
         from ontolake.instance.engine import create_db_engine
         from ontolake.storage.root import StorageRoot
 
+        configure_mappers()  # once, here, rather than in the first query
         self.root: StorageRoot = StorageRoot(storage_root)
         self.db_url = db_url
         self.engine: Engine = create_db_engine(db_url)
@@ -110,8 +124,10 @@ class Instance:
 
         session = self.session
         with database_errors(self.db_description):
-            session.commit()  # end any read so the write starts on a fresh connection
             try:
+                # end any read so the write starts on a fresh connection; a failure here
+                # (flushing changed objects) must roll back too, or the session stays unusable
+                session.commit()
                 begin_write(session)
                 yield session
                 session.commit()
@@ -178,7 +194,12 @@ class Instance:
             ).scalar_one()
 
     def staging_path(self, token: str, suffix: str) -> str:
-        """A local path to write an object to before it is saved."""
+        """A local path to write an object to before it is saved.
+
+        The name starts with this process's id and host (see :func:`staging_owner`), so
+        ``curate doctor --fix`` removes leftovers of dead processes but not live saves.
+        """
+        token = f"{os.getpid()}@{HOST}~{token}"
         if self.root.is_local:
             path = self.root.staging_path(token, suffix)
         else:
@@ -196,6 +217,17 @@ class Instance:
     def __repr__(self) -> str:
         db = "sqlite" if self.dialect == "sqlite" else mask_url(self.db_url)
         return f"Instance(storage={self.root.root!r}, db={db!r})"
+
+
+def staging_owner(name: str) -> tuple[int, str] | None:
+    """The process id and host that wrote a staging file named ``name`` (None if untagged).
+
+    Example:
+        >>> staging_owner("4242@lab-pc~Xq81.csv")
+        (4242, 'lab-pc')
+    """
+    match = _STAGING_TAG.match(name)
+    return None if match is None else (int(match["pid"]), match["host"])
 
 
 def init(storage: str | os.PathLike[str], db: str | None = None) -> Instance:

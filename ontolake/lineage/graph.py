@@ -14,17 +14,15 @@ without it, the DOT text is written next to the requested file (``graph.svg`` �
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
-__all__ = ["LineageGraph", "build_lineage", "render", "view_lineage"]
+from ontolake._graphviz import display, quote, render
+
+__all__ = ["LineageGraph", "build_lineage", "view_lineage"]
 
 logger = logging.getLogger("ontolake")
 
@@ -74,19 +72,14 @@ class LineageGraph:
         ]
         for node, (kind, label) in sorted(self.nodes.items()):
             extra = ", penwidth=2.5" if node == self.focus else ""
-            lines.append(f"  {_quote(node)} [label={_quote(label)}, {_STYLES[kind]}{extra}];")
+            lines.append(f"  {quote(node)} [label={quote(label)}, {_STYLES[kind]}{extra}];")
         for source, target, kind in sorted(self.edges):
             style = _EDGE_STYLES[kind]
-            lines.append(f"  {_quote(source)} -> {_quote(target)}{f' [{style}]' if style else ''};")
+            lines.append(f"  {quote(source)} -> {quote(target)}{f' [{style}]' if style else ''};")
         if self.truncated:
             lines.append(f'  truncated [label="… more than {MAX_NODES} nodes", shape=plaintext];')
         lines.append("}")
         return "\n".join(lines) + "\n"
-
-
-def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
 
 
 class _Walk:
@@ -288,41 +281,6 @@ def _downstream(
         run_ids = {child for child, _parent in children}
 
 
-def render(dot: str, path: str | os.PathLike[str]) -> Path:
-    """Write ``dot`` to ``path``: a picture for .svg/.png/.pdf when Graphviz is installed.
-
-    Without Graphviz's ``dot`` program, a picture path gets the DOT text next to it instead
-    (``graph.svg`` → ``graph.dot``) and a warning. Returns the path written.
-
-    Example:
-        >>> render('digraph { a -> b }', "graph.svg")  # doctest: +SKIP
-        PosixPath('graph.svg')
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    picture = _PICTURE_FORMATS.get(target.suffix.lower())
-    program = shutil.which("dot")
-    if picture is None or program is None:
-        if picture is not None:
-            target = target.with_suffix(".dot")
-            logger.warning(
-                "Graphviz's `dot` is not installed, so no %s was drawn: wrote the DOT text to %s "
-                "(install graphviz, e.g. apt-get install graphviz, to draw pictures)",
-                picture.upper(),
-                target,
-            )
-        target.write_text(dot, encoding="utf-8")
-        return target
-    subprocess.run(
-        [program, f"-T{picture}", "-o", str(target)],
-        input=dot.encode("utf-8"),
-        check=True,
-        capture_output=True,
-        timeout=DOT_TIMEOUT_SECONDS,
-    )
-    return target
-
-
 def view_lineage(
     record: Any, path: str | os.PathLike[str] | None = None, *, downstream: bool = False
 ) -> str:
@@ -337,19 +295,5 @@ def view_lineage(
     dot = build_lineage(record, downstream=downstream).to_dot()
     if path is not None:
         render(dot, path)
-    _display(dot)
+    display(dot)
     return dot
-
-
-def _display(dot: str) -> None:
-    from ontolake.lineage.notebook import in_notebook
-
-    program = shutil.which("dot")
-    if program is None or not in_notebook():
-        return
-    display: Any = importlib.import_module("IPython.display")
-    drawn = subprocess.run(
-        [program, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=60, check=False
-    )
-    if drawn.returncode == 0:
-        display.display(display.SVG(drawn.stdout))

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ontolake._jupyter import in_notebook
 from ontolake.errors import MissingDependencyError, PathNotFoundError
 
 if TYPE_CHECKING:
@@ -37,16 +38,6 @@ __all__ = [
 
 RUN_UID_VARIABLE = "ONTOLAKE_RUN_UID"
 HEADLESS_VARIABLE = "ONTOLAKE_HEADLESS_NOTEBOOK"
-
-
-def in_notebook() -> bool:
-    """Whether this code runs inside a Jupyter (ipykernel) kernel."""
-    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def notebook_path() -> Path | None:

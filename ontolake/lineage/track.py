@@ -331,7 +331,17 @@ def _install_hooks() -> None:
         sys.excepthook = _excepthook
     if not _atexit_registered:
         atexit.register(_finish_at_exit)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(before=_before_fork)
         _atexit_registered = True
+
+
+def _before_fork() -> None:
+    """Let the environment thread finish first: a child must not inherit its held locks."""
+    session = _session
+    thread = session.environment_thread if session is not None else None
+    if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+        thread.join(timeout=30)
 
 
 def _uninstall_excepthook() -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ontolake.registries.collection import Collection
+    from ontolake.registries.feature_values import FeatureManager
     from ontolake.registries.labels import Project, Record, ULabel
     from ontolake.registries.lineage import Run, Transform
     from ontolake.registries.storage import Storage
@@ -122,8 +123,10 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         run: Run | None = None,
         **fields: Any,
     ) -> None:
+        if run is not None:  # by id when saved: a plain column keeps the fast insert path
+            fields.update({"run_id": run.id} if run.id is not None else {"run": run})
         if data is None:
-            super().__init__(key=key, description=description, run=run, **fields)
+            super().__init__(key=key, description=description, **fields)
             return
         from ontolake.registries.artifact_content import prepare_content
 
@@ -133,7 +136,6 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         super().__init__(
             key=content.key,
             description=description,
-            run=run,
             suffix=content.suffix,
             size=content.size,
             hash=content.hash,
@@ -231,6 +233,18 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         return cls(obj, key=key, description=description, revises=revises)
 
     # ---- links and lineage ----------------------------------------------------------------
+    @property
+    def features(self) -> FeatureManager:
+        """This artifact's feature values: ``add_values``, ``get_values``, ``remove_values``.
+
+        Example:
+            >>> values = {"gc_content": 0.55, "experiment_date": "2025-10-24"}
+            >>> artifact.features.add_values(values)  # doctest: +SKIP
+        """
+        from ontolake.registries.feature_values import FeatureManager
+
+        return FeatureManager(self)
+
     @property
     def transform(self) -> Transform | None:
         """The transform whose run made this artifact."""

@@ -35,10 +35,14 @@ class Content:
 
     def discard(self) -> None:
         """Remove the staging file written for this content, if any."""
-        if self.owns_source:
-            from ontolake.storage.root import StorageRoot
+        if self.owns_source:  # staging files are always local
+            import shutil
 
-            StorageRoot(str(Path(self.source).parent)).remove(self.source)
+            staged = Path(self.source)
+            if staged.is_dir():
+                shutil.rmtree(staged, ignore_errors=True)
+            else:
+                staged.unlink(missing_ok=True)
             self.owns_source = False
 
 

@@ -11,13 +11,20 @@ Saving, per artifact:
 
 Any failure rolls the transaction back and undoes the placement, so neither row nor file
 remains. A crash between placement and commit leaves a file without a row, which
-``curate doctor --fix`` removes; the previous version stays intact and latest. A race with
-another writer over the same key or version (a unique-index violation) is retried.
+``curate doctor --fix`` removes; the previous version stays intact and latest.
+
+Concurrent writers of the same key, content or version family queue on transaction-scoped
+advisory locks on PostgreSQL (on SQLite, ``BEGIN IMMEDIATE`` already serialises writers),
+so each new version is numbered after, and revises, the one committed before it. A
+unique-index violation that still slips through (a writer outside this path) is retried. A
+failed save removes what it staged and leaves the artifact ready to be saved again.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -25,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ontolake.errors import IntegrityError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select, Table
+    from sqlalchemy import Insert, Select, Table
     from sqlalchemy.orm import Session
 
     from ontolake.instance.setup import Instance
@@ -37,6 +44,8 @@ __all__ = ["delete_artifact_files", "save_artifacts"]
 logger = logging.getLogger("ontolake")
 
 _ATTEMPTS = 5
+PLACEMENT_LOCK = "ontolake:placements"
+"""Held shared by every transaction placing files, exclusively by ``curate doctor --fix``."""
 
 
 @dataclass
@@ -74,54 +83,116 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
     user_id = instance.user_id
     results: list[Artifact] = list(artifacts)
     new: list[int] = []
-    for index, artifact in enumerate(artifacts):
-        if artifact.id is not None or getattr(artifact, "_content", None) is None:
-            continue
-        with instance.read() as session:
-            existing = _find_same_content(session, artifact)
-        if existing is not None:
-            results[index] = _reuse(artifact, existing)
-        else:
-            _stage(instance, artifact)
-            new.append(index)
+    sources: dict[int, str] = {}  # where staged content was copied from
+    try:
+        for index, artifact in enumerate(artifacts):
+            if artifact.id is not None or getattr(artifact, "_content", None) is None:
+                continue
+            with instance.read() as session:
+                existing = _find_same_content(session, artifact)
+            if existing is not None:
+                results[index] = _reuse(artifact, existing)
+            else:
+                new.append(index)
+                sources[index] = artifact._content.source
+                _stage(instance, artifact)
+    except BaseException:
+        _unstage(artifacts, sources)
+        raise
     for attempt in range(1, _ATTEMPTS + 1):
         placements: list[_Placement] = []
         try:
             with instance.write() as session:
-                for index in new:
-                    artifact = artifacts[index]
-                    artifact.id = None  # type: ignore[assignment]  # a retry inserts afresh
-                    existing = _find_same_content(session, artifact)
-                    if existing is not None:
-                        results[index] = existing
-                        continue
-                    artifact.created_by_id = artifact.created_by_id or user_id
-                    stamp_run(artifact)  # an output of the current run, if any
-                    artifact.storage_id = _storage_id(session, instance, artifact, user_id)
-                    artifact.assign_version(session, getattr(artifact, "_revises", None))
-                    _insert(session, artifact)
-                session.add_all([a for a in artifacts if a.id is not None])
-                session.flush()
-                for index in new:
-                    if results[index] is artifacts[index] and not artifacts[index].in_place:
-                        placements.append(_place(instance.root, artifacts[index]))
+                try:
+                    _lock(session, [artifacts[index] for index in new])
+                    for index in new:
+                        artifact = artifacts[index]
+                        artifact.id = None  # type: ignore[assignment]  # a retry inserts afresh
+                        existing = _find_same_content(session, artifact)
+                        if existing is not None:
+                            results[index] = existing
+                            continue
+                        artifact.created_by_id = artifact.created_by_id or user_id
+                        stamp_run(artifact)  # an output of the current run, if any
+                        artifact.storage_id = _storage_id(session, instance, artifact, user_id)
+                        artifact.assign_version(session, getattr(artifact, "_revises", None))
+                        _insert(session, artifact)
+                    session.add_all([a for a in artifacts if a.id is not None])
+                    session.flush()
+                    for index in new:
+                        if results[index] is artifacts[index] and not artifacts[index].in_place:
+                            placements.append(_place(instance.root, artifacts[index]))
+                except BaseException:
+                    # before the rollback ends the transaction (and releases its locks)
+                    _undo(placements)
+                    _forget(session, [artifacts[index] for index in new])
+                    raise
             break
         except IntegrityError:
-            _undo(placements)
+            _undo(placements)  # a failed commit; a no-op when undone above
             if attempt == _ATTEMPTS:
-                for index in new:
-                    artifacts[index]._content.discard()
+                _unstage(artifacts, sources)
                 raise
+            logger.debug("artifact save lost a race (attempt %d); retrying", attempt)
+            time.sleep(random.uniform(0, 0.02 * attempt))
         except BaseException:
             _undo(placements)
-            for index in new:
-                artifacts[index]._content.discard()
+            _unstage(artifacts, sources)
             raise
     for index in new:
         if results[index] is not artifacts[index]:
             _reuse(artifacts[index], results[index])
         artifacts[index]._content.discard()  # a no-op once the staged file was moved in place
     return results
+
+
+def _unstage(artifacts: list[Artifact], sources: dict[int, str]) -> None:
+    """Remove the staged copies of a failed save, so that ``save()`` may simply be retried."""
+    for index, source in sources.items():
+        content = artifacts[index]._content
+        content.discard()
+        if not content.in_place:
+            content.source = source  # a retry copies from the original again
+
+
+def _lock(session: Session, artifacts: list[Artifact]) -> None:
+    """Queue this transaction behind others saving the same key, content or version family.
+
+    Without these locks, concurrent writers on PostgreSQL (``READ COMMITTED``) read the same
+    latest version: all but one fail on the unique ``uid`` index, and a writer may number its
+    version after one that committed meanwhile while recording the older one as revised.
+    The shared placement lock lets ``curate doctor --fix`` wait until no file is in flight.
+    """
+    from ontolake.instance.engine import lock_names
+
+    lock_names(session, PLACEMENT_LOCK, shared=True)
+    names: list[str] = []
+    for artifact in artifacts:
+        if artifact.hash is not None:
+            names.append(f"artifact-hash:{artifact.hash}")
+        if artifact.key is not None and not artifact.in_place:
+            names.append(f"artifact-key:{artifact.key}")
+        revises = getattr(artifact, "_revises", None)
+        if revises is not None:
+            names.append(f"artifact-stem:{revises.stem_uid}")
+    lock_names(session, *names)
+
+
+def _forget(session: Session, artifacts: list[Artifact]) -> None:
+    """Detach artifacts whose insert is about to be rolled back, keeping their fields.
+
+    Done before the rollback, which would otherwise leave them attached under an id that no
+    longer exists (the next insert may reuse it) and expire the fields a retry needs.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import make_transient
+
+    for artifact in artifacts:
+        if artifact in session:
+            session.expunge(artifact)
+        if inspect(artifact).key is not None:
+            make_transient(artifact)
+        artifact.id = None  # type: ignore[assignment]
 
 
 def _find_same_content(session: Session, artifact: Artifact) -> Artifact | None:
@@ -153,7 +224,7 @@ def _insert(session: Session, artifact: Artifact) -> None:
     An artifact with links set before its first save (labels, a run object) goes through
     the ORM unit of work instead, which writes the links too.
     """
-    from sqlalchemy import insert, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.orm import make_transient_to_detached
 
     state = inspect(artifact)
@@ -166,11 +237,19 @@ def _insert(session: Session, artifact: Artifact) -> None:
         for column in state.mapper.columns
         if column.key != "id" and state.dict.get(column.key) is not None
     }
-    inserted = session.connection().execute(insert(table).values(values))
+    inserted = session.connection().execute(_insert_into(table), values)
     assert inserted.inserted_primary_key is not None
     artifact.id = inserted.inserted_primary_key[0]
     make_transient_to_detached(artifact)
     session.add(artifact)
+
+
+@cache
+def _insert_into(table: Table) -> Insert:
+    """``INSERT INTO table`` built once; the values come as parameters."""
+    from sqlalchemy import insert
+
+    return insert(table)
 
 
 def _reuse(artifact: Artifact, existing: Artifact) -> Artifact:
@@ -242,8 +321,19 @@ def _place(root: StorageRoot, artifact: Artifact) -> _Placement:
 
 
 def _undo(placements: list[_Placement]) -> None:
-    for placement in reversed(placements):
-        placement.undo()
+    """Take back ``placements`` (emptying the list, so a second call does nothing).
+
+    An undo that fails is logged, not raised: the error being handled matters more, and
+    ``curate doctor --fix`` sweeps what is left.
+    """
+    while placements:
+        placement = placements.pop()
+        try:
+            placement.undo()
+        except Exception as error:
+            logger.warning(
+                "could not take back %s (%s); run `curate doctor --fix`", placement.final, error
+            )
 
 
 def delete_artifact_files(instance: Instance, artifacts: list[Artifact]) -> list[_Placement]:

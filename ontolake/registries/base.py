@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Base", "JSONType", "RecordVerbs", "Registry", "Trashable", "UTCDateTime", "utcnow"]
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+JSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -96,6 +96,15 @@ class RecordVerbs:
         return QuerySet(cls).filter(*expressions, **lookups)
 
     @classmethod
+    def exclude(cls, **lookups: Any) -> QuerySet[Self]:
+        """Records not matching ``lookups`` (all of them together).
+
+        Example:
+            >>> ol.Artifact.exclude(suffix=".fastq.gz").count()  # doctest: +SKIP
+        """
+        return cls.all().exclude(**lookups)
+
+    @classmethod
     def get(cls, uid: str | None = None, **lookups: Any) -> Self:
         """Exactly one record, by ``uid`` or by lookups; raises ``DoesNotExistError`` otherwise.
 
@@ -149,6 +158,14 @@ class RecordVerbs:
 
         save([self])
         return self
+
+    def before_save(self, session: Session) -> bool:
+        """Hook run inside the saving transaction before the record is added.
+
+        Returns False when the record must not be inserted, e.g. because an identical record
+        is stored already and this one took over its identity (default: True).
+        """
+        return True
 
     def after_flush(self, session: Session) -> None:
         """Hook run inside the saving transaction once the record has its id (default: none)."""

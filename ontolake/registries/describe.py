@@ -1,4 +1,4 @@
-"""``describe()``: a readable tree of a record's fields, storage, versions and links (rich)."""
+"""``describe()``: a readable tree of a record's fields, storage, versions, values and links."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def describe_tree(record: Any) -> Tree:
                 f"v{version.version} {version.uid} {escape(str(version.created_at))}{marker}"
             )
     shown = _add_provenance(tree, record)
+    _add_features(tree, record)
     for relationship in mapper.relationships:
         if relationship.key in ("created_by", "storage", *shown) or record.id is None:
             continue
@@ -100,6 +101,21 @@ def _add_provenance(tree: Tree, record: Any) -> tuple[str, ...]:
     if run is not None:
         _add_links(branch, "inputs", list(run.inputs))
     return ("run", "transform", "inputs", "initiated_by_run")
+
+
+def _add_features(tree: Tree, record: Any) -> None:
+    """Add the feature values of an artifact, run or record, if it has any."""
+    from rich.markup import escape
+
+    from ontolake.registries.feature_values import get_values, value_table
+
+    if record.id is None or value_table(type(record)) is None:
+        return
+    values = get_values(record)
+    if values:
+        branch = tree.add("[bold]features[/bold]")
+        for name, value in values.items():
+            branch.add(f"{escape(name)}: {escape(str(value))}")
 
 
 def _add_links(tree: Tree, name: str, value: Any) -> None:

@@ -2,17 +2,28 @@
 
 Checks, for the connected instance: the schema revision is current; every managed artifact's
 file exists and its content hash matches (streamed); no managed file exists without a row;
-no staging leftovers remain. ``fix=True`` removes orphan files and staging leftovers — it
+no staging leftovers remain. ``fix=True`` removes orphan files and staging leftovers, and
+puts back a file that a crashed permanent delete had set aside while its row remains — it
 never deletes rows or files that a row points to.
+
+Sweeping is safe while other processes save: the orphan check runs while holding the lock
+every saving transaction holds shared (PostgreSQL) or the write lock (SQLite), so a file
+placed by a transaction that has not committed yet is never taken for an orphan; a staging
+file is left alone while the process that wrote it (named in the file name) is alive.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.orm import Session
 
     from ontolake.instance.setup import Instance
     from ontolake.storage.root import StorageRoot
@@ -20,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["Diagnosis", "diagnose"]
 
 _RESERVED = {"instance.json", "ontolake.db", "ontolake.db-wal", "ontolake.db-shm", ".staging"}
+_DELETING = re.compile(r"(?P<uid>[0-9A-Za-z]{16})\.deleting")
+FOREIGN_STAGING_GRACE_SECONDS = 24 * 3600
+"""A staging file written on another machine is a leftover once it is this old."""
 
 
 @dataclass
@@ -34,8 +48,14 @@ class Diagnosis:
     orphan_files: list[str] = field(default_factory=list)
     """Managed files without a row."""
     staging_leftovers: list[str] = field(default_factory=list)
+    unfinished_uploads: list[str] = field(default_factory=list)
+    """Multipart uploads to managed keys that were never completed (S3), as ``url#upload-id``."""
+    in_use: list[str] = field(default_factory=list)
+    """Staging files of saves still running in live processes (left alone, not a problem)."""
     removed: list[str] = field(default_factory=list)
     """Files removed by ``fix=True``."""
+    restored: list[str] = field(default_factory=list)
+    """uids whose file ``fix=True`` put back from where an interrupted delete had moved it."""
 
     @property
     def healthy(self) -> bool:
@@ -46,6 +66,7 @@ class Diagnosis:
             or self.hash_mismatches
             or [path for path in self.orphan_files if path not in self.removed]
             or [path for path in self.staging_leftovers if path not in self.removed]
+            or [path for path in self.unfinished_uploads if path not in self.removed]
         )
 
     def lines(self) -> list[str]:
@@ -55,11 +76,19 @@ class Diagnosis:
             found.append(f"schema: {self.schema_problem}")
         found += [f"missing file: artifact {uid}" for uid in self.missing_files]
         found += [f"hash mismatch: artifact {uid}" for uid in self.hash_mismatches]
+        found += [f"restored file: artifact {uid} (set aside by a delete)" for uid in self.restored]
         for path in self.orphan_files:
             found.append(f"{'removed' if path in self.removed else 'orphan'} file: {path}")
         for path in self.staging_leftovers:
             found.append(f"{'removed' if path in self.removed else 'staging'} leftover: {path}")
-        return found or ["healthy: every artifact has its file, every file its row"]
+        for upload in self.unfinished_uploads:
+            state = "aborted" if upload in self.removed else "unfinished"
+            found.append(f"{state} upload: {upload}")
+        problems = bool(found)
+        found += [f"in use: {path} (a save in a running process)" for path in self.in_use]
+        if not problems:
+            found.insert(0, "healthy: every artifact has its file, every file its row")
+        return found
 
 
 def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True) -> Diagnosis:
@@ -70,11 +99,10 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
         >>> diagnose(current_instance(), fix=True).healthy  # doctest: +SKIP
         True
     """
-    from sqlalchemy import select
-
     from ontolake.errors import SchemaVersionError
+    from ontolake.instance.engine import lock_names
     from ontolake.instance.migrate import check_schema
-    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.artifact_save import PLACEMENT_LOCK
     from ontolake.storage.hashing import hash_path
 
     diagnosis = Diagnosis()
@@ -84,37 +112,153 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
         diagnosis.schema_problem = str(error)
         return diagnosis
     root = instance.root
-    table = cast("Table", Artifact.__table__)
     with instance.read() as session:
-        rows = session.execute(
-            select(table.c.uid, table.c.suffix, table.c.hash).where(
-                table.c.in_place.is_(False), table.c.storage_id == instance.default_storage_id
-            )
-        ).all()
-    expected = {}
-    for uid, suffix, content_hash in rows:
-        path = root.managed_path(uid, suffix)
-        expected[path.rstrip("/")] = (uid, content_hash)
+        expected = _expected_files(session, instance)
+    for path, (uid, content_hash) in expected.items():
         if not root.exists(path):
             diagnosis.missing_files.append(uid)
         elif check_hashes and hash_path(path, None if root.is_local else root.fs).hash != (
             content_hash
         ):
             diagnosis.hash_mismatches.append(uid)
-    managed_folder = root.join(".ontolake")
-    for entry in _listing(root, managed_folder):
-        name = entry.rstrip("/").rsplit("/", 1)[-1]
-        if name in _RESERVED:
-            continue
-        if _as_location(root, entry) not in expected:
-            diagnosis.orphan_files.append(_as_location(root, entry))
-    staging = root.join(".ontolake", ".staging")
-    diagnosis.staging_leftovers = [_as_location(root, entry) for entry in _listing(root, staging)]
-    if fix:
+    if not fix:
+        _survey(instance, expected, diagnosis)
+        return diagnosis
+    # No save may place a file between listing the rows and removing what has none.
+    with instance.write() as session:
+        lock_names(session, PLACEMENT_LOCK)
+        expected = _expected_files(session, instance)
+        _survey(instance, expected, diagnosis)
+        _restore_set_aside(root, expected, diagnosis)
         for path in [*diagnosis.orphan_files, *diagnosis.staging_leftovers]:
-            root.remove(path)
+            _remove(root, path)
             diagnosis.removed.append(path)
+        for upload in diagnosis.unfinished_uploads:
+            _abort_upload(root, upload)
+            diagnosis.removed.append(upload)
     return diagnosis
+
+
+def _expected_files(session: Session, instance: Instance) -> dict[str, tuple[str, str | None]]:
+    """Managed path → (uid, hash) of every artifact row in the default storage."""
+    from sqlalchemy import select
+
+    from ontolake.registries.artifact import Artifact
+
+    table = cast("Table", Artifact.__table__)
+    rows = session.execute(
+        select(table.c.uid, table.c.suffix, table.c.hash).where(
+            table.c.in_place.is_(False), table.c.storage_id == instance.default_storage_id
+        )
+    ).all()
+    root = instance.root
+    return {
+        root.managed_path(uid, suffix).rstrip("/"): (uid, content_hash)
+        for uid, suffix, content_hash in rows
+    }
+
+
+def _survey(
+    instance: Instance, expected: dict[str, tuple[str, str | None]], diagnosis: Diagnosis
+) -> None:
+    """List orphan managed files and staging leftovers (and staging files still in use)."""
+    root = instance.root
+    for entry in _listing(root, root.join(".ontolake")):
+        name = entry.rstrip("/").rsplit("/", 1)[-1]
+        if name not in _RESERVED and _as_location(root, entry) not in expected:
+            diagnosis.orphan_files.append(_as_location(root, entry))
+    staged = [_as_location(root, e) for e in _listing(root, root.join(".ontolake", ".staging"))]
+    if not root.is_local:  # remote instances stage in this user's cache; only tagged files
+        from ontolake.instance.setup import staging_owner
+        from ontolake.storage.cache import cache_dir
+
+        folder = cache_dir() / "staging"
+        if folder.is_dir():
+            staged += [str(p) for p in sorted(folder.iterdir()) if staging_owner(p.name)]
+    diagnosis.unfinished_uploads = _unfinished_uploads(root)
+    for path in staged:
+        if _in_use(root, path):
+            diagnosis.in_use.append(path)
+        else:
+            diagnosis.staging_leftovers.append(path)
+
+
+def _unfinished_uploads(root: StorageRoot) -> list[str]:
+    """Multipart uploads below ``<root>/.ontolake/`` never completed (a crash mid-upload).
+
+    Their parts are invisible to listings but kept (and billed) until aborted.
+    """
+    if root.protocol not in ("s3", "s3a"):
+        return []
+    bucket, _, prefix = root.root.split("://", 1)[1].partition("/")
+    managed = f"{prefix}/.ontolake/".lstrip("/")
+    uploads = root.fs.list_multipart_uploads(bucket)
+    return sorted(
+        f"{root.protocol}://{bucket}/{upload['Key']}#{upload['UploadId']}"
+        for upload in uploads
+        if str(upload.get("Key", "")).startswith(managed)
+    )
+
+
+def _abort_upload(root: StorageRoot, upload: str) -> None:
+    location, upload_id = upload.rsplit("#", 1)
+    bucket, key = location.split("://", 1)[1].split("/", 1)
+    root.fs.abort_mpu(bucket, key, upload_id)
+
+
+def _restore_set_aside(
+    root: StorageRoot, expected: dict[str, tuple[str, str | None]], diagnosis: Diagnosis
+) -> None:
+    """Put back files a crashed permanent delete moved aside while their rows remain."""
+    by_uid = {uid: path for path, (uid, _hash) in expected.items()}
+    for staged in list(diagnosis.staging_leftovers):
+        match = _DELETING.match(staged.rsplit("/", 1)[-1])
+        if match is None or match["uid"] not in by_uid:
+            continue
+        uid = match["uid"]
+        if uid in diagnosis.missing_files and not root.exists(by_uid[uid]):
+            root.finalise(staged, by_uid[uid])
+            diagnosis.staging_leftovers.remove(staged)
+            diagnosis.missing_files.remove(uid)
+            diagnosis.restored.append(uid)
+
+
+def _in_use(root: StorageRoot, path: str) -> bool:
+    """Whether a staging file may belong to a save still in progress."""
+    from ontolake.instance.setup import HOST, staging_owner
+
+    owner = staging_owner(path.rstrip("/").rsplit("/", 1)[-1])
+    if owner is None:
+        return False  # untagged: not written by a save of this version
+    pid, host = owner
+    if host == HOST:
+        return _alive(pid)
+    try:
+        modified = (
+            Path(path).stat().st_mtime if root.is_local else root.fs.modified(path).timestamp()
+        )
+    except (OSError, NotImplementedError, ValueError):
+        return False
+    return time.time() - modified < FOREIGN_STAGING_GRACE_SECONDS
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _remove(root: StorageRoot, path: str) -> None:
+    if root.is_local or "://" in path:
+        root.remove(path)
+    else:  # a remote instance's staging file in the local cache
+        from ontolake.storage.root import StorageRoot
+
+        StorageRoot(str(Path(path).parent)).remove(path)
 
 
 def _listing(root: StorageRoot, folder: str) -> list[str]:

@@ -23,6 +23,7 @@ from ontolake.registries.links import (
 if TYPE_CHECKING:
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.collection import Collection
+    from ontolake.registries.feature_values import FeatureManager
     from ontolake.registries.lineage import Run, Transform
 
 __all__ = ["Project", "Record", "ULabel"]
@@ -107,6 +108,17 @@ class Record(_Typed, Trashable, Registry):
     projects: Mapped[list[Project]] = relationship(
         secondary=project_record, back_populates="records"
     )
+
+    @property
+    def features(self) -> FeatureManager:
+        """This record's feature values: ``add_values``, ``get_values``, ``remove_values``.
+
+        Example:
+            >>> sample.features.add_values({"concentration_mg_ml": 1.5})  # doctest: +SKIP
+        """
+        from ontolake.registries.feature_values import FeatureManager
+
+        return FeatureManager(self)
 
 
 class Project(_Typed, Trashable, Registry):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ontolake.registries.artifact import Artifact
+    from ontolake.registries.feature_values import FeatureManager
     from ontolake.registries.labels import Project
 
 __all__ = ["Run", "Transform"]
@@ -99,6 +100,17 @@ class Run(Registry):
     log_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[log_artifact_id])
     report_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[report_artifact_id])
     projects: Mapped[list[Project]] = relationship(secondary=project_run, back_populates="runs")
+
+    @property
+    def features(self) -> FeatureManager:
+        """This run's feature values: ``add_values``, ``get_values``, ``remove_values``.
+
+        Example:
+            >>> run.features.add_values({"learning_rate": 0.01})  # doctest: +SKIP
+        """
+        from ontolake.registries.feature_values import FeatureManager
+
+        return FeatureManager(self)
 
     @property
     def log(self) -> str | None:

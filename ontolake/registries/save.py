@@ -40,7 +40,8 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
                     record.created_by_id = user_id  # type: ignore[attr-defined]
                 if isinstance(record, Versioned) and record.id is None:
                     record.assign_version(session, None)
-                session.add(record)
+                if record.before_save(session):
+                    session.add(record)
             session.flush()
             for record in others:
                 record.after_flush(session)

@@ -207,3 +207,13 @@ def test_filter_by_queryset_and_exclude(labels):
         "Batch 1",
         "batch 2",
     ]
+
+
+def test_exclude_on_the_registry_and_missing_values_sort_last(labels):
+    labels[0].description = None
+    labels[0].save()
+    assert ol.ULabel.exclude(name__startswith="batch").count() == 4
+    ascending = [label.name for label in ol.ULabel.filter().order_by("description")]
+    descending = [label.name for label in ol.ULabel.filter().order_by("-description")]
+    assert ascending[-1] == "Batch 1"
+    assert descending[0] == "Batch 1"

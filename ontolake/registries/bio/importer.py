@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from ontolake.errors import DoesNotExistError, OntologyFormatError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from sqlalchemy import Connection, Table
     from sqlalchemy.orm import Session
@@ -32,10 +32,16 @@ __all__ = ["import_source", "import_terms", "resolve_source"]
 logger = logging.getLogger("ontolake")
 
 _CHUNK = 5000
+_ATTEMPTS = 3
 
 
-def resolve_source(model: type[Any], source: Any) -> OntologySource:
-    """The ontology source meant by ``source`` for ``model`` (see ``import_source``)."""
+def resolve_source(
+    model: type[Any], source: Any, *, version: str | None = None, organism: str | None = None
+) -> OntologySource:
+    """The ontology source meant by ``source`` for ``model`` (see ``import_source``).
+
+    ``version`` and ``organism`` choose among the catalog's sources (ignored for files).
+    """
     from pathlib import Path
 
     from ontolake.ontology_sources import catalog
@@ -44,22 +50,29 @@ def resolve_source(model: type[Any], source: Any) -> OntologySource:
     if isinstance(source, OntologySource):
         return source
     if source is None:
-        return catalog.find(model._entity)
+        return catalog.find(model._entity, version=version, organism=organism)
     location = str(source)
     if "://" in location or Path(location).expanduser().exists() or "/" in location:
-        return open_source(location, entity=model._entity)
-    return catalog.find(model._entity, name=location)
+        return open_source(location, entity=model._entity, version=version, organism=organism)
+    return catalog.find(model._entity, name=location, version=version, organism=organism)
 
 
-def import_source(model: type[Any], source: Any, *, update: bool = False) -> Source:
+def import_source(
+    model: type[Any],
+    source: Any,
+    *,
+    update: bool = False,
+    version: str | None = None,
+    organism: str | None = None,
+) -> Source:
     """Import every term of ``source`` into ``model``; return the Source record.
 
     Example:
-        >>> import_source(CellType, "tests/data/ontologies/cl-subset.obo")  # doctest: +SKIP
+        >>> import_source(CellType, "tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
     """
     from ontolake.instance.setup import current_instance
 
-    ontology = resolve_source(model, source)
+    ontology = resolve_source(model, source, version=version, organism=organism)
     spec = ontology.spec
     content_hash = ontology.content_hash()
     instance = current_instance()
@@ -69,11 +82,13 @@ def import_source(model: type[Any], source: Any, *, update: bool = False) -> Sou
         return existing
     terms = check_terms(ontology.terms(), spec.location)
     user_id = instance.user_id
-    with instance.write() as session:
-        connection = session.connection()
+
+    def write(connection: Connection) -> None:
         source_id = _upsert_source(connection, model, ontology, content_hash, len(terms), user_id)
         _upsert_terms(connection, model, terms, source_id, user_id)
         _flag_dropped_terms(connection, model, ontology, source_id)
+
+    _write_queued(model, write)
     _expire_loaded(instance.session, model)
     imported = _find_source(model, ontology)
     assert imported is not None
@@ -118,20 +133,59 @@ def import_terms(
         pending.extend(relation.parent_id for relation in by_id[current].parents)
     instance = current_instance()
     user_id = instance.user_id
-    with instance.write() as session:
-        connection = session.connection()
+
+    def write(connection: Connection) -> None:
         source_id = _upsert_source(connection, model, ontology, None, None, user_id)
         _upsert_terms(connection, model, list(chosen.values()), source_id, user_id)
+
+    _write_queued(model, write)
     _expire_loaded(instance.session, model)
     return model.get(ontology_id=wanted)
 
 
+def _write_queued(model: type[Any], write: Callable[[Connection], None]) -> None:
+    """Run ``write`` in one write transaction, queued behind other imports into ``model``.
+
+    Upserts read the ids already stored, then insert the rest: two processes importing the
+    same terms at once would both insert them. The lock (PostgreSQL; SQLite's write lock
+    already covers it) makes the second read what the first committed; a writer outside the
+    importer that inserts the same ``ontology_id`` first makes the import retry.
+    """
+    from ontolake.errors import IntegrityError
+    from ontolake.instance.engine import lock_names
+    from ontolake.instance.setup import current_instance
+
+    instance = current_instance()
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with instance.write() as session:
+                lock_names(session, f"ontology-import:{model.__tablename__}")
+                write(session.connection())
+            return
+        except IntegrityError:
+            if attempt == _ATTEMPTS:
+                raise
+            logger.debug("import into %s lost a race; retrying", model.__name__)
+
+
 def check_terms(terms: Iterable[Term], location: str) -> list[Term]:
-    """All terms, checked: one name per ontology id and an acyclic ``is_a`` hierarchy."""
+    """All terms, checked: one name per ontology id and an acyclic hierarchy.
+
+    A term listed as its own parent (seen in real releases) is a harmless slip: the link is
+    dropped with a warning. A cycle through several terms is an error.
+    """
+    from dataclasses import replace
+
     from ontolake.ontology_sources.hierarchy import find_cycles
 
     by_id: dict[str, Term] = {}
     for term in terms:
+        if any(relation.parent_id == term.ontology_id for relation in term.parents):
+            logger.warning(
+                "%s: %s lists itself as its parent; link dropped", location, term.ontology_id
+            )
+            parents = tuple(r for r in term.parents if r.parent_id != term.ontology_id)
+            term = replace(term, parents=parents)
         known = by_id.get(term.ontology_id)
         if known is not None and known.name != term.name:
             raise OntologyFormatError(

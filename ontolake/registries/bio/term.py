@@ -9,6 +9,7 @@ a ``LIKE`` scan) and ``<table>_parents`` (direct parent links with the relation 
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
@@ -112,6 +113,26 @@ class OntologyTerm(Trashable, Registry):
         """
         return self._closure(upward=False)
 
+    def view_parents(self, distance: int = 2, path: str | os.PathLike[str] | None = None) -> str:
+        """The ancestors up to ``distance`` as DOT text; drawn to ``path`` (.svg/.png) if given.
+
+        Example:
+            >>> t_cell.view_parents(distance=2, path="t-cell.svg")  # doctest: +SKIP
+        """
+        from ontolake.registries.bio.view import view_hierarchy
+
+        return view_hierarchy(self, distance=distance, upward=True, path=path)
+
+    def view_children(self, distance: int = 1, path: str | os.PathLike[str] | None = None) -> str:
+        """The descendants up to ``distance`` as DOT text; drawn to ``path`` if given.
+
+        Example:
+            >>> t_cell.view_children(path="t-cell-children.svg")  # doctest: +SKIP
+        """
+        from ontolake.registries.bio.view import view_hierarchy
+
+        return view_hierarchy(self, distance=distance, upward=False, path=path)
+
     def _closure(self, *, upward: bool) -> QuerySet[Any]:
         from ontolake.registries.bio.hierarchy import closure_ids
 
@@ -125,13 +146,22 @@ class OntologyTerm(Trashable, Registry):
 
     # ---- curation verbs -------------------------------------------------------------------
     @classmethod
-    def import_source(cls, source: Any = None, *, update: bool = False) -> Source:
+    def import_source(
+        cls,
+        source: Any = None,
+        *,
+        update: bool = False,
+        version: str | None = None,
+        organism: str | None = None,
+    ) -> Source:
         """Import an ontology into this registry in one transaction (hierarchy, synonyms).
 
         Args:
             source: None for the built-in catalog's default, a catalog name (``"cl"``), a
                 local path or fsspec URL, or an ``OntologySource``.
             update: re-import even when this exact source version is already imported.
+            version: a catalog version (default: the newest).
+            organism: for organism-specific catalog sources (default: human).
 
         Example:
             >>> ol.bio.CellType.import_source()  # doctest: +SKIP
@@ -139,7 +169,7 @@ class OntologyTerm(Trashable, Registry):
         """
         from ontolake.registries.bio.importer import import_source
 
-        return import_source(cls, source, update=update)
+        return import_source(cls, source, update=update, version=version, organism=organism)
 
     @classmethod
     def validate(cls, values: Any, field: str = "name") -> Any:

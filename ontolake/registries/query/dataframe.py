@@ -2,7 +2,7 @@
 
 ``include`` names related fields with ``__`` paths: ``created_by__handle`` adds one value per
 row, ``ulabels__name`` a list per row (to-many). A path ending at a relationship shows the
-related records' first name-like field.
+related records' first name-like field. ``"features"`` adds one column per feature.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def records_frame(queryset: QuerySet[Any], include: list[str]) -> Any:
         for column, values in zip(columns, values_by_column[1:], strict=True)
     }
     frame = pd.DataFrame(data, index=index, copy=False)
+    if "features" in include:  # one column per feature, after the record's own fields
+        from ontolake.registries.feature_query import feature_columns
+
+        include = [path for path in include if path != "features"]
+        for name, values in feature_columns(queryset, frame.index).items():
+            frame[name if name not in frame.columns else f"feature:{name}"] = values
     if include and len(frame):
         ids = queryset.id_subquery()
         for path in include:

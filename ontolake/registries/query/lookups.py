@@ -18,13 +18,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import JSON, DateTime, String, and_, event, extract, inspect, not_, or_
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, DateTime, String, and_, extract, inspect, not_, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql.functions import FunctionElement
 
 from ontolake.errors import InvalidFieldError, QueryError
+from ontolake.instance.engine import SQLITE_LOWER
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -55,16 +55,13 @@ FieldResolver = Callable[[type[Any], str, list[str], Any], "ColumnElement[bool] 
 field_resolvers: list[FieldResolver] = []
 
 
-_SQLITE_LOWER = "ontolake_lower"
-
-
 class _Lower(FunctionElement[str]):
     """``str.lower()`` of a text expression, the same on SQLite and PostgreSQL.
 
     The values compared with it are folded by Python's ``str.lower()``. SQLite's own
     ``lower()`` folds only ASCII and PostgreSQL's follows the database locale (only ASCII
     under ``C``), so ``É`` never matched ``é`` and ``İ`` did not even match itself. SQLite
-    therefore calls Python's ``str.lower`` (registered on each connection that needs it) and
+    therefore calls Python's ``str.lower`` (registered on every connection by the engine) and
     PostgreSQL lowers under the ICU root collation, which applies the same Unicode full case
     mapping (final sigma included) whatever the database locale.
     """
@@ -81,30 +78,12 @@ def _lower_default(element: _Lower, compiler: Any, **kw: Any) -> str:
 
 @compiles(_Lower, "sqlite")
 def _lower_sqlite(element: _Lower, compiler: Any, **kw: Any) -> str:
-    return f"{_SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
+    return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(_Lower, "postgresql")
 def _lower_postgresql(element: _Lower, compiler: Any, **kw: Any) -> str:
     return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "und-x-icu")'
-
-
-def _python_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _register_sqlite_lower(
-    connection: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any
-) -> None:
-    """Give a SQLite connection the Python ``lower`` the first time a statement uses it."""
-    if _SQLITE_LOWER not in statement or connection.dialect.name != "sqlite":
-        return
-    pooled = connection.connection
-    if not pooled.info.get(_SQLITE_LOWER):
-        dbapi_connection = cast("Any", pooled.dbapi_connection)
-        dbapi_connection.create_function(_SQLITE_LOWER, 1, _python_lower, deterministic=True)
-        pooled.info[_SQLITE_LOWER] = True
 
 
 class _InUTC(FunctionElement[datetime]):

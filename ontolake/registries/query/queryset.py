@@ -116,7 +116,11 @@ class QuerySet(Generic[RecordT]):
         clauses = []
         for field in self._order:
             column = resolve_column(self.model, field.removeprefix("-"))
-            clauses.append(column.desc() if field.startswith("-") else column.asc())
+            # missing values sort last ascending and first descending, on every database
+            if field.startswith("-"):
+                clauses.append(column.desc().nulls_first())
+            else:
+                clauses.append(column.asc().nulls_last())
         return clauses
 
     def _statement(self, *columns: Any) -> Select[Any]:
@@ -297,7 +301,8 @@ class QuerySet(Generic[RecordT]):
 
         Args:
             include: related fields to add as columns, e.g. ``"created_by__handle"`` (one value)
-                or ``"ulabels__name"`` (a list per row).
+                or ``"ulabels__name"`` (a list per row); ``"features"`` adds one column per
+                feature (artifacts, runs and records).
 
         Example:
             >>> ol.Artifact.filter().to_dataframe(include="ulabels__name")  # doctest: +SKIP

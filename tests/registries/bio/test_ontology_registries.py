@@ -228,3 +228,29 @@ def test_standardize_properties(terms, other_values):
     # unknown values are kept
     for value, result in zip(values, once, strict=True):
         assert result == value or result in vocabulary.values
+
+
+def test_a_term_listed_as_its_own_parent_is_imported_without_that_link(instance, caplog):
+    source = InMemorySource(
+        [Term("X:1", "root"), Term("X:2", "leaf", parents=(Relation("X:2"), Relation("X:1")))],
+        SourceSpec("CellType", "x", "1", None, "memory://x", "memory"),
+    )
+    ol.bio.CellType.import_source(source)
+    leaf = ol.bio.CellType.get(ontology_id="X:2")
+    assert [parent.ontology_id for parent in leaf.parents] == ["X:1"]
+    assert "lists itself as its parent" in caplog.text
+
+
+def test_view_parents_and_children(cell_types, tmp_path):
+    helper = cell_types.get(ontology_id="CL:0000624")
+    dot = helper.view_parents(distance=1)
+    assert '"T cell\\nCL:0000084"' in dot and '"lymphocyte\\nCL:0000542"' in dot
+    assert '"cell\\nCL:0000000"' not in dot  # two steps away
+    assert 'label="part_of", style=dashed' in dot
+    assert '"cell\\nCL:0000000"' in helper.view_parents(distance=2)
+    root = cell_types.get(ontology_id="CL:0000000")
+    children = root.view_children(distance=1, path=tmp_path / "children.svg")
+    assert "lymphocyte" in children and "B cell" not in children
+    assert "B cell" in root.view_children(distance=2)
+    drawn = [p for p in tmp_path.iterdir() if p.stem == "children"]
+    assert drawn and drawn[0].stat().st_size > 0

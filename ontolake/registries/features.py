@@ -1,0 +1,244 @@
+"""Features: named, typed dimensions of metadata that records are annotated with.
+
+``gc_content: float`` or ``cell_type: cat[bio.CellType]`` annotate artifacts, runs and
+records, and queries filter by them. A feature's name is unique. Saving a feature whose
+name is taken with the same dtype updates the stored definition (description, unit,
+options); with another dtype it is an error, because stored values and schemas depend on
+the dtype.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ontolake.errors import FeatureDefinitionError
+from ontolake.registries.base import JSONType, Registry
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ontolake.schemas.dtypes import DType
+
+__all__ = ["Feature"]
+
+_UPDATABLE = ("description", "unit", "nullable", "coerce", "default_value", "cat_filters")
+
+
+class Feature(Registry):
+    """A named, typed feature to annotate artifacts, runs and records, and to build schemas.
+
+    Args:
+        name: unique; cannot contain ``__`` (it separates lookups in queries).
+        dtype: ``int``, ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``dict``,
+            ``list[...]``, ``int | float`` (``num``), a registry (``ol.ULabel``,
+            ``ol.bio.CellType``), a registry field (``ol.bio.CellType.ontology_id``), a record
+            type (``ol.Record(name="Sample", is_type=True)``), a list of registries (a union)
+            or a dtype string such as ``"cat[bio.CellType.ontology_id]"``.
+        description: free text.
+        unit: the unit of numbers, e.g. ``"mg/ml"``.
+        nullable: whether a value may be missing (in data frames) or None.
+        coerce: convert values of another type when unambiguous (``"3"`` → 3).
+        default_value: the value used when a value is missing.
+        descendants_of: categorical features over an ontology only: the term (ontology id
+            or name, or the record) whose descendants, and itself, are valid.
+        source: categorical features over an ontology only: the source version valid terms
+            must come from (a ``Source``, ``"cl@2025-04-10"`` or ``{"name", "version"}``).
+
+    Example:
+        >>> import ontolake as ol
+        >>> ol.Feature(name="gc_content", dtype=float, unit="fraction").save()  # doctest: +SKIP
+        >>> ol.Feature(name="t_cell_type", dtype=ol.bio.CellType.ontology_id,
+        ...            descendants_of="CL:0000084").save()  # doctest: +SKIP
+    """
+
+    __tablename__ = "features"
+    _search_fields: ClassVar[tuple[str, ...]] = ("name", "description")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("name", "dtype")
+
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    dtype: Mapped[str] = mapped_column(String(1024), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    nullable: Mapped[bool] = mapped_column(default=True)
+    coerce: Mapped[bool] = mapped_column(default=False)
+    default_value: Mapped[Any | None] = mapped_column(JSONType)
+    cat_filters: Mapped[dict[str, Any] | None]
+    """``{"descendants_of": "CL:0000084", "source": {"name": "cl", "version": "…"}}``."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        dtype: Any = None,
+        *,
+        description: str | None = None,
+        unit: str | None = None,
+        nullable: bool = True,
+        coerce: bool = False,
+        default_value: Any = None,
+        descendants_of: Any = None,
+        source: Any = None,
+        **fields: Any,
+    ) -> None:
+        if name is None or dtype is None:
+            raise FeatureDefinitionError(
+                "A feature needs a name and a dtype, e.g. ol.Feature(name='gc_content', "
+                "dtype=float)."
+            )
+        _check_name(name)
+        parsed = _parse(name, dtype)
+        filters = _filters(name, parsed, descendants_of, source)
+        super().__init__(
+            name=name,
+            dtype=str(parsed),
+            description=description,
+            unit=unit,
+            nullable=nullable,
+            coerce=coerce,
+            default_value=_default(name, parsed, default_value, coerce),
+            cat_filters=filters or None,
+            **fields,
+        )
+
+    @property
+    def parsed_dtype(self) -> DType:
+        """The dtype, parsed."""
+        return _parsed(self.dtype)
+
+    def before_save(self, session: Session) -> bool:
+        """Refuse a dtype change; update the stored definition of a feature saved before."""
+        if self.id is not None:
+            return True
+        existing = session.execute(select(Feature).where(Feature.name == self.name)).scalar()
+        if existing is None:
+            return True
+        if existing.dtype != self.dtype:
+            raise FeatureDefinitionError(
+                f"Feature {self.name!r} is already defined with dtype {existing.dtype}, not "
+                f"{self.dtype}: values and schemas depend on it. Use another name, or delete "
+                f"the old feature first (ol.Feature.get(name={self.name!r}).delete(), which "
+                "also deletes its values)."
+            )
+        for field in _UPDATABLE:
+            setattr(existing, field, getattr(self, field))
+        for field in ("id", "uid", "created_at", "created_by_id"):
+            setattr(self, field, getattr(existing, field))
+        return False
+
+    def describe(self) -> None:
+        """Print the feature's definition."""
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.tree import Tree
+
+        tree = Tree(f"[bold]Feature[/bold] {escape(self.name)} {self.uid}")
+        tree.add(f"dtype: {escape(self.dtype)}")
+        for field in ("unit", "description", "default_value", "cat_filters"):
+            value = getattr(self, field)
+            if value is not None:
+                tree.add(f"{field}: {escape(str(value))}")
+        tree.add(f"nullable: {self.nullable}, coerce: {self.coerce}")
+        Console().print(tree)
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> DType:
+    from ontolake.schemas.dtypes import parse_dtype
+
+    return parse_dtype(text)
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not name.strip() or name != name.strip():
+        raise FeatureDefinitionError(
+            f"Feature names are non-empty strings without surrounding spaces, got {name!r}."
+        )
+    if "__" in name or len(name) > 255:
+        raise FeatureDefinitionError(
+            f"Feature name {name!r} is not allowed: at most 255 characters and no '__' (which "
+            "separates lookups, as in gc_content__gte=0.5)."
+        )
+
+
+def _parse(name: str, dtype: Any) -> DType:
+    from ontolake.errors import DtypeError
+    from ontolake.schemas.dtypes import parse_dtype
+
+    try:
+        return parse_dtype(dtype)
+    except DtypeError as error:
+        raise DtypeError(f"Feature {name!r}: {error}") from None
+
+
+def _filters(name: str, dtype: DType, descendants_of: Any, source: Any) -> dict[str, Any]:
+    """The categorical filters, checked against the dtype."""
+    if descendants_of is None and source is None:
+        return {}
+    ontology_targets = [target for target in dtype.targets if hasattr(target.model, "parent_table")]
+    if not ontology_targets:
+        raise FeatureDefinitionError(
+            f"Feature {name!r}: descendants_of and source filter ontology terms; its dtype "
+            f"{dtype} names no ontology registry (such as bio.CellType)."
+        )
+    filters: dict[str, Any] = {}
+    if descendants_of is not None:
+        if not isinstance(descendants_of, str):
+            descendants_of = getattr(descendants_of, "ontology_id", None) or getattr(
+                descendants_of, "name", None
+            )
+        if not isinstance(descendants_of, str) or not descendants_of:
+            raise FeatureDefinitionError(
+                f"Feature {name!r}: descendants_of takes an ontology id, a name or a record."
+            )
+        filters["descendants_of"] = descendants_of
+    if source is not None:
+        filters["source"] = source_pin(source, f"Feature {name!r}")
+    return filters
+
+
+def source_pin(source: Any, where: str) -> dict[str, str]:
+    """``{"name", "version"}`` of a Source record, a ``"name@version"`` string or a mapping."""
+    if isinstance(source, str) and "@" in source:
+        name, version = source.split("@", 1)
+        pin = {"name": name.strip(), "version": version.strip()}
+    elif isinstance(source, dict):
+        pin = {"name": str(source.get("name", "")), "version": str(source.get("version", ""))}
+    else:
+        pin = {
+            "name": str(getattr(source, "name", "")),
+            "version": str(getattr(source, "version", "")),
+        }
+    if not pin["name"] or not pin["version"]:
+        raise FeatureDefinitionError(
+            f"{where}: source takes a Source record, 'name@version' (e.g. 'cl@2025-04-10') "
+            f"or {{'name': ..., 'version': ...}}; got {source!r}."
+        )
+    return pin
+
+
+def _default(name: str, dtype: DType, value: Any, coerce: bool) -> Any:
+    """The default value as JSON (dates as ISO strings), checked against the dtype."""
+    if value is None:
+        return None
+    from ontolake.schemas.values import coerce_scalar
+
+    values = list(value) if dtype.is_list and isinstance(value, (list, tuple)) else [value]
+    checked = []
+    for item in values:
+        if dtype.is_categorical:
+            if not isinstance(item, str):
+                raise FeatureDefinitionError(
+                    f"Feature {name!r}: a categorical default value is a string, got {item!r}."
+                )
+            checked.append(item)
+            continue
+        try:
+            item = coerce_scalar(dtype.kind, item, coerce=coerce)
+        except ValueError as error:
+            raise FeatureDefinitionError(f"Feature {name!r}: default_value {error}.") from None
+        checked.append(item.isoformat() if isinstance(item, date) else item)
+    return checked if dtype.is_list else checked[0]

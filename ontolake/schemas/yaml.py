@@ -1,0 +1,430 @@
+"""Schema files: schemas as YAML, to keep in a repository and validate against in CI.
+
+The format (every key optional unless noted; unknown keys are errors)::
+
+    ontolake_schema: 1            # the format version
+    name: scRNA obs
+    description: free text
+    otype: DataFrame              # DataFrame | AnnData | MuData | SpatialData
+    itype: bio.Gene.stable_id     # or Feature
+    dtype: num                    # dtype of the values of an itype schema
+    minimal_set: true
+    maximal_set: false
+    ordered_set: false
+    coerce_dtype: false
+    flexible: false
+    sources:                      # ontology sources the features need, pinned
+      - {entity: CellType, name: cl, version: 2025-04-10, hash: <sha256>}
+    index: {name: sample_id, dtype: str}
+    features:
+      - name: cell_type           # required
+        dtype: cat[bio.CellType.ontology_id]   # required
+        nullable: false
+        coerce: false
+        default_value: null
+        description: free text
+        unit: null
+        descendants_of: CL:0000084
+        source: cl@2025-04-10
+        checks: [{check: isin, allowed_values: [a, b]}]   # pandera checks by name
+    checks: [{check: ...}]        # pandera checks on the whole DataFrame
+    slots:                        # component schemas, in the same format
+      obs: {features: [...]}
+      var.T: {itype: bio.Gene.stable_id}
+
+``sources`` entries take ``entity``, ``name`` and ``version`` (required) and ``hash`` and
+``location`` (a file or URL instead of the built-in catalog).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ontolake.errors import OntolakeError, SchemaFileError
+
+if TYPE_CHECKING:
+    from ontolake.registries.features import Feature
+    from ontolake.registries.schema import Schema
+
+__all__ = ["FORMAT_VERSION", "ensure_sources", "from_yaml", "to_yaml"]
+
+FORMAT_VERSION = 1
+_FLAGS = ("minimal_set", "maximal_set", "ordered_set", "coerce_dtype", "flexible")
+_SCHEMA_KEYS = (
+    "ontolake_schema",
+    "name",
+    "description",
+    "otype",
+    "itype",
+    "dtype",
+    *_FLAGS,
+    "sources",
+    "index",
+    "features",
+    "checks",
+    "slots",
+)
+_FEATURE_KEYS = (
+    "name",
+    "dtype",
+    "nullable",
+    "coerce",
+    "default_value",
+    "description",
+    "unit",
+    "descendants_of",
+    "source",
+    "checks",
+)
+_SOURCE_KEYS = ("entity", "name", "version", "hash", "location", "organism")
+
+
+def _read(path_or_text: Any) -> tuple[str, str]:
+    """``(text, where)``: a Path or a ``.yaml``/``.yml`` path string is read, else it is text."""
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str)
+        and "\n" not in path_or_text
+        and path_or_text.endswith((".yaml", ".yml"))
+    ):
+        path = Path(path_or_text)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except OSError as error:
+            raise SchemaFileError(f"Cannot read schema file {path}: {error.strerror}.") from None
+    if not isinstance(path_or_text, str):
+        raise SchemaFileError(f"from_yaml takes a path or YAML text, got {path_or_text!r}.")
+    return path_or_text, "<schema text>"
+
+
+def from_yaml(path_or_text: Any, *, import_sources: bool = False) -> Schema:
+    """The schema in a YAML file (a ``Path`` or ``.yaml``/``.yml`` path) or YAML text.
+
+    Args:
+        path_or_text: the file, or the YAML itself.
+        import_sources: import the pinned ontology sources into the connected instance
+            first (from the built-in catalog or their ``location``), checking their hashes.
+
+    Raises:
+        SchemaFileError: malformed YAML, an unknown key (with the closest valid one), a bad
+            dtype or value; the message names the file and where in it.
+
+    Example:
+        >>> schema = from_yaml("features: [{name: gc_content, dtype: float}]")
+        >>> schema.members[0].dtype
+        'float'
+    """
+    import yaml
+
+    text, where = _read(path_or_text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SchemaFileError(f"{where}: not valid YAML{at}: {error}.") from None
+    if not isinstance(data, dict):
+        raise SchemaFileError(f"{where}: a schema file holds a mapping (name:, features: …).")
+    version = data.get("ontolake_schema", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise SchemaFileError(
+            f"{where}: ontolake_schema: {version!r} is not a format this ontolake reads "
+            f"({FORMAT_VERSION})."
+        )
+    sources = _sources(data.get("sources"), where)
+    if import_sources:
+        ensure_sources(sources, where)
+    schema = _schema(data, where, "")
+    schema.__dict__["_sources"] = sources
+    return schema
+
+
+def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: str) -> None:
+    for key in keys:
+        if key not in valid:
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise SchemaFileError(
+                f"{where}: unknown key {key!r}{_at(path)}.{hint} Valid keys: {', '.join(valid)}."
+            )
+
+
+def _at(path: str) -> str:
+    path = path.rstrip(".")
+    return f" in {path}" if path else ""
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], where: str, path: str, key: str) -> Any:
+    if value is not None and not isinstance(value, kind):
+        expected = (
+            kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        )
+        raise SchemaFileError(
+            f"{where}: {key}{_at(path)} must be {expected}, got {type(value).__name__} {value!r}."
+        )
+    return value
+
+
+def _schema(data: dict[str, Any], where: str, path: str) -> Schema:
+    from ontolake.registries.schema import Schema
+    from ontolake.schemas.compose import deserialise_checks
+
+    _unknown(data, _SCHEMA_KEYS if not path else _SCHEMA_KEYS[1:], where, path)
+    if path and "sources" in data:
+        raise SchemaFileError(f"{where}: sources belong at the top of the file, not{_at(path)}.")
+    features = _typed(data.get("features"), list, where, path, "features") or []
+    members = [
+        _feature(item, where, f"{path or ''}features[{i}]") for i, item in enumerate(features)
+    ]
+    column_checks = {
+        item["name"]: _checks(item.get("checks"), where, f"{path}features[{i}]")
+        for i, item in enumerate(features)
+        if item.get("checks")
+    }
+    slots = _typed(data.get("slots"), dict, where, path, "slots") or {}
+    components = {}
+    for slot, component in slots.items():
+        inner = f"{path}slots.{slot}."
+        _typed(component, dict, where, path, f"slots.{slot}")
+        components[str(slot)] = _schema(component, where, inner)
+    flags = {flag: _typed(data[flag], bool, where, path, flag) for flag in _FLAGS if flag in data}
+    index = data.get("index")
+    try:
+        return Schema(
+            features=members,
+            name=_typed(data.get("name"), str, where, path, "name"),
+            description=_typed(data.get("description"), str, where, path, "description"),
+            otype=_typed(data.get("otype"), str, where, path, "otype"),
+            itype=_typed(data.get("itype"), str, where, path, "itype"),
+            dtype=_typed(data.get("dtype"), str, where, path, "dtype"),
+            slots=components or None,
+            index=None if index is None else _feature(index, where, f"{path}index"),
+            checks=deserialise_checks(_checks(data.get("checks"), where, path)),
+            column_checks={
+                name: deserialise_checks(specs) for name, specs in column_checks.items()
+            },
+            **flags,
+        )
+    except SchemaFileError:
+        raise
+    except (OntolakeError, TypeError, AttributeError) as error:
+        raise SchemaFileError(f"{where}{_at(path)}: {error}") from None
+
+
+def _feature(item: Any, where: str, path: str) -> Feature:
+    from ontolake.registries.features import Feature
+
+    _typed(item, dict, where, "", path)
+    _unknown(item, _FEATURE_KEYS, where, path)
+    for key in ("name", "dtype"):
+        if key not in item:
+            raise SchemaFileError(f"{where}: {path} needs a {key!r}.")
+    name = _typed(item["name"], str, where, path, "name")
+    for flag in ("nullable", "coerce"):
+        _typed(item.get(flag), bool, where, path, flag)
+    try:
+        return Feature(
+            name=name,
+            dtype=_typed(item["dtype"], str, where, path, "dtype"),
+            description=_typed(item.get("description"), str, where, path, "description"),
+            unit=_typed(item.get("unit"), str, where, path, "unit"),
+            nullable=item.get("nullable", True),
+            coerce=item.get("coerce", False),
+            default_value=item.get("default_value"),
+            descendants_of=_typed(item.get("descendants_of"), str, where, path, "descendants_of"),
+            source=item.get("source"),
+        )
+    except OntolakeError as error:
+        raise SchemaFileError(f"{where}: {path} ({name}): {error}") from None
+
+
+def _checks(specs: Any, where: str, path: str) -> list[dict[str, Any]]:
+    import pandera.pandas as pa
+
+    specs = _typed(specs, list, where, path, "checks") or []
+    for spec in specs:
+        if not isinstance(spec, dict) or not isinstance(spec.get("check"), str):
+            raise SchemaFileError(
+                f"{where}: checks{_at(path)} are mappings with a 'check' name, e.g. "
+                f"{{check: greater_than_or_equal_to, min_value: 0}}; got {spec!r}."
+            )
+        if not callable(getattr(pa.Check, spec["check"], None)):
+            raise SchemaFileError(
+                f"{where}: checks{_at(path)}: pandera has no check {spec['check']!r} (built-in "
+                "or registered with pandera.extensions.register_check_method)."
+            )
+    return list(specs)
+
+
+def _sources(specs: Any, where: str) -> list[dict[str, str]]:
+    specs = _typed(specs, list, where, "", "sources") or []
+    sources = []
+    for i, spec in enumerate(specs):
+        path = f"sources[{i}]"
+        _typed(spec, dict, where, "", path)
+        _unknown(spec, _SOURCE_KEYS, where, path)
+        for key in ("entity", "name", "version"):
+            if key not in spec:
+                raise SchemaFileError(f"{where}: {path} needs {key!r} (entity, name, version).")
+        _typed(spec.get("hash"), str, where, path, "hash")
+        sources.append({key: str(value) for key, value in spec.items() if value is not None})
+    return sources
+
+
+def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> None:
+    """Import the pinned sources that the connected instance lacks, and check their hashes.
+
+    Example:
+        >>> pins = [{"entity": "CellType", "name": "cl", "version": "2025-04-10"}]
+        >>> ensure_sources(pins)  # doctest: +SKIP
+    """
+    from sqlalchemy import select
+
+    from ontolake.instance.setup import current_instance
+    from ontolake.registries import bio
+    from ontolake.registries.bio.source import Source
+
+    for spec in sources:
+        registry = getattr(bio, spec["entity"], None)
+        if registry is None or not hasattr(registry, "import_source"):
+            raise SchemaFileError(
+                f"{where}: sources names entity {spec['entity']!r}, which is no ontology "
+                f"registry: use one of {', '.join(n for n in bio.__all__ if n != 'Source')}."
+            )
+        version = spec["version"]
+        versions = sorted({version, version.removeprefix("v"), "v" + version.removeprefix("v")})
+        with current_instance().read() as session:
+            stored = session.execute(
+                select(Source).where(
+                    Source.entity == spec["entity"],
+                    Source.name == spec["name"],
+                    Source.version.in_(versions),
+                )
+            ).scalar()
+        if stored is None:
+            try:
+                stored = registry.import_source(
+                    spec.get("location", spec["name"]),
+                    version=None if "location" in spec else version,
+                    organism=spec.get("organism"),
+                )
+            except OntolakeError as error:
+                raise type(error)(
+                    f"{where}: source {spec['name']}@{version} of {spec['entity']}: {error}"
+                ) from None
+        expected = spec.get("hash")
+        if expected and stored is not None and stored.hash and stored.hash != expected:
+            raise SchemaFileError(
+                f"{where}: source {spec['name']}@{version} of {spec['entity']} has hash "
+                f"{stored.hash}, not {expected}: the file changed; pin the new hash or use the "
+                "pinned file."
+            )
+
+
+def to_yaml(schema: Schema, path: Any = None) -> str:
+    """The YAML text of ``schema`` (also written to ``path`` when given).
+
+    Example:
+        >>> print(to_yaml(from_yaml("name: x")))  # doctest: +ELLIPSIS
+        ontolake_schema: 1
+        name: x
+        ...
+    """
+    import yaml
+
+    data: dict[str, Any] = {"ontolake_schema": FORMAT_VERSION, **_schema_data(schema)}
+    sources = schema.__dict__.get("_sources")
+    if sources is None:
+        sources = _used_sources(schema)
+    if sources:
+        data = {**dict(list(data.items())[:2]), "sources": sources, **dict(list(data.items())[2:])}
+    text = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def _schema_data(schema: Schema) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key in ("name", "description", "otype", "itype", "dtype"):
+        if getattr(schema, key) is not None:
+            data[key] = getattr(schema, key)
+    for flag in _FLAGS:
+        data[flag] = bool(getattr(schema, flag))
+    if schema.index is not None:
+        data["index"] = _feature_data(schema.index, [])
+    checks = schema.member_checks()
+    if schema.members:
+        data["features"] = [_feature_data(f, checks.get(f.name, [])) for f in schema.members]
+    if schema.checks:
+        data["checks"] = list(schema.checks)
+    if schema.slots:
+        data["slots"] = {slot: _schema_data(c) for slot, c in sorted(schema.slots.items())}
+    return data
+
+
+def _feature_data(feature: Feature, checks: list[dict[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": feature.name, "dtype": feature.dtype}
+    if not feature.nullable:
+        data["nullable"] = False
+    if feature.coerce:
+        data["coerce"] = True
+    for key in ("default_value", "description", "unit"):
+        if getattr(feature, key) is not None:
+            data[key] = getattr(feature, key)
+    filters = feature.cat_filters or {}
+    if "descendants_of" in filters:
+        data["descendants_of"] = filters["descendants_of"]
+    if "source" in filters:
+        data["source"] = f"{filters['source']['name']}@{filters['source']['version']}"
+    if checks:
+        data["checks"] = checks
+    return data
+
+
+def _used_sources(schema: Schema) -> list[dict[str, str]]:
+    """The sources currently used by the ontology registries the schema's features name."""
+    from sqlalchemy import select
+
+    from ontolake.errors import NotConnectedError
+    from ontolake.instance.setup import current_instance
+    from ontolake.registries.bio.source import Source
+
+    entities = sorted(_entities(schema))
+    if not entities:
+        return []
+    try:
+        instance = current_instance()
+    except NotConnectedError:
+        return []
+    with instance.read() as session:
+        rows = session.execute(
+            select(Source)
+            .where(Source.entity.in_(entities), Source.currently_used.is_(True))
+            .order_by(Source.entity, Source.name)
+        ).scalars()
+        return [
+            {
+                "entity": source.entity,
+                "name": source.name,
+                "version": source.version,
+                **({"hash": source.hash} if source.hash else {}),
+                **({"organism": source.organism} if source.organism else {}),
+            }
+            for source in rows
+        ]
+
+
+def _entities(schema: Schema) -> set[str]:
+    found = set()
+    features = [*schema.members, *([schema.index] if schema.index is not None else [])]
+    for feature in features:
+        for target in feature.parsed_dtype.targets:
+            if target.registry.startswith("bio."):
+                found.add(target.registry.removeprefix("bio."))
+    if schema.itype and schema.itype.startswith("bio."):
+        found.add(schema.itype.split(".")[1].split("[")[0])
+    for component in schema.slots.values():
+        found |= _entities(component)
+    return found
