@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import bench_artifacts
+import bench_curate
 import bench_features
 import bench_import
 import bench_lineage
@@ -21,4 +22,5 @@ if __name__ == "__main__":
         *bench_ontology.main(),
         *bench_features.main(),
         *bench_lineage.main(),
+        *bench_curate.main(),
     ]

@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ontolake import errors
+    from ontolake import curate, errors
     from ontolake.instance.settings import settings
     from ontolake.instance.setup import connect, disconnect, init
     from ontolake.lineage.track import finish, track
@@ -47,6 +47,7 @@ __all__ = [
     "__version__",
     "bio",
     "connect",
+    "curate",
     "disconnect",
     "errors",
     "features",
@@ -86,6 +87,8 @@ _LAZY: dict[str, str] = {
 def __getattr__(name: str) -> Any:
     if name == "errors":
         return importlib.import_module("ontolake.errors")
+    if name == "curate":
+        return importlib.import_module("ontolake.curate")
     if name == "bio":
         importlib.import_module("ontolake.registries.models")
         return importlib.import_module("ontolake.registries.bio")

@@ -310,3 +310,145 @@ def migrate(storage: str | None) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---- curation ------------------------------------------------------------------------------
+_FORMATS = ("text", "json", "markdown", "html")
+
+
+def _load_schema(spec: str) -> Any:
+    """A schema from a YAML file, or a saved schema by name; a usage error otherwise."""
+    from pathlib import Path
+
+    import ontolake.registries.models  # noqa: F401  (maps every registry before queries)
+    from ontolake.errors import DoesNotExistError
+    from ontolake.registries.schema import Schema
+
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        if not path.exists():
+            raise click.UsageError(f"--schema {spec}: no such schema file.")
+        return Schema.from_yaml(path)
+    try:
+        return Schema.get(name=spec)
+    except DoesNotExistError:
+        raise click.UsageError(
+            f"--schema {spec}: no saved schema has this name; pass a schema.yaml file or a "
+            "name from ol.Schema.filter().to_dataframe()."
+        ) from None
+
+
+def _curator(path: str, schema: Any) -> Any:
+    from pathlib import Path
+
+    from ontolake.errors import UnsupportedObjectError
+
+    suffix = Path(path).suffix.lower()
+    if suffix in (".h5ad", ".zarr"):
+        from ontolake.curate.anndata import AnnDataCurator
+
+        return AnnDataCurator(path, schema)
+    if suffix in (".parquet", ".csv", ".tsv"):
+        from ontolake.curate.dataframe import DataFrameCurator
+
+        return DataFrameCurator(path, schema)
+    raise UnsupportedObjectError(
+        f"{path}: cannot curate {suffix or 'files without a suffix'} files; use .h5ad, .zarr, "
+        ".parquet, .csv or .tsv."
+    )
+
+
+def _render(report: Any, output_format: str) -> str:
+    if output_format == "json":
+        return str(report.to_json())
+    if output_format == "markdown":
+        return str(report.to_markdown())
+    if output_format == "html":
+        return str(report.to_html())
+    return str(report.summary())
+
+
+@main.command()
+@click.argument("path")
+@click.option("--schema", "schema_spec", required=True, help="Saved schema name or schema.yaml.")
+@click.option(
+    "--format", "output_format", type=click.Choice(_FORMATS), default="text", show_default=True
+)
+@click.option("--standardize", is_flag=True, help="Map synonyms and case variants first.")
+@click.option("--report", "report_path", default=None, help="Also write the report here (.html).")
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    path: str,
+    schema_spec: str,
+    output_format: str,
+    standardize: bool,
+    report_path: str | None,
+) -> None:
+    """Validate PATH (.h5ad, .zarr, .parquet, .csv) against a schema: exit 0 valid, 1 invalid."""
+    from pathlib import Path
+
+    schema = _load_schema(schema_spec)
+    curator = _curator(path, schema)
+    if standardize:
+        curator.standardize()
+    report = curator.collect()
+    click.echo(_render(report, output_format).rstrip("\n"))
+    if report_path is not None:
+        target = Path(report_path)
+        kind = {".json": "json", ".md": "markdown"}.get(target.suffix.lower(), "html")
+        target.write_text(_render(report, kind), encoding="utf-8")
+    ctx.exit(0 if report.is_valid else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--schema", "schema_spec", required=True, help="Saved schema name or schema.yaml.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="Output file (one input) or folder (several inputs); files keep their names.",
+)
+@click.pass_context
+def standardize(ctx: click.Context, paths: tuple[str, ...], schema_spec: str, output: str) -> None:
+    """Rewrite PATHS with synonyms and case variants mapped to canonical values."""
+    from pathlib import Path
+
+    schema = _load_schema(schema_spec)
+    out = Path(output)
+    if len(paths) > 1 or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+    invalid = 0
+    with click.progressbar(paths, label="standardizing", file=sys.stderr) as bar:
+        rows = []
+        for path in bar:
+            curator = _curator(path, schema)
+            mapping = curator.standardize()
+            destination = out / Path(path).name if out.is_dir() else out
+            _write_curated(curator, destination)
+            report = curator.collect()
+            invalid += not report.is_valid
+            changed = sum(len(m) for m in mapping.values())
+            verdict = "valid" if report.is_valid else f"{len(report.issues)} issue(s) left"
+            rows.append((path, str(destination), changed, verdict))
+    click.echo(f"{'input':<40} {'output':<40} {'mapped':>6}  result")
+    for source, written, changed, verdict in rows:
+        click.echo(f"{source:<40} {written:<40} {changed:>6}  {verdict}")
+    ctx.exit(1 if invalid else 0)
+
+
+def _write_curated(curator: Any, target: Any) -> None:
+    from ontolake.errors import UnsupportedObjectError
+
+    if hasattr(curator, "write"):
+        curator.write(target)
+        return
+    frame = curator.dataset
+    suffix = target.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(target)
+    elif suffix in (".csv", ".tsv"):
+        frame.to_csv(target, sep="\t" if suffix == ".tsv" else ",")
+    else:
+        raise UnsupportedObjectError(f"{target}: write tables as .parquet, .csv or .tsv.")

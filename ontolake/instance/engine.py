@@ -102,10 +102,19 @@ def create_db_engine(url: str) -> Engine:
 
 
 def begin_write(session: Session) -> None:
-    """Open a write transaction on ``session`` (call before the first statement)."""
+    """Open a database write transaction on ``session``.
+
+    When earlier reads left the session's transaction open (reads run in autocommit, so no
+    database transaction is open), the transaction is begun on that same connection, so
+    changes to loaded objects are flushed inside it rather than before it.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if session.in_transaction():
+        statement = "BEGIN ISOLATION LEVEL READ COMMITTED" if postgres else "BEGIN IMMEDIATE"
+        session.connection().exec_driver_sql(statement)
+        return
     options: dict[str, Any] = {_WRITE_OPTION: True}
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if postgres:
         options["isolation_level"] = "READ COMMITTED"
     session.connection(execution_options=options)
 

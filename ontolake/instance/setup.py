@@ -125,9 +125,6 @@ class Instance:
         session = self.session
         with database_errors(self.db_description):
             try:
-                # end any read so the write starts on a fresh connection; a failure here
-                # (flushing changed objects) must roll back too, or the session stays unusable
-                session.commit()
                 begin_write(session)
                 yield session
                 session.commit()

@@ -129,6 +129,33 @@ class Feature(Registry):
             setattr(self, field, getattr(existing, field))
         return False
 
+    def delete(self, permanent: bool = False) -> None:
+        """Delete the feature and its values; refused while a schema lists it.
+
+        Example:
+            >>> ol.Feature.get(name="gc_content").delete()  # doctest: +SKIP
+        """
+        from sqlalchemy import or_
+
+        from ontolake.errors import IntegrityError
+        from ontolake.instance.setup import current_instance
+        from ontolake.registries.schema import Schema, schema_feature
+
+        listed = select(schema_feature.c.schema_id).where(schema_feature.c.feature_id == self.id)
+        with current_instance().read() as session:
+            names = session.execute(
+                select(Schema.name, Schema.uid).where(
+                    or_(Schema.id.in_(listed), Schema.index_feature_id == self.id)
+                )
+            ).all()
+        if names:
+            shown = ", ".join(repr(name or uid) for name, uid in names[:10])
+            raise IntegrityError(
+                f"Feature {self.name!r} is part of schema(s) {shown}: delete those schemas "
+                "first (ol.Schema.get(...).delete())."
+            )
+        super().delete(permanent=permanent)
+
     def describe(self) -> None:
         """Print the feature's definition."""
         from rich.console import Console

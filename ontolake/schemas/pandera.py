@@ -10,7 +10,8 @@ and ``num`` any numeric one, ``cat[...]`` any dtype) and, for categorical featur
 that the values are labels of the registry (with the feature's filters). ``maximal_set`` is
 ``strict``, ``ordered_set`` is ``ordered``; with ``coerce_dtype`` (or a coercing feature) the
 column gets a concrete pandas dtype and ``coerce=True``. An ``itype`` adds a check that the
-columns not listed as features are values of the registry field.
+columns not listed as features are values of the registry field (when the schema lists no
+features, or is ``flexible``).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def to_pandera(schema: Schema) -> Any:
             name=feature.name,
         )
     frame_checks = list(live.get("", []))
-    if schema.itype is not None:
+    if schema.itype is not None and (schema.flexible or not schema.members):
         frame_checks.append(_itype_check(schema.itype, [f.name for f in schema.members]))
     if schema.dtype is not None:
         frame_checks.append(_values_check(schema.dtype, [f.name for f in schema.members]))

@@ -43,12 +43,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import OntolakeError, SchemaFileError
+from ontolake.schemas.sources import ensure_sources, parse_sources, used_sources
 
 if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
-__all__ = ["FORMAT_VERSION", "ensure_sources", "from_yaml", "to_yaml"]
+__all__ = ["FORMAT_VERSION", "from_yaml", "to_yaml"]
 
 FORMAT_VERSION = 1
 _FLAGS = ("minimal_set", "maximal_set", "ordered_set", "coerce_dtype", "flexible")
@@ -78,7 +79,6 @@ _FEATURE_KEYS = (
     "source",
     "checks",
 )
-_SOURCE_KEYS = ("entity", "name", "version", "hash", "location", "organism")
 
 
 def _read(path_or_text: Any) -> tuple[str, str]:
@@ -132,7 +132,7 @@ def from_yaml(path_or_text: Any, *, import_sources: bool = False) -> Schema:
             f"{where}: ontolake_schema: {version!r} is not a format this ontolake reads "
             f"({FORMAT_VERSION})."
         )
-    sources = _sources(data.get("sources"), where)
+    sources = parse_sources(data.get("sources"), where)
     if import_sources:
         ensure_sources(sources, where)
     schema = _schema(data, where, "")
@@ -257,71 +257,6 @@ def _checks(specs: Any, where: str, path: str) -> list[dict[str, Any]]:
     return list(specs)
 
 
-def _sources(specs: Any, where: str) -> list[dict[str, str]]:
-    specs = _typed(specs, list, where, "", "sources") or []
-    sources = []
-    for i, spec in enumerate(specs):
-        path = f"sources[{i}]"
-        _typed(spec, dict, where, "", path)
-        _unknown(spec, _SOURCE_KEYS, where, path)
-        for key in ("entity", "name", "version"):
-            if key not in spec:
-                raise SchemaFileError(f"{where}: {path} needs {key!r} (entity, name, version).")
-        _typed(spec.get("hash"), str, where, path, "hash")
-        sources.append({key: str(value) for key, value in spec.items() if value is not None})
-    return sources
-
-
-def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> None:
-    """Import the pinned sources that the connected instance lacks, and check their hashes.
-
-    Example:
-        >>> pins = [{"entity": "CellType", "name": "cl", "version": "2025-04-10"}]
-        >>> ensure_sources(pins)  # doctest: +SKIP
-    """
-    from sqlalchemy import select
-
-    from ontolake.instance.setup import current_instance
-    from ontolake.registries import bio
-    from ontolake.registries.bio.source import Source
-
-    for spec in sources:
-        registry = getattr(bio, spec["entity"], None)
-        if registry is None or not hasattr(registry, "import_source"):
-            raise SchemaFileError(
-                f"{where}: sources names entity {spec['entity']!r}, which is no ontology "
-                f"registry: use one of {', '.join(n for n in bio.__all__ if n != 'Source')}."
-            )
-        version = spec["version"]
-        versions = sorted({version, version.removeprefix("v"), "v" + version.removeprefix("v")})
-        with current_instance().read() as session:
-            stored = session.execute(
-                select(Source).where(
-                    Source.entity == spec["entity"],
-                    Source.name == spec["name"],
-                    Source.version.in_(versions),
-                )
-            ).scalar()
-        if stored is None:
-            try:
-                stored = registry.import_source(
-                    spec.get("location", spec["name"]),
-                    version=None if "location" in spec else version,
-                    organism=spec.get("organism"),
-                )
-            except OntolakeError as error:
-                raise type(error)(
-                    f"{where}: source {spec['name']}@{version} of {spec['entity']}: {error}"
-                ) from None
-        expected = spec.get("hash")
-        if expected and stored is not None and stored.hash and stored.hash != expected:
-            raise SchemaFileError(
-                f"{where}: source {spec['name']}@{version} of {spec['entity']} has hash "
-                f"{stored.hash}, not {expected}: the file changed; pin the new hash or use the "
-                "pinned file."
-            )
-
-
 def to_yaml(schema: Schema, path: Any = None) -> str:
     """The YAML text of ``schema`` (also written to ``path`` when given).
 
@@ -336,13 +271,32 @@ def to_yaml(schema: Schema, path: Any = None) -> str:
     data: dict[str, Any] = {"ontolake_schema": FORMAT_VERSION, **_schema_data(schema)}
     sources = schema.__dict__.get("_sources")
     if sources is None:
-        sources = _used_sources(schema)
+        sources = used_sources(schema)
     if sources:
         data = {**dict(list(data.items())[:2]), "sources": sources, **dict(list(data.items())[2:])}
-    text = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    text = str(yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100))
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
+
+
+def _dumper() -> Any:
+    """A safe dumper writing strings with line breaks or edge spaces double-quoted.
+
+    PyYAML's plain and single-quoted styles fold such strings on reading them back.
+    """
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> Any:
+        quoted = value != value.strip() or any(not c.isprintable() for c in value)
+        style = '"' if quoted else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
 def _schema_data(schema: Schema) -> dict[str, Any]:
@@ -381,50 +335,3 @@ def _feature_data(feature: Feature, checks: list[dict[str, Any]]) -> dict[str, A
     if checks:
         data["checks"] = checks
     return data
-
-
-def _used_sources(schema: Schema) -> list[dict[str, str]]:
-    """The sources currently used by the ontology registries the schema's features name."""
-    from sqlalchemy import select
-
-    from ontolake.errors import NotConnectedError
-    from ontolake.instance.setup import current_instance
-    from ontolake.registries.bio.source import Source
-
-    entities = sorted(_entities(schema))
-    if not entities:
-        return []
-    try:
-        instance = current_instance()
-    except NotConnectedError:
-        return []
-    with instance.read() as session:
-        rows = session.execute(
-            select(Source)
-            .where(Source.entity.in_(entities), Source.currently_used.is_(True))
-            .order_by(Source.entity, Source.name)
-        ).scalars()
-        return [
-            {
-                "entity": source.entity,
-                "name": source.name,
-                "version": source.version,
-                **({"hash": source.hash} if source.hash else {}),
-                **({"organism": source.organism} if source.organism else {}),
-            }
-            for source in rows
-        ]
-
-
-def _entities(schema: Schema) -> set[str]:
-    found = set()
-    features = [*schema.members, *([schema.index] if schema.index is not None else [])]
-    for feature in features:
-        for target in feature.parsed_dtype.targets:
-            if target.registry.startswith("bio."):
-                found.add(target.registry.removeprefix("bio."))
-    if schema.itype and schema.itype.startswith("bio."):
-        found.add(schema.itype.split(".")[1].split("[")[0])
-    for component in schema.slots.values():
-        found |= _entities(component)
-    return found

@@ -217,3 +217,16 @@ def test_exclude_on_the_registry_and_missing_values_sort_last(labels):
     descending = [label.name for label in ol.ULabel.filter().order_by("-description")]
     assert ascending[-1] == "Batch 1"
     assert descending[0] == "Batch 1"
+
+
+def test_changes_to_loaded_records_are_saved_all_or_nothing(instance):
+    first, second = ol.save([ol.Project(name="alpha"), ol.Project(name="beta")])
+    first.description = "changed"
+    second.name = "alpha"  # names are unique: this change must fail, taking the other with it
+    with pytest.raises(ol.errors.IntegrityError):
+        ol.save([first, second])
+    with instance.engine.connect() as connection:
+        from sqlalchemy import text
+
+        stored = connection.execute(text("SELECT name, description FROM projects ORDER BY id"))
+        assert stored.all() == [("alpha", None), ("beta", None)]

@@ -13,7 +13,9 @@ Points:
 - ``placing``: inside the write transaction, the file is about to be moved in place;
 - ``placed``: the file is in place (renamed or uploaded), the transaction not yet committed;
 - ``committed``: the transaction committed, the save has not returned;
-- ``mid-upload``: a multipart upload to S3 has sent two of its five parts (S3 storage).
+- ``mid-upload``: a multipart upload to S3 has sent two of its five parts (S3 storage);
+- ``set-aside``: a permanent delete (``"action": "delete"``) has moved the latest version's
+  file aside and not yet deleted its row.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def install(point: str) -> None:
             die(point)
         if point == "placed" and called(frame, "artifact_save.py", "_place"):
             return on_return
+        if point == "set-aside" and called(frame, "artifact_save.py", "delete_artifact_files"):
+            return on_return
         return None
 
     sys.settrace(tracer)
@@ -98,6 +102,13 @@ def main() -> None:
     import ontolake as ol
 
     ol.connect(spec["storage"], db=spec["db"])
+    if spec.get("action") == "delete":
+        stored = ol.Artifact.get(key=spec["key"], is_latest=True)
+        install(spec["point"])
+        stored.delete(permanent=True)
+        sys.settrace(None)
+        print(f"DELETED {stored.uid}", flush=True)
+        return
     artifact = ol.Artifact(spec["source"], key=spec["key"])  # hashed before any hook
     install(spec["point"])
     saved = artifact.save()

@@ -216,3 +216,15 @@ def test_columns_without_an_ontolake_dtype_need_one(instance):
     assert [f.dtype for f in schema.members] == ["cat[ULabel]", "dict"]
     with pytest.raises(InvalidDataError, match="takes a pandera DataFrameSchema"):
         ol.Schema.from_pandera({"a": 1})
+
+
+def test_flexible_schemas_check_extra_columns_against_the_itype(instance):
+    ol.save([ol.Feature(name="donor", dtype=str), ol.Feature(name="age", dtype=int)])
+    donor = ol.Feature.get(name="donor")
+    flexible = ol.Schema(features=[donor], itype=ol.Feature, flexible=True).to_pandera()
+    fixed = ol.Schema(features=[donor], itype=ol.Feature, flexible=False).to_pandera()
+    frame = pd.DataFrame({"donor": ["d1"], "age": [3]})
+    assert failures(flexible, frame) == set() and failures(fixed, frame) == set()
+    unknown = frame.assign(colour=["red"])
+    assert failures(flexible, unknown)  # 'colour' is no feature
+    assert failures(fixed, unknown) == set()  # not flexible: other columns are not checked

@@ -147,3 +147,15 @@ def test_describe_prints_rules_features_and_slots(instance, capsys):
         "n_genes: int (greater_than_or_equal_to)",
     ):
         assert expected in out
+
+
+def test_features_in_a_schema_cannot_be_deleted_until_the_schema_is(instance):
+    from ontolake.errors import IntegrityError
+
+    ol.Schema(features=features(), name="obs").save()
+    with pytest.raises(IntegrityError, match=r"'donor' is part of schema\(s\) 'obs'"):
+        ol.Feature.get(name="donor").delete()
+    ol.Schema.get(name="obs").delete()
+    ol.Feature.get(name="donor").delete()
+    assert not ol.Feature.filter(name="donor").exists()
+    assert ol.Feature.filter().count() == 2

@@ -1,0 +1,342 @@
+"""Curate AnnData: ``obs``, ``var``, the ``var`` index (``var.T``) and ``uns``, from memory or file.
+
+From a path (``.h5ad`` or ``.zarr``) only ``obs``, ``var`` and ``uns`` are read; ``X`` stays
+on disk (its dtype is read from the file's metadata), so a file far larger than memory is
+validated in the time it takes to read its annotations.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ontolake.curate.base import Curator, NameList, Table
+from ontolake.curate.report import Issue, ValidationReport
+from ontolake.errors import InvalidDataError, PathNotFoundError, UnsupportedObjectError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.schema import Schema
+
+__all__ = ["AnnDataCurator", "AnnDataParts", "read_parts"]
+
+
+class AnnDataParts:
+    """``obs``, ``var``, ``uns`` and the dtype of ``X`` of an AnnData (in memory or on disk)."""
+
+    def __init__(
+        self,
+        obs: pd.DataFrame,
+        var: pd.DataFrame,
+        uns: Mapping[str, Any],
+        x_dtype: str | None,
+        adata: Any = None,
+    ) -> None:
+        self.obs = obs
+        self.var = var
+        self.uns = dict(uns)
+        self.x_dtype = x_dtype
+        self.adata = adata
+
+    @classmethod
+    def of(cls, adata: Any) -> AnnDataParts:
+        """The parts of an in-memory AnnData (its obs and var frames, not copies)."""
+        x = adata.X
+        return cls(adata.obs, adata.var, adata.uns, None if x is None else str(x.dtype), adata)
+
+
+def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
+    """Read ``obs``, ``var`` and ``uns`` of an ``.h5ad`` file or ``.zarr`` folder, never ``X``.
+
+    Raises:
+        PathNotFoundError: no such file.
+        InvalidDataError: the file is truncated, corrupt or not an AnnData (names the file).
+
+    Example:
+        >>> parts = read_parts(Path("pbmc.h5ad"))  # doctest: +SKIP
+        >>> parts.obs.shape  # doctest: +SKIP
+    """
+    from anndata.io import read_elem
+
+    where = f"{path}{f' ({slot})' if slot else ''}"
+    if not path.exists():
+        raise PathNotFoundError(f"{path}: no such file or folder.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".h5ad":
+            import h5py
+
+            with h5py.File(path, "r") as file:
+                return _parts_of(file, read_elem)
+        if suffix == ".zarr":
+            import zarr
+
+            return _parts_of(zarr.open_group(str(path), mode="r"), read_elem)
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise InvalidDataError(
+            f"{where}: cannot be read as AnnData ({type(error).__name__}: {error}); the file "
+            "may be truncated or corrupt."
+        ) from None
+    except Exception as error:  # zarr raises its own error types for missing metadata
+        raise InvalidDataError(
+            f"{where}: cannot be read as AnnData ({type(error).__name__}: {error})."
+        ) from None
+    raise UnsupportedObjectError(f"{path}: AnnData files end in .h5ad or .zarr, not {suffix!r}.")
+
+
+def _parts_of(group: Any, read_elem: Any) -> AnnDataParts:
+    for key in ("obs", "var"):
+        if key not in group:
+            raise KeyError(f"no {key!r} group")
+    uns = read_elem(group["uns"]) if "uns" in group else {}
+    return AnnDataParts(read_elem(group["obs"]), read_elem(group["var"]), uns, _x_dtype(group))
+
+
+def _x_dtype(group: Any) -> str | None:
+    if "X" not in group:
+        return None
+    x = group["X"]
+    if hasattr(x, "dtype"):
+        return str(x.dtype)
+    if "data" in x:
+        return str(x["data"].dtype)
+    return None
+
+
+class AnnDataCurator(Curator):
+    """Validate, standardize and save an AnnData against a composite schema.
+
+    Slots: ``obs`` and ``var`` (tables), ``var.T`` (the ``var`` index against an itype such
+    as ``ol.bio.Gene.ensembl_gene_id``, and ``X``'s dtype against the slot's ``dtype``) and
+    ``uns`` (dataset-level feature values).
+
+    Args:
+        dataset: an ``anndata.AnnData``, a path to an ``.h5ad`` file or ``.zarr`` folder
+            (``X`` is never read), or a saved AnnData ``Artifact``.
+        schema: a Schema with ``otype="AnnData"`` and slots.
+        features: more dataset-level feature values.
+
+    Example:
+        >>> import ontolake as ol
+        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.standardize("cell_type")  # doctest: +SKIP
+        >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+    """
+
+    otypes: ClassVar[tuple[str | None, ...]] = ("AnnData",)
+    _slots: ClassVar[tuple[str, ...]] = ("obs", "var", "var.T", "uns")
+
+    def __init__(
+        self,
+        dataset: Any,
+        schema: Schema,
+        *,
+        features: Mapping[str, Any] | None = None,
+        name: str = "curator",
+        prefix: str = "",
+    ) -> None:
+        super().__init__(schema, features=features, name=name)
+        self._artifact: Artifact | None = None
+        self._path: Path | None = None
+        self._changed = False
+        self._prefix = prefix
+        if type(dataset).__name__ == "AnnData":
+            self._parts = AnnDataParts.of(dataset)
+        elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
+            self._artifact = dataset
+            self._source = str(dataset.key or dataset.uid)
+            self._path = Path(dataset.cache())
+            self._parts = read_parts(self._path)
+        elif isinstance(dataset, (str, Path)):
+            self._path = Path(dataset)
+            self._source = str(dataset)
+            self._parts = read_parts(self._path)
+        else:
+            raise UnsupportedObjectError(
+                f"AnnDataCurator takes an AnnData, an .h5ad/.zarr path or an Artifact, got "
+                f"{type(dataset).__name__}."
+            )
+        if not schema.slots:
+            raise InvalidDataError(
+                f"Schema {schema.name or '(unnamed)'} has no slots: an AnnData schema names "
+                "obs, var, var.T or uns (ol.Schema(otype='AnnData', slots={'obs': ...}))."
+            )
+
+    @property
+    def dataset(self) -> Any:
+        """The AnnData (None when curating a file: see ``obs`` and ``var``)."""
+        return self._parts.adata
+
+    @property
+    def obs(self) -> pd.DataFrame:
+        """The ``obs`` table being curated."""
+        return self._parts.obs
+
+    @property
+    def var(self) -> pd.DataFrame:
+        """The ``var`` table being curated."""
+        return self._parts.var
+
+    def _slot(self, slot: str) -> str:
+        return f"{self._prefix}{slot}"
+
+    def _tables(self) -> list[Table]:
+        tables = []
+        for slot, component in self.schema.slots.items():
+            if slot in ("obs", "var"):
+                frame = self._parts.obs if slot == "obs" else self._parts.var
+                tables.append(Table(self._slot(slot), frame, component))
+        return tables
+
+    def _name_lists(self) -> list[NameList]:
+        component = self.schema.slots.get("var.T")
+        if component is None or component.itype is None:
+            return []
+        return [
+            NameList(self._slot("var.T"), self._parts.var.index, component.itype, self._set_var)
+        ]
+
+    def _set_var(self, names: list[str]) -> None:
+        import pandas as pd
+
+        index = pd.Index(names, name=self._parts.var.index.name)
+        if self._parts.adata is not None:
+            self._parts.adata.var_names = index
+            self._parts.var = self._parts.adata.var
+        else:
+            self._parts.var.index = index
+        self._changed = True
+
+    def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
+        table.frame[column] = series
+        self._changed = True
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        from ontolake.schemas.dtypes import parse_dtype
+
+        for slot in self.schema.slots:
+            if slot not in self._slots:
+                report.add(Issue(self._slot(slot), None, "slot", f"AnnData has no slot {slot!r}"))
+        var_t = self.schema.slots.get("var.T")
+        if var_t is not None:
+            component = var_t
+            if component.itype is None and component.dtype is None and not component.members:
+                report.add(
+                    Issue(
+                        self._slot("var.T"),
+                        None,
+                        "slot",
+                        "slot var.T names neither an itype nor a dtype: nothing could be checked",
+                    )
+                )
+            if component.dtype is not None:
+                kind = parse_dtype(component.dtype).kind
+                x_dtype = self._parts.x_dtype
+                numeric = x_dtype is not None and x_dtype.startswith(("int", "uint", "float"))
+                ok = x_dtype is not None and (
+                    numeric and (kind in ("num", "float") or x_dtype.startswith(("int", "uint")))
+                )
+                if not ok:
+                    report.add(
+                        Issue(
+                            self._slot("var.T"),
+                            "X",
+                            "dtype",
+                            f"X must hold {component.dtype} values, found {x_dtype or 'no X'}",
+                        )
+                    )
+        uns = self.schema.slots.get("uns")
+        if uns is not None:
+            component = uns
+            report.slots[self._slot("uns")] = len(self._parts.uns)
+            for feature in component.members:
+                if component.minimal_set and feature.name not in self._parts.uns:
+                    report.add(
+                        Issue(
+                            self._slot("uns"),
+                            feature.name,
+                            "missing_column",
+                            f"uns has no {feature.name!r} ({feature.dtype})",
+                        )
+                    )
+
+    def _dataset_values(self) -> dict[str, Any]:
+        component = self.schema.slots.get("uns")
+        if component is None:
+            return {}
+        return {
+            feature.name: _plain(self._parts.uns[feature.name])
+            for feature in component.members
+            if feature.name in self._parts.uns
+        }
+
+    # ---- writing --------------------------------------------------------------------------
+    def write(self, path: str | Path) -> Path:
+        """Write the curated AnnData to ``path`` (``.h5ad``); from a file, X is copied as is.
+
+        Example:
+            >>> curator.standardize()  # doctest: +SKIP
+            >>> curator.write("pbmc.standardized.h5ad")  # doctest: +SKIP
+        """
+        target = Path(path)
+        if self._parts.adata is not None:
+            self._parts.adata.write_h5ad(target)
+            return target
+        assert self._path is not None
+        if self._path.suffix.lower() != ".h5ad" or target.suffix.lower() != ".h5ad":
+            raise UnsupportedObjectError("Writing a curated file needs .h5ad in and out.")
+        import h5py
+        from anndata.io import write_elem
+
+        if target.resolve() != self._path.resolve():
+            shutil.copyfile(self._path, target)
+        with h5py.File(target, "r+") as file:
+            for key, frame in (("obs", self._parts.obs), ("var", self._parts.var)):
+                del file[key]
+                write_elem(file, key, frame)
+        return target
+
+    def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
+        from ontolake.registries.artifact import Artifact
+
+        if self._parts.adata is not None:
+            return Artifact.from_anndata(self._parts.adata, key=key, description=description)
+        assert self._path is not None
+        path = self._path
+        if self._changed:
+            import tempfile
+
+            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
+            path = self.write(folder / self._path.name)
+        return Artifact(str(path), key=key, description=description)
+
+    def save_artifact(
+        self,
+        key: str | None = None,
+        *,
+        description: str | None = None,
+        artifact: Artifact | None = None,
+    ) -> Artifact:
+        """Validate, then save the AnnData as an artifact with its labels and uns values.
+
+        See :meth:`ontolake.curate.base.Curator.save_artifact`.
+
+        Example:
+            >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+        """
+        if artifact is None and self._artifact is not None and not self._changed:
+            artifact = self._artifact
+        return super().save_artifact(key, description=description, artifact=artifact)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        return value.item()
+    if hasattr(value, "tolist") and type(value).__module__.startswith("numpy"):
+        return value.tolist()
+    return value

@@ -1,0 +1,481 @@
+"""What every curator shares: validate, standardize, add_new_from and save_artifact.
+
+A curator holds a dataset and a schema. Subclasses say which tables (slot → DataFrame and
+component schema) and which name lists (such as the ``var`` index checked against the gene
+registry) the schema covers; this class runs the checks of :mod:`ontolake.curate.engine`
+over them, keeps the report, and writes fixes back into the dataset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ontolake.curate.engine import (
+    RegistryCache,
+    check_frame,
+    check_names,
+    distinct_values,
+    standardize_series,
+)
+from ontolake.curate.report import Issue, ReportedValidationError, ValidationReport
+from ontolake.errors import InvalidDataError, OntolakeError, ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.features import Feature
+    from ontolake.registries.schema import Schema
+
+__all__ = ["Curator", "NameList", "Table"]
+
+
+@dataclass
+class Table:
+    """One DataFrame of the dataset and the schema it must follow."""
+
+    slot: str
+    frame: pd.DataFrame
+    schema: Schema
+
+
+@dataclass
+class NameList:
+    """Names (e.g. the ``var`` index for slot ``var.T``) that must be values of ``itype``."""
+
+    slot: str
+    names: pd.Index[Any]
+    itype: str
+    set_names: Callable[[list[str]], None]
+
+
+class Curator:
+    """Validate, fix and save a dataset against a schema (base of the concrete curators).
+
+    Example:
+        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+    """
+
+    otypes: ClassVar[tuple[str | None, ...]] = ()
+
+    def __init__(
+        self,
+        schema: Schema,
+        *,
+        features: Mapping[str, Any] | None = None,
+        name: str = "curator",
+    ) -> None:
+        from ontolake.registries.schema import Schema
+
+        if not isinstance(schema, Schema):
+            raise InvalidDataError(
+                f"{type(self).__name__} takes an ol.Schema, got {type(schema).__name__}: load "
+                "one with ol.Schema.get(name=...) or ol.Schema.from_yaml(path)."
+            )
+        if schema.otype not in self.otypes:
+            raise InvalidDataError(
+                f"Schema {schema.name or '(unnamed)'} has otype {schema.otype}, which does not "
+                f"fit {type(self).__name__} (expects otype "
+                f"{' or '.join(str(o) for o in self.otypes)})."
+            )
+        self.schema = schema
+        self.features = dict(features or {})
+        self.name = name
+        self._cache = RegistryCache()
+        self._report: ValidationReport | None = None
+        self._validated = False
+        self._source: str = "dataset"
+
+    # ---- what subclasses provide ----------------------------------------------------------
+    def _tables(self) -> list[Table]:
+        raise NotImplementedError
+
+    def _name_lists(self) -> list[NameList]:
+        return []
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        """Checks beyond tables and names (e.g. the dtype of X)."""
+
+    def _dataset_values(self) -> dict[str, Any]:
+        """Dataset-level feature values found in the data (e.g. in ``uns``)."""
+        return {}
+
+    def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
+        table.frame[column] = series
+
+    def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
+        raise NotImplementedError
+
+    # ---- validation -----------------------------------------------------------------------
+    @property
+    def report(self) -> ValidationReport:
+        """The report of the last ``validate()`` (validating now if there was none)."""
+        if self._report is None:
+            with contextlib.suppress(ValidationError):
+                self.validate()
+        assert self._report is not None
+        return self._report
+
+    def collect(self) -> ValidationReport:
+        """Run every check and return the report, without raising.
+
+        Example:
+            >>> curator.collect().to_json()  # doctest: +SKIP
+        """
+        report = ValidationReport(
+            dataset=self._source, schema=self.schema.name or "(unnamed)", curator_name=self.name
+        )
+        try:
+            tables = self._tables()
+            name_lists = self._name_lists()
+        except OntolakeError:
+            raise
+        for table in tables:
+            fixed = check_frame(
+                table.frame,
+                table.schema,
+                slot=table.slot,
+                report=report,
+                cache=self._cache,
+                curator_name=self.name,
+            )
+            for column, series in fixed.items():
+                self._set_column(table, column, series)
+        for names in name_lists:
+            report.slots[names.slot] = len(names.names)
+            if names.names.has_duplicates:
+                duplicated = names.names[names.names.duplicated()].astype(str).unique().tolist()
+                report.add(
+                    Issue(
+                        names.slot,
+                        "index",
+                        "duplicated_index",
+                        f"{len(duplicated)} name(s) occur more than once: {duplicated[:10]}",
+                    )
+                )
+            check_names(
+                [str(n) for n in names.names],
+                names.itype,
+                names.slot,
+                "index",
+                report,
+                self._cache,
+                self.name,
+            )
+        self._extra_checks(report)
+        self._check_dataset_values(report)
+        self._report = report
+        return report
+
+    def validate(self) -> None:
+        """Check the dataset against the schema; collect every failure.
+
+        Returns None when the dataset is valid.
+
+        Raises:
+            ValidationError: it is not; ``error.report`` is the :class:`ValidationReport`
+                (per slot and column, with counts, example rows and suggestions).
+
+        Example:
+            >>> curator.validate()  # doctest: +SKIP
+        """
+        report = self.collect()
+        self._validated = report.is_valid
+        if not report.is_valid:
+            raise ReportedValidationError(report.summary(), report)
+
+    @property
+    def non_validated(self) -> dict[str, list[str]]:
+        """``{column: invalid values}`` of the last validation (validating if needed).
+
+        Example:
+            >>> curator.non_validated  # doctest: +SKIP
+            {'cell_type': ['T-cell', 'unknown cell']}
+        """
+        return self.report.non_validated()
+
+    def _check_dataset_values(self, report: ValidationReport) -> None:
+        values = {**self._dataset_values(), **self.features}
+        if not values:
+            return
+        from ontolake.registries.features import Feature
+        from ontolake.schemas.values import coerce_scalar
+
+        report.slots.setdefault("features", len(values))
+        known = {f.name: f for f in Feature.filter(name__in=list(values))}
+        for name, value in values.items():
+            feature = known.get(name)
+            if feature is None:
+                report.add(
+                    Issue(
+                        "features",
+                        name,
+                        "missing_column",
+                        f"dataset-level feature {name!r} is not defined",
+                        hint=f"ol.Feature(name={name!r}, dtype=...).save()",
+                    )
+                )
+                continue
+            dtype = feature.parsed_dtype
+            items = list(value) if dtype.is_list and isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if dtype.is_categorical:
+                    try:
+                        allowed = self._cache.allowed(feature, dtype)
+                    except OntolakeError as error:
+                        report.add(Issue("features", name, "invalid_values", str(error)))
+                        continue
+                    if str(item) not in allowed:
+                        report.add(
+                            Issue(
+                                "features",
+                                name,
+                                "invalid_values",
+                                f"{item!r} is not a label of {dtype}",
+                            )
+                        )
+                    continue
+                try:
+                    coerce_scalar(dtype.kind, item, coerce=feature.coerce)
+                except ValueError as error:
+                    report.add(Issue("features", name, "dtype", str(error)))
+
+    # ---- fixing ---------------------------------------------------------------------------
+    def _categorical(self, key: str | None) -> list[tuple[Table, str, Feature]]:
+        found = []
+        for table in self._tables():
+            members = {f.name: f for f in table.schema.members}
+            for column in table.frame.columns:
+                feature = members.get(str(column))
+                if feature is None or not feature.parsed_dtype.is_categorical:
+                    continue
+                full = str(column) if table.slot == "main" else f"{table.slot}:{column}"
+                if key is None or key in (str(column), full):
+                    found.append((table, str(column), feature))
+        return found
+
+    def _name_list(self, key: str) -> NameList | None:
+        for names in self._name_lists():
+            if key in (names.slot, f"{names.slot}:index", f"{names.slot.split('.')[0]}_index"):
+                return names
+        return None
+
+    def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
+        """Replace synonyms and case variants by canonical values, in place.
+
+        Args:
+            key: a column (``"cell_type"``, or ``"obs:cell_type"``), a name list such as
+                ``"var.T"`` (the var index), or None for every categorical column and name list.
+
+        Returns:
+            ``{column: {given: canonical}}`` for the values that changed.
+
+        Example:
+            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            {'cell_type': {'T-cell': 'T cell'}}
+        """
+        from ontolake.schemas.dtypes import parse_dtype
+
+        targets = self._categorical(key)
+        names = [self._name_list(key)] if key is not None else self._name_lists()
+        names_found = [n for n in names if n is not None]
+        if key is not None and not targets and not names_found:
+            raise InvalidDataError(f"{key!r} is not a categorical column of this dataset.")
+        mappings: dict[str, dict[str, str]] = {}
+        for table, column, feature in targets:
+            series, mapping = standardize_series(table.frame[column], feature, self._cache)
+            if mapping:
+                self._set_column(table, column, series)
+                label = column if table.slot == "main" else f"{table.slot}:{column}"
+                mappings[label] = mapping
+        for name_list in names_found:
+            vocabulary = self._cache.vocabulary(parse_dtype(f"cat[{name_list.itype}]"))
+            allowed = self._cache.names(name_list.itype)
+            texts = [str(n) for n in name_list.names]
+            mapping = vocabulary.mapper([t for t in dict.fromkeys(texts) if t not in allowed])
+            if mapping:
+                name_list.set_names([mapping.get(t, t) for t in texts])
+                mappings[name_list.slot] = mapping
+        self._report = None
+        return mappings
+
+    def add_new_from(self, key: str) -> list[Any]:
+        """Create registry records for the values of ``key`` that are not valid yet.
+
+        Terms found in the registry's ontology source are imported from it (with their
+        ancestors); other values become plain records. Afterwards validation passes for
+        ``key`` (unless a filter such as ``descendants_of`` excludes the new records, which
+        raises instead).
+
+        Returns:
+            The records created.
+
+        Example:
+            >>> curator.add_new_from("donor")  # doctest: +SKIP
+        """
+        import ontolake as ol
+
+        targets = self._categorical(key)
+        if not targets:
+            raise InvalidDataError(f"{key!r} is not a categorical column of this dataset.")
+        created: list[Any] = []
+        for table, column, feature in targets:
+            dtype = feature.parsed_dtype
+            series = table.frame[column]
+            if dtype.is_list:
+                series = series.dropna().explode()
+            uniques, _ = distinct_values(series)
+            allowed = self._cache.allowed(feature, dtype)
+            new = [str(value) for value in uniques if str(value) not in allowed]
+            if not new:
+                continue
+            if feature.cat_filters:
+                raise ValidationError(
+                    f"Column {column!r} ({feature.name}) only takes terms "
+                    f"{feature.cat_filters}: new records would still fail. Fix the values "
+                    f"{new[:10]} instead (see curator.report)."
+                )
+            target = dtype.targets[0]
+            model = target.model
+            plain: list[Any] = []
+            for value in new:
+                record = None
+                if hasattr(model, "from_source"):
+                    lookup = (
+                        {"ontology_id": value} if target.field == "ontology_id" else {"name": value}
+                    )
+                    try:
+                        record = model.from_source(**lookup)
+                    except OntolakeError:
+                        record = None
+                if record is not None:
+                    created.append(record)
+                    continue
+                fields: dict[str, Any] = {target.field: value}
+                if target.field != "name":
+                    fields["name"] = value
+                if target.type_name is not None:
+                    fields["type"] = model.get(name=target.type_name, is_type=True)
+                plain.append(model(**fields))
+            if plain:
+                created.extend(ol.save(plain))
+        self._cache.forget()
+        self._report = None
+        return created
+
+    # ---- saving ---------------------------------------------------------------------------
+    def save_artifact(
+        self,
+        key: str | None = None,
+        *,
+        description: str | None = None,
+        artifact: Artifact | None = None,
+    ) -> Artifact:
+        """Validate, then save the dataset as an artifact annotated with its labels.
+
+        The schema is saved (once), the artifact stored, and the labels found in the
+        categorical columns plus the dataset-level feature values are written as the
+        artifact's feature values in one transaction (queryable as
+        ``ol.Artifact.filter(cell_type="T cell")``). Invalid data is refused before anything
+        is written; if annotating fails, the new artifact is removed again.
+
+        Args:
+            key: the artifact key, e.g. ``"scrna/batch1.h5ad"``.
+            description: free text.
+            artifact: annotate this saved artifact instead of storing a new one.
+
+        Raises:
+            ValidationError: the dataset is not valid (nothing is written).
+
+        Example:
+            >>> curator.save_artifact(key="scrna/b1.h5ad", description="b1")  # doctest: +SKIP
+        """
+        from ontolake.instance.setup import current_instance
+        from ontolake.registries.feature_labels import resolve_labels
+        from ontolake.registries.feature_values import owner_column, value_table
+        from ontolake.registries.features import Feature
+
+        self.validate()
+        label_values: dict[str, set[str]] = {}
+        for table, column, feature in self._categorical(None):
+            series = table.frame[column]
+            if feature.parsed_dtype.is_list:
+                series = series.dropna().explode()
+            uniques, _ = distinct_values(series)
+            label_values.setdefault(feature.name, set()).update(str(v) for v in uniques)
+        dataset_values = {**self._dataset_values(), **self.features}
+        if self.schema.id is None:
+            self.schema.save()
+        names = sorted({*label_values, *dataset_values})
+        features = {f.name: f for f in Feature.filter(name__in=names)} if names else {}
+        missing = [name for name in label_values if name not in features]
+        if missing:
+            raise InvalidDataError(f"Features {missing} are not saved; save the schema first.")
+        resolved: dict[str, list[tuple[int, str, str]]] = {}
+        with current_instance().read() as session:
+            for name, values in label_values.items():
+                feature = features[name]
+                labels = resolve_labels(session, feature, feature.parsed_dtype, sorted(values), {})
+                resolved[name] = [labels[value] for value in sorted(values)]
+        created = artifact is None
+        if artifact is None:
+            artifact = self._new_artifact(key, description).save()
+        values_table = value_table(type(artifact))
+        assert values_table is not None
+        try:
+            self._annotate(
+                artifact,
+                values_table,
+                owner_column(values_table),
+                features,
+                resolved,
+                dataset_values,
+            )
+        except BaseException:
+            if created:
+                artifact.delete(permanent=True)
+            raise
+        return artifact
+
+    def _annotate(
+        self,
+        artifact: Artifact,
+        table: Any,
+        owner: Any,
+        features: dict[str, Feature],
+        resolved: dict[str, list[tuple[int, str, str]]],
+        dataset_values: dict[str, Any],
+    ) -> None:
+        from sqlalchemy import delete, insert
+
+        from ontolake.instance.setup import current_instance
+        from ontolake.registries.feature_write import _EMPTY_ROW, _write
+
+        with current_instance().write() as session:
+            rows = []
+            for name, labels in resolved.items():
+                feature = features[name]
+                session.execute(
+                    delete(table).where(owner == artifact.id, table.c.feature_id == feature.id)
+                )
+                for position, (label_id, value, registry) in enumerate(labels):
+                    row = {**_EMPTY_ROW, owner.key: artifact.id, "feature_id": feature.id}
+                    row.update(
+                        position=position, cat_id=label_id, value_str=value, cat_registry=registry
+                    )
+                    rows.append(row)
+            if rows:
+                session.execute(insert(table), rows)
+            if dataset_values:
+                _write(
+                    session,
+                    table,
+                    {name: features[name] for name in dataset_values},
+                    [(int(artifact.id), dataset_values, artifact)],
+                )

@@ -1,0 +1,132 @@
+"""Curate a pandas DataFrame (or a parquet/CSV file, or a DataFrame artifact)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ontolake.curate.base import Curator, Table
+from ontolake.errors import InvalidDataError, PathNotFoundError, UnsupportedObjectError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.schema import Schema
+
+__all__ = ["DataFrameCurator", "read_table"]
+
+_READERS = (".parquet", ".csv", ".tsv")
+
+
+class DataFrameCurator(Curator):
+    """Validate, standardize and save a DataFrame against a schema.
+
+    Args:
+        dataset: a ``pandas.DataFrame``, a path to a parquet, CSV or TSV file, or a saved
+            DataFrame ``Artifact``.
+        schema: a Schema with ``otype`` None or ``"DataFrame"``.
+        features: dataset-level feature values, e.g. ``{"experiment_date": "2025-10-24"}``,
+            validated against their Features and saved with the artifact.
+
+    Example:
+        >>> import ontolake as ol
+        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.standardize("cell_type")  # doctest: +SKIP
+        >>> curator.save_artifact(key="tables/cells.parquet")  # doctest: +SKIP
+    """
+
+    otypes: ClassVar[tuple[str | None, ...]] = (None, "DataFrame")
+
+    def __init__(
+        self,
+        dataset: Any,
+        schema: Schema,
+        *,
+        features: Mapping[str, Any] | None = None,
+        name: str = "curator",
+    ) -> None:
+        super().__init__(schema, features=features, name=name)
+        import pandas as pd
+
+        self._artifact: Artifact | None = None
+        if isinstance(dataset, pd.DataFrame):
+            self._df = dataset
+        elif _is_artifact(dataset):
+            self._artifact = dataset
+            self._source = str(dataset.key or dataset.uid)
+            self._df = read_table(Path(dataset.cache()))
+        elif isinstance(dataset, (str, Path)):
+            self._source = str(dataset)
+            self._df = read_table(Path(dataset))
+        else:
+            raise UnsupportedObjectError(
+                f"DataFrameCurator takes a pandas DataFrame, a parquet/CSV path or an "
+                f"Artifact, got {type(dataset).__name__}."
+            )
+        if schema.slots:
+            raise InvalidDataError(
+                f"Schema {schema.name or '(unnamed)'} has slots {sorted(schema.slots)}: it "
+                "describes a composite object, not a DataFrame."
+            )
+
+    @property
+    def dataset(self) -> pd.DataFrame:
+        """The DataFrame (changed in place by ``standardize`` and dtype coercion)."""
+        return self._df
+
+    def _tables(self) -> list[Table]:
+        return [Table("main", self._df, self.schema)]
+
+    def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
+        from ontolake.registries.artifact import Artifact
+
+        return Artifact.from_dataframe(self._df, key=key, description=description)
+
+    def save_artifact(
+        self,
+        key: str | None = None,
+        *,
+        description: str | None = None,
+        artifact: Artifact | None = None,
+    ) -> Artifact:
+        """Validate, then save the DataFrame as a parquet artifact with its labels.
+
+        See :meth:`Curator.save_artifact`.
+
+        Example:
+            >>> curator.save_artifact(key="tables/cells.parquet")  # doctest: +SKIP
+        """
+        return super().save_artifact(
+            key, description=description, artifact=artifact or self._artifact
+        )
+
+
+def _is_artifact(value: Any) -> bool:
+    return type(value).__name__ == "Artifact" and hasattr(value, "cache")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A parquet, CSV or TSV file as a DataFrame; a clear error naming the file otherwise.
+
+    Example:
+        >>> read_table(Path("cells.parquet"))  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    if not path.exists():
+        raise PathNotFoundError(f"{path}: no such file.")
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise UnsupportedObjectError(
+            f"{path}: cannot read {suffix or 'files without a suffix'} as a table; "
+            f"use {', '.join(_READERS)}."
+        )
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", index_col=0)
+    except Exception as error:
+        raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]}: {error}") from None

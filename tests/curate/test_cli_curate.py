@@ -1,0 +1,88 @@
+"""`curate validate` and `curate standardize`: exit codes, formats, via click and a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import ontolake as ol
+from ontolake.cli import main
+
+
+@pytest.fixture
+def setup_files(sqlite_instance, tmp_path):
+    ol.bio.CellType.import_source()
+    ol.Schema(
+        features=[
+            ol.Feature(name="cell_type", dtype=ol.bio.CellType),
+            ol.Feature(name="n_genes", dtype=int),
+        ],
+        name="cells",
+    ).save()
+    good = tmp_path / "good.parquet"
+    pd.DataFrame({"cell_type": ["T cell", "B cell"], "n_genes": [1, 2]}).to_parquet(good)
+    bad = tmp_path / "bad.parquet"
+    pd.DataFrame({"cell_type": ["T-cell", "B cell"], "n_genes": [1, 2]}).to_parquet(bad)
+    return good, bad
+
+
+def test_validate_exit_codes_and_formats(setup_files, tmp_path):
+    good, bad = setup_files
+    runner = CliRunner()
+    assert runner.invoke(main, ["validate", str(good), "--schema", "cells"]).exit_code == 0
+    result = runner.invoke(main, ["validate", str(bad), "--schema", "cells", "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["valid"] is False and data["issues"][0]["values"][0]["value"] == "T-cell"
+    page = tmp_path / "report.html"
+    result = runner.invoke(
+        main, ["validate", str(bad), "--schema", "cells", "--format", "markdown", "--report", page]
+    )
+    assert result.exit_code == 1 and "| T-cell | 1 |" in result.output
+    assert "<!DOCTYPE html>" in page.read_text()
+    fixed = runner.invoke(main, ["validate", str(bad), "--schema", "cells", "--standardize"])
+    assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(main, ["validate", str(good), "--schema", "nope"]).exit_code == 2
+    assert (
+        runner.invoke(
+            main, ["validate", str(tmp_path / "x.parquet"), "--schema", "cells"]
+        ).exit_code
+        == 2
+    )
+    (tmp_path / "x.txt").write_text("x")
+    assert (
+        runner.invoke(main, ["validate", str(tmp_path / "x.txt"), "--schema", "cells"]).exit_code
+        == 2
+    )
+
+
+def test_standardize_batch(setup_files, tmp_path):
+    good, bad = setup_files
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["standardize", str(good), str(bad), "--schema", "cells", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(out / "bad.parquet")["cell_type"].tolist() == ["T cell", "B cell"]
+    assert "valid" in result.output
+
+
+def test_validate_in_a_subprocess(setup_files):
+    good, bad = setup_files
+    env = dict(os.environ)  # the private config folder names the last used instance
+    command = [sys.executable, "-c", "from ontolake.cli import main; main()", "validate"]
+    ok = subprocess.run(
+        [*command, str(good), "--schema", "cells"], capture_output=True, text=True, env=env
+    )
+    assert ok.returncode == 0, ok.stderr
+    failed = subprocess.run(
+        [*command, str(bad), "--schema", "cells"], capture_output=True, text=True, env=env
+    )
+    assert failed.returncode == 1
+    assert "curator.standardize('cell_type')" in failed.stdout
