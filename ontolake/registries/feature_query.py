@@ -19,7 +19,7 @@ from sqlalchemy import extract, false, not_, or_, select
 
 from ontolake.errors import InvalidFieldError, QueryError
 from ontolake.registries.feature_values import owner_column, value_table
-from ontolake.registries.query.lookups import LOOKUPS, TRANSFORMS, field_resolvers
+from ontolake.registries.query.lookups import LOOKUPS, TEXT_LOOKUPS, TRANSFORMS, field_resolvers
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -30,15 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["feature_columns", "feature_condition"]
 
-_TEXT_LOOKUPS = (
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-)
 _COLUMN = {
     "int": "value_int",
     "float": "value_float",
@@ -120,7 +111,7 @@ def _valid_lookups(dtype: DType) -> list[str]:
     if dtype.kind in ("int", "float", "num", "date", "datetime", "str", "cat"):
         valid += ["gt", "gte", "lt", "lte", "range"]
     if dtype.kind in ("str", "cat"):
-        valid += list(_TEXT_LOOKUPS)
+        valid += list(TEXT_LOOKUPS)
     if dtype.kind in ("date", "datetime"):
         valid += list(TRANSFORMS)
     return valid

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from ontolake.errors import QueryError
+from ontolake.registries.query.lookups import TEXT_LOOKUPS
 
 __all__ = ["json_condition"]
 
@@ -43,15 +44,6 @@ _POSTGRES_TYPES = {
     "null": "('null')",
 }
 _ORDERED = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-_TEXT_LOOKUPS = (
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-)
 
 
 class _JsonPath(TypeDecorator[str]):
@@ -229,7 +221,7 @@ def json_condition(column: Any, keys: list[str], value: Any) -> ColumnElement[bo
             raise QueryError(f"{lookup} compares numbers or strings, got {value!r}.")
         guard = _JsonIs(column, path, kind)
         return and_(guard, _JsonCompare(column, path, kind, _ORDERED[lookup], value))
-    if lookup in _TEXT_LOOKUPS:
+    if lookup in TEXT_LOOKUPS:
         if kind != "string":
             raise QueryError(f"{lookup} takes a string, got {value!r}.")
         text: Any = _JsonText(column, path)

@@ -29,10 +29,16 @@ from ontolake.instance.engine import SQLITE_LOWER
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["LOOKUPS", "TRANSFORMS", "build_condition", "field_names", "resolve_column"]
+__all__ = [
+    "LOOKUPS",
+    "TEXT_LOOKUPS",
+    "TRANSFORMS",
+    "build_condition",
+    "field_names",
+    "resolve_column",
+]
 
-LOOKUPS = (
-    "exact",
+TEXT_LOOKUPS = (
     "iexact",
     "contains",
     "icontains",
@@ -40,6 +46,11 @@ LOOKUPS = (
     "istartswith",
     "endswith",
     "iendswith",
+)
+"""Lookups that compare text; their values must be strings."""
+LOOKUPS = (
+    "exact",
+    *TEXT_LOOKUPS,
     "in",
     "gt",
     "gte",
@@ -293,15 +304,7 @@ def _apply(
         return expression.is_(None)  # type: ignore[no-any-return]
     if value is None:
         raise QueryError(f"{name}__{lookup}=None compares with nothing: use {name}__isnull=True.")
-    if lookup in (
-        "iexact",
-        "contains",
-        "icontains",
-        "startswith",
-        "istartswith",
-        "endswith",
-        "iendswith",
-    ) and not isinstance(value, str):
+    if lookup in TEXT_LOOKUPS and not isinstance(value, str):
         raise QueryError(f"{name}__{lookup}= takes a string, got {value!r}.")
     operators: dict[str, Callable[[], Any]] = {
         "exact": lambda: expression == value,
