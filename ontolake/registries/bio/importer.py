@@ -11,6 +11,8 @@ records, which data may link to.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -32,6 +34,8 @@ __all__ = ["import_source", "import_terms", "resolve_source"]
 logger = logging.getLogger("ontolake")
 
 _CHUNK = 5000
+PROGRESS_THRESHOLD = 50_000
+"""Sources with more terms show a progress bar while importing (on a terminal)."""
 _ATTEMPTS = 3
 
 
@@ -64,8 +68,12 @@ def import_source(
     update: bool = False,
     version: str | None = None,
     organism: str | None = None,
+    progress: bool | None = None,
 ) -> Source:
     """Import every term of ``source`` into ``model``; return the Source record.
+
+    ``progress`` shows a progress bar on stderr; by default for sources of more than
+    ``PROGRESS_THRESHOLD`` terms when stderr is a terminal.
 
     Example:
         >>> import_source(CellType, "tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
@@ -85,7 +93,8 @@ def import_source(
 
     def write(connection: Connection) -> None:
         source_id = _upsert_source(connection, model, ontology, content_hash, len(terms), user_id)
-        _upsert_terms(connection, model, terms, source_id, user_id)
+        with _progress(f"{spec.name} {spec.version}", len(terms), show=progress) as advance:
+            _upsert_terms(connection, model, terms, source_id, user_id, advance)
         _flag_dropped_terms(connection, model, ontology, source_id)
 
     _write_queued(model, write)
@@ -267,7 +276,12 @@ def _upsert_source(
 
 
 def _upsert_terms(
-    connection: Connection, model: type[Any], terms: list[Term], source_id: int, user_id: int
+    connection: Connection,
+    model: type[Any],
+    terms: list[Term],
+    source_id: int,
+    user_id: int,
+    advance: Callable[[int], None] = lambda count: None,
 ) -> None:
     from ontolake.registries.base import utcnow
     from ontolake.registries.bio.term import SYNONYM_SEPARATOR
@@ -308,6 +322,7 @@ def _upsert_terms(
             changed_rows.append({"_id": record_id, **fields})
     for chunk in _chunks(new_rows):
         connection.execute(insert(table), chunk)
+        advance(len(chunk))
     if changed_rows:
         statement = (
             update(table)
@@ -316,6 +331,7 @@ def _upsert_terms(
         )
         for chunk in _chunks(changed_rows):
             connection.execute(statement, chunk)
+            advance(len(chunk))
     ids: dict[str, int] = dict(
         connection.execute(
             select(table.c.ontology_id, table.c.id).where(table.c.source_id == source_id)
@@ -384,6 +400,24 @@ def _expire_loaded(session: Session, model: type[Any]) -> None:
     for record in list(session.identity_map.values()):
         if isinstance(record, model):
             session.expire(record)
+
+
+@contextmanager
+def _progress(label: str, total: int, *, show: bool | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for writing ``total`` terms; a no-op when not shown."""
+    import sys
+
+    if show is None:
+        show = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
+    if not show:
+        yield lambda count: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(f"importing {label}", total=total)
+        yield lambda count: bar.advance(task, count)
 
 
 def _chunks(rows: list[Any]) -> Iterable[list[Any]]:

@@ -153,6 +153,7 @@ class OntologyTerm(Trashable, Registry):
         update: bool = False,
         version: str | None = None,
         organism: str | None = None,
+        progress: bool | None = None,
     ) -> Source:
         """Import an ontology into this registry in one transaction (hierarchy, synonyms).
 
@@ -162,6 +163,7 @@ class OntologyTerm(Trashable, Registry):
             update: re-import even when this exact source version is already imported.
             version: a catalog version (default: the newest).
             organism: for organism-specific catalog sources (default: human).
+            progress: show a progress bar (default: for large sources, on a terminal).
 
         Example:
             >>> ol.bio.CellType.import_source()  # doctest: +SKIP
@@ -169,7 +171,9 @@ class OntologyTerm(Trashable, Registry):
         """
         from ontolake.registries.bio.importer import import_source
 
-        return import_source(cls, source, update=update, version=version, organism=organism)
+        return import_source(
+            cls, source, update=update, version=version, organism=organism, progress=progress
+        )
 
     @classmethod
     def validate(cls, values: Any, field: str = "name") -> Any:

@@ -254,3 +254,10 @@ def test_view_parents_and_children(cell_types, tmp_path):
     assert "B cell" in root.view_children(distance=2)
     drawn = [p for p in tmp_path.iterdir() if p.stem == "children"]
     assert drawn and drawn[0].stat().st_size > 0
+
+
+def test_import_can_show_a_progress_bar(sqlite_instance, capsys):
+    ol.bio.CellType.import_source(cell_ontology(), progress=True)
+    assert "importing cl 2025-01-01" in capsys.readouterr().err
+    ol.bio.CellType.import_source(cell_ontology("2025-02-01"))  # small: no bar by default
+    assert "importing" not in capsys.readouterr().err
