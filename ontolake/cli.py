@@ -328,7 +328,8 @@ def _load_schema(spec: str) -> Any:
     if path.suffix.lower() in (".yaml", ".yml"):
         if not path.exists():
             raise click.UsageError(f"--schema {spec}: no such schema file.")
-        return Schema.from_yaml(path)
+        _connect_or_use_cached_registry()
+        return Schema.from_yaml(path, import_sources=True)
     try:
         return Schema.get(name=spec)
     except DoesNotExistError:
@@ -338,12 +339,37 @@ def _load_schema(spec: str) -> Any:
         ) from None
 
 
+def _connect_or_use_cached_registry() -> None:
+    """Connect as usual; with no instance at all, use a registry in the cache folder.
+
+    So ``curate validate --schema schema.yaml`` works on a fresh machine (a CI runner): the
+    sources the schema pins are imported into that registry on first use and reused later.
+    """
+    from ontolake.errors import NotConnectedError
+    from ontolake.instance.setup import current_instance, init
+    from ontolake.storage.cache import cache_dir
+
+    try:
+        current_instance()
+    except NotConnectedError:
+        init(storage=cache_dir() / "schema-registry", remember=False)
+
+
 def _curator(path: str, schema: Any) -> Any:
     from pathlib import Path
 
     from ontolake.errors import UnsupportedObjectError
 
     suffix = Path(path).suffix.lower()
+    if suffix == ".h5mu" or (suffix == ".zarr" and schema.otype == "MuData"):
+        from ontolake.curate.mudata import MuDataCurator
+
+        return MuDataCurator(path, schema)
+    if suffix == ".zarr":
+        from ontolake.curate.spatialdata import SpatialDataCurator, is_spatialdata
+
+        if is_spatialdata(Path(path)):
+            return SpatialDataCurator(path, schema)
     if suffix in (".h5ad", ".zarr"):
         from ontolake.curate.anndata import AnnDataCurator
 
@@ -353,8 +379,8 @@ def _curator(path: str, schema: Any) -> Any:
 
         return DataFrameCurator(path, schema)
     raise UnsupportedObjectError(
-        f"{path}: cannot curate {suffix or 'files without a suffix'} files; use .h5ad, .zarr, "
-        ".parquet, .csv or .tsv."
+        f"{path}: cannot curate {suffix or 'files without a suffix'} files; use .h5ad, .h5mu, "
+        ".zarr, .parquet, .csv or .tsv."
     )
 
 
@@ -385,7 +411,7 @@ def validate(
     standardize: bool,
     report_path: str | None,
 ) -> None:
-    """Validate PATH (.h5ad, .zarr, .parquet, .csv) against a schema: exit 0 valid, 1 invalid."""
+    """Validate PATH (.h5ad/.h5mu/.zarr/.parquet/.csv) against a schema: exit 0 valid, 1 invalid."""
     from pathlib import Path
 
     schema = _load_schema(schema_spec)

@@ -1,4 +1,4 @@
-"""Curators: validate, standardize and save DataFrames and AnnData (MuData, SpatialData next).
+"""Curators: validate, standardize and save DataFrames, AnnData, MuData and SpatialData.
 
 Names resolve lazily, so ``import ontolake`` stays light.
 
@@ -16,18 +16,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ontolake.curate.anndata import AnnDataCurator
     from ontolake.curate.dataframe import DataFrameCurator
+    from ontolake.curate.mudata import MuDataCurator
     from ontolake.curate.report import ReportedValidationError, ValidationReport
+    from ontolake.curate.spatialdata import SpatialDataCurator
 
 __all__ = [
     "AnnDataCurator",
     "DataFrameCurator",
+    "MuDataCurator",
     "ReportedValidationError",
+    "SpatialDataCurator",
     "ValidationReport",
 ]
 
 _LAZY = {
     "AnnDataCurator": "ontolake.curate.anndata",
     "DataFrameCurator": "ontolake.curate.dataframe",
+    "MuDataCurator": "ontolake.curate.mudata",
+    "SpatialDataCurator": "ontolake.curate.spatialdata",
     "ReportedValidationError": "ontolake.curate.report",
     "ValidationReport": "ontolake.curate.report",
 }

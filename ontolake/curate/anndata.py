@@ -10,19 +10,39 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ontolake.curate.base import Curator, NameList, Table
 from ontolake.curate.report import Issue, ValidationReport
-from ontolake.errors import InvalidDataError, PathNotFoundError, UnsupportedObjectError
+from ontolake.errors import (
+    InvalidDataError,
+    OntolakeError,
+    PathNotFoundError,
+    UnsupportedObjectError,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.schema import Schema
 
-__all__ = ["AnnDataCurator", "AnnDataParts", "read_parts"]
+__all__ = [
+    "ANNDATA_SLOTS",
+    "AnnDataCurator",
+    "AnnDataParts",
+    "AnnDataSlots",
+    "parts_of_group",
+    "read_parts",
+    "read_store",
+]
+
+T = TypeVar("T")
+
+ANNDATA_SLOTS = ("obs", "var", "var.T", "uns")
+"""The slots of an AnnData (also of each MuData modality and SpatialData table)."""
 
 
 class AnnDataParts:
@@ -60,35 +80,68 @@ def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
         >>> parts = read_parts(Path("pbmc.h5ad"))  # doctest: +SKIP
         >>> parts.obs.shape  # doctest: +SKIP
     """
-    from anndata.io import read_elem
+    if path.suffix.lower() not in (".h5ad", ".zarr"):
+        raise UnsupportedObjectError(
+            f"{path}: AnnData files end in .h5ad or .zarr, not {path.suffix.lower()!r}."
+        )
+    return read_store(path, parts_of_group, kind="AnnData", slot=slot)
+
+
+def read_store(path: Path, reader: Callable[[Any], T], *, kind: str, slot: str = "") -> T:
+    """Open an HDF5 file (``.h5ad``, ``.h5mu``) or a ``.zarr`` folder and read it with ``reader``.
+
+    ``reader`` receives the root group (``h5py`` or ``zarr``); every error it raises while the
+    file is read becomes an :class:`InvalidDataError` naming the file (and ``slot``).
+
+    Raises:
+        PathNotFoundError: no such file.
+        UnsupportedObjectError: neither HDF5 nor zarr.
+        InvalidDataError: the file is truncated, corrupt or not a ``kind``.
+
+    Example:
+        >>> read_store(Path("x.h5mu"), lambda g: list(g["mod"]), kind="MuData")  # doctest: +SKIP
+    """
+    from anndata.io import read_elem  # noqa: F401  (anndata's readers, before opening files)
 
     where = f"{path}{f' ({slot})' if slot else ''}"
     if not path.exists():
         raise PathNotFoundError(f"{path}: no such file or folder.")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".h5ad":
+        if suffix in (".h5ad", ".h5mu"):
             import h5py
 
             with h5py.File(path, "r") as file:
-                return _parts_of(file, read_elem)
+                return reader(file)
         if suffix == ".zarr":
             import zarr
 
-            return _parts_of(zarr.open_group(str(path), mode="r"), read_elem)
+            return reader(zarr.open_group(str(path), mode="r"))
+    except OntolakeError:
+        raise
     except (OSError, KeyError, ValueError, TypeError) as error:
         raise InvalidDataError(
-            f"{where}: cannot be read as AnnData ({type(error).__name__}: {error}); the file "
+            f"{where}: cannot be read as {kind} ({type(error).__name__}: {error}); the file "
             "may be truncated or corrupt."
         ) from None
     except Exception as error:  # zarr raises its own error types for missing metadata
         raise InvalidDataError(
-            f"{where}: cannot be read as AnnData ({type(error).__name__}: {error})."
+            f"{where}: cannot be read as {kind} ({type(error).__name__}: {error})."
         ) from None
-    raise UnsupportedObjectError(f"{path}: AnnData files end in .h5ad or .zarr, not {suffix!r}.")
+    raise UnsupportedObjectError(f"{path}: {kind} files end in .h5ad, .h5mu or .zarr.")
 
 
-def _parts_of(group: Any, read_elem: Any) -> AnnDataParts:
+def parts_of_group(group: Any) -> AnnDataParts:
+    """``obs``, ``var``, ``uns`` and the dtype of ``X`` of an AnnData stored in ``group``.
+
+    ``group`` is the root of an ``.h5ad`` file or an AnnData nested in a container (a MuData
+    modality ``mod/<name>``, a SpatialData table ``tables/<name>``); ``X`` is never read.
+
+    Example:
+        >>> parts_of_group(h5py.File("x.h5mu")["mod/rna"]).obs  # doctest: +SKIP
+    """
+    from anndata.io import read_elem
+
     for key in ("obs", "var"):
         if key not in group:
             raise KeyError(f"no {key!r} group")
@@ -105,6 +158,144 @@ def _x_dtype(group: Any) -> str | None:
     if "data" in x:
         return str(x["data"].dtype)
     return None
+
+
+class AnnDataSlots:
+    """The checks of one AnnData's slots: shared by AnnData, MuData modalities and tables.
+
+    Given the parts of an AnnData and the component schemas of its slots (``obs``, ``var``,
+    ``var.T``, ``uns``), it lists the tables and name lists a curator checks, runs the checks
+    beyond them (``X``'s dtype, required ``uns`` keys, unknown slots) and reads the
+    dataset-level values of ``uns``. Report slots are prefixed (``rna:obs`` for a MuData
+    modality, ``table:obs`` for a SpatialData table).
+
+    Args:
+        parts: the AnnData's obs, var, uns and X dtype.
+        components: component schema by unprefixed slot.
+        prefix: prepended to every reported slot (``"rna:"``).
+        uns_name: what ``uns`` is called in reports (``"attrs"`` for SpatialData).
+        allowed: the slots this container has.
+        container: what the container is called in messages.
+
+    Example:
+        >>> parts = AnnDataParts.of(adata)  # doctest: +SKIP
+        >>> part = AnnDataSlots(parts, {"obs": obs_schema}, prefix="rna:")  # doctest: +SKIP
+        >>> [table.slot for table in part.tables()]  # doctest: +SKIP
+        ['rna:obs']
+    """
+
+    def __init__(
+        self,
+        parts: AnnDataParts,
+        components: Mapping[str, Schema],
+        *,
+        prefix: str = "",
+        uns_name: str = "uns",
+        allowed: tuple[str, ...] = ANNDATA_SLOTS,
+        container: str = "AnnData",
+    ) -> None:
+        self.parts = parts
+        self.components = dict(components)
+        self.prefix = prefix
+        self.uns_name = uns_name
+        self.allowed = allowed
+        self.container = container
+        self.changed = False
+
+    def slot(self, slot: str) -> str:
+        """``slot`` as reported (prefixed; ``uns`` renamed)."""
+        return f"{self.prefix}{self.uns_name if slot == 'uns' else slot}"
+
+    def tables(self) -> list[Table]:
+        """The ``obs`` and ``var`` tables the schema covers."""
+        tables = []
+        for slot, component in self.components.items():
+            if slot in ("obs", "var"):
+                frame = self.parts.obs if slot == "obs" else self.parts.var
+                tables.append(Table(self.slot(slot), frame, component))
+        return tables
+
+    def name_lists(self) -> list[NameList]:
+        """The ``var`` index, when ``var.T`` names an itype."""
+        component = self.components.get("var.T")
+        if component is None or component.itype is None:
+            return []
+        return [NameList(self.slot("var.T"), self.parts.var.index, component.itype, self.set_var)]
+
+    def set_var(self, names: list[str]) -> None:
+        """Replace the ``var`` index (of the AnnData too, when in memory)."""
+        import pandas as pd
+
+        index = pd.Index(names, name=self.parts.var.index.name)
+        if self.parts.adata is not None:
+            self.parts.adata.var_names = index
+            self.parts.var = self.parts.adata.var
+        else:
+            self.parts.var.index = index
+        self.changed = True
+
+    def check(self, report: ValidationReport) -> None:
+        """Unknown slots, ``X``'s dtype against ``var.T``, required ``uns`` keys."""
+        from ontolake.schemas.dtypes import parse_dtype
+
+        for slot in self.components:
+            if slot not in self.allowed:
+                report.add(
+                    Issue(self.slot(slot), None, "slot", f"{self.container} has no slot {slot!r}")
+                )
+        var_t = self.components.get("var.T")
+        if var_t is not None:
+            component = var_t
+            if component.itype is None and component.dtype is None and not component.members:
+                report.add(
+                    Issue(
+                        self.slot("var.T"),
+                        None,
+                        "slot",
+                        "slot var.T names neither an itype nor a dtype: nothing could be checked",
+                    )
+                )
+            if component.dtype is not None:
+                kind = parse_dtype(component.dtype).kind
+                x_dtype = self.parts.x_dtype
+                numeric = x_dtype is not None and x_dtype.startswith(("int", "uint", "float"))
+                ok = x_dtype is not None and (
+                    numeric and (kind in ("num", "float") or x_dtype.startswith(("int", "uint")))
+                )
+                if not ok:
+                    report.add(
+                        Issue(
+                            self.slot("var.T"),
+                            "X",
+                            "dtype",
+                            f"X must hold {component.dtype} values, found {x_dtype or 'no X'}",
+                        )
+                    )
+        uns = self.components.get("uns")
+        if uns is not None:
+            component = uns
+            report.slots[self.slot("uns")] = len(self.parts.uns)
+            for feature in component.members:
+                if component.minimal_set and feature.name not in self.parts.uns:
+                    report.add(
+                        Issue(
+                            self.slot("uns"),
+                            feature.name,
+                            "missing_column",
+                            f"{self.uns_name} has no {feature.name!r} ({feature.dtype})",
+                        )
+                    )
+
+    def dataset_values(self) -> dict[str, Any]:
+        """The values in ``uns`` of the features its component schema names."""
+        component = self.components.get("uns")
+        if component is None:
+            return {}
+        return {
+            feature.name: _plain(self.parts.uns[feature.name])
+            for feature in component.members
+            if feature.name in self.parts.uns
+        }
 
 
 class AnnDataCurator(Curator):
@@ -129,7 +320,7 @@ class AnnDataCurator(Curator):
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("AnnData",)
-    _slots: ClassVar[tuple[str, ...]] = ("obs", "var", "var.T", "uns")
+    _slots: ClassVar[tuple[str, ...]] = ANNDATA_SLOTS
 
     def __init__(
         self,
@@ -166,6 +357,7 @@ class AnnDataCurator(Curator):
                 f"Schema {schema.name or '(unnamed)'} has no slots: an AnnData schema names "
                 "obs, var, var.T or uns (ol.Schema(otype='AnnData', slots={'obs': ...}))."
             )
+        self._part = AnnDataSlots(self._parts, schema.slots, prefix=prefix)
 
     @property
     def dataset(self) -> Any:
@@ -182,98 +374,31 @@ class AnnDataCurator(Curator):
         """The ``var`` table being curated."""
         return self._parts.var
 
-    def _slot(self, slot: str) -> str:
-        return f"{self._prefix}{slot}"
-
     def _tables(self) -> list[Table]:
-        tables = []
-        for slot, component in self.schema.slots.items():
-            if slot in ("obs", "var"):
-                frame = self._parts.obs if slot == "obs" else self._parts.var
-                tables.append(Table(self._slot(slot), frame, component))
-        return tables
+        return self._part.tables()
 
     def _name_lists(self) -> list[NameList]:
-        component = self.schema.slots.get("var.T")
-        if component is None or component.itype is None:
-            return []
-        return [
-            NameList(self._slot("var.T"), self._parts.var.index, component.itype, self._set_var)
-        ]
-
-    def _set_var(self, names: list[str]) -> None:
-        import pandas as pd
-
-        index = pd.Index(names, name=self._parts.var.index.name)
-        if self._parts.adata is not None:
-            self._parts.adata.var_names = index
-            self._parts.var = self._parts.adata.var
-        else:
-            self._parts.var.index = index
-        self._changed = True
+        return self._part.name_lists()
 
     def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
         table.frame[column] = series
         self._changed = True
 
-    def _extra_checks(self, report: ValidationReport) -> None:
-        from ontolake.schemas.dtypes import parse_dtype
+    def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
+        """See :meth:`ontolake.curate.base.Curator.standardize`.
 
-        for slot in self.schema.slots:
-            if slot not in self._slots:
-                report.add(Issue(self._slot(slot), None, "slot", f"AnnData has no slot {slot!r}"))
-        var_t = self.schema.slots.get("var.T")
-        if var_t is not None:
-            component = var_t
-            if component.itype is None and component.dtype is None and not component.members:
-                report.add(
-                    Issue(
-                        self._slot("var.T"),
-                        None,
-                        "slot",
-                        "slot var.T names neither an itype nor a dtype: nothing could be checked",
-                    )
-                )
-            if component.dtype is not None:
-                kind = parse_dtype(component.dtype).kind
-                x_dtype = self._parts.x_dtype
-                numeric = x_dtype is not None and x_dtype.startswith(("int", "uint", "float"))
-                ok = x_dtype is not None and (
-                    numeric and (kind in ("num", "float") or x_dtype.startswith(("int", "uint")))
-                )
-                if not ok:
-                    report.add(
-                        Issue(
-                            self._slot("var.T"),
-                            "X",
-                            "dtype",
-                            f"X must hold {component.dtype} values, found {x_dtype or 'no X'}",
-                        )
-                    )
-        uns = self.schema.slots.get("uns")
-        if uns is not None:
-            component = uns
-            report.slots[self._slot("uns")] = len(self._parts.uns)
-            for feature in component.members:
-                if component.minimal_set and feature.name not in self._parts.uns:
-                    report.add(
-                        Issue(
-                            self._slot("uns"),
-                            feature.name,
-                            "missing_column",
-                            f"uns has no {feature.name!r} ({feature.dtype})",
-                        )
-                    )
+        Example:
+            >>> curator.standardize("var.T")  # doctest: +SKIP
+        """
+        mapping = super().standardize(key)
+        self._changed = self._changed or self._part.changed
+        return mapping
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        self._part.check(report)
 
     def _dataset_values(self) -> dict[str, Any]:
-        component = self.schema.slots.get("uns")
-        if component is None:
-            return {}
-        return {
-            feature.name: _plain(self._parts.uns[feature.name])
-            for feature in component.members
-            if feature.name in self._parts.uns
-        }
+        return self._part.dataset_values()
 
     # ---- writing --------------------------------------------------------------------------
     def write(self, path: str | Path) -> Path:

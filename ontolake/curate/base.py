@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ontolake.curate.engine import (
     RegistryCache,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
-__all__ = ["Curator", "NameList", "Table"]
+__all__ = ["Curator", "NameList", "Part", "PartsCurator", "Table"]
 
 
 @dataclass
@@ -479,3 +479,86 @@ class Curator:
                     {name: features[name] for name in dataset_values},
                     [(int(artifact.id), dataset_values, artifact)],
                 )
+
+
+class Part(Protocol):
+    """One checked piece of a container (an AnnData inside a MuData or a SpatialData).
+
+    :class:`ontolake.curate.anndata.AnnDataSlots` is the implementation.
+    """
+
+    changed: bool
+
+    def tables(self) -> list[Table]:
+        """The tables of the part."""
+
+    def name_lists(self) -> list[NameList]:
+        """The name lists of the part."""
+
+    def check(self, report: ValidationReport) -> None:
+        """Checks beyond tables and names."""
+
+    def dataset_values(self) -> dict[str, Any]:
+        """Dataset-level feature values found in the part."""
+
+
+class PartsCurator(Curator):
+    """A curator of a container made of parts (MuData modalities, SpatialData tables).
+
+    Subclasses set ``self._parts`` (the parts) and ``self._missing`` (slots of the schema
+    the data lacks, with the reason: each is reported as a failure, never skipped).
+
+    Example:
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+    """
+
+    _parts: list[Part]
+    _missing: dict[str, str]
+    _artifact: Artifact | None
+
+    def _tables(self) -> list[Table]:
+        return [table for part in self._parts for table in part.tables()]
+
+    def _name_lists(self) -> list[NameList]:
+        return [names for part in self._parts for names in part.name_lists()]
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        for part in self._parts:
+            part.check(report)
+        for slot, message in self._missing.items():
+            report.add(Issue(slot, None, "slot", message))
+
+    def _dataset_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for part in self._parts:
+            values.update(part.dataset_values())
+        return values
+
+    def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
+        table.frame[column] = series
+        self._changed = True
+
+    @property
+    def changed(self) -> bool:
+        """Whether standardizing changed the data (a file then needs writing)."""
+        return getattr(self, "_changed", False) or any(part.changed for part in self._parts)
+
+    def save_artifact(
+        self,
+        key: str | None = None,
+        *,
+        description: str | None = None,
+        artifact: Artifact | None = None,
+    ) -> Artifact:
+        """Validate, then save the container as an artifact with its labels and values.
+
+        An unchanged Artifact being curated is annotated as is. See
+        :meth:`Curator.save_artifact`.
+
+        Example:
+            >>> curator.save_artifact(key="multiome/x.h5mu")  # doctest: +SKIP
+        """
+        if artifact is None and self._artifact is not None and not self.changed:
+            artifact = self._artifact
+        return super().save_artifact(key, description=description, artifact=artifact)

@@ -127,6 +127,10 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         if suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", index_col=0)
+        table = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
     except Exception as error:
         raise InvalidDataError(f"{path}: cannot be read as {suffix[1:]}: {error}") from None
+    # a first column without a header is the index pandas wrote (``to_csv`` with its index)
+    if len(table.columns) and str(table.columns[0]).startswith("Unnamed: 0"):
+        table = table.set_index(table.columns[0]).rename_axis(None)
+    return table

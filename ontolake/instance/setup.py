@@ -196,6 +196,8 @@ class Instance:
         The name starts with this process's id and host (see :func:`staging_owner`), so
         ``curate doctor --fix`` removes leftovers of dead processes but not live saves.
         """
+        from ontolake.storage.root import make_folder
+
         token = f"{os.getpid()}@{HOST}~{token}"
         if self.root.is_local:
             path = self.root.staging_path(token, suffix)
@@ -203,7 +205,7 @@ class Instance:
             from ontolake.storage.cache import cache_dir
 
             path = str(cache_dir() / "staging" / f"{token}{suffix}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_folder(os.path.dirname(path))  # noqa: PTH120 - str ops: on every save
         return path
 
     def close(self) -> None:
@@ -227,12 +229,15 @@ def staging_owner(name: str) -> tuple[int, str] | None:
     return None if match is None else (int(match["pid"]), match["host"])
 
 
-def init(storage: str | os.PathLike[str], db: str | None = None) -> Instance:
+def init(
+    storage: str | os.PathLike[str], db: str | None = None, *, remember: bool = True
+) -> Instance:
     """Create an instance (or connect to the one already there) and make it current.
 
     Args:
         storage: the default storage root: a local folder or an fsspec URL (``s3://bucket/p``).
         db: a database URL; None means SQLite inside ``<storage>/.ontolake/`` (local only).
+        remember: make it the instance later sessions auto-connect to.
 
     Example:
         >>> import ontolake as ol
@@ -244,7 +249,7 @@ def init(storage: str | os.PathLike[str], db: str | None = None) -> Instance:
     root = StorageRoot(str(storage))
     if root.exists(root.join(MARKER)):
         logger.info("an instance already exists at %s; connecting to it", root.root)
-        return connect(root.root, db=db)
+        return connect(root.root, db=db, remember=remember)
     db_url = _default_db_url(root, db)
     root.check_writable()
     created_sqlite = db_url.startswith("sqlite") and not _sqlite_path(db_url).exists()
@@ -269,10 +274,15 @@ def init(storage: str | os.PathLike[str], db: str | None = None) -> Instance:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
         raise
-    return _activate(instance, InstanceLocation(root.root, db))
+    return _activate(instance, InstanceLocation(root.root, db), remember=remember)
 
 
-def connect(target: str | os.PathLike[str] | None = None, db: str | None = None) -> Instance:
+def connect(
+    target: str | os.PathLike[str] | None = None,
+    db: str | None = None,
+    *,
+    remember: bool = True,
+) -> Instance:
     """Connect to an existing instance by storage root or database URL and make it current.
 
     With no argument, connect to ``ONTOLAKE_INSTANCE`` or else the last used instance.
@@ -290,7 +300,7 @@ def connect(target: str | os.PathLike[str] | None = None, db: str | None = None)
     except BaseException:
         instance.close()
         raise
-    return _activate(instance, location)
+    return _activate(instance, location, remember=remember)
 
 
 def _resolve(
@@ -349,12 +359,13 @@ def disconnect() -> None:
         _current = None
 
 
-def _activate(instance: Instance, location: InstanceLocation) -> Instance:
+def _activate(instance: Instance, location: InstanceLocation, *, remember: bool) -> Instance:
     global _current
     if _current is not None and _current is not instance:
         _current.close()
     _current = instance
-    settings.remember(location)
+    if remember:
+        settings.remember(location)
     return instance
 
 

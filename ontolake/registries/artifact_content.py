@@ -35,14 +35,17 @@ class Content:
 
     def discard(self) -> None:
         """Remove the staging file written for this content, if any."""
-        if self.owns_source:  # staging files are always local
-            import shutil
+        if self.owns_source:  # staging files are always local (os, not Path: every save)
+            try:
+                os.unlink(self.source)  # noqa: PTH108
+            except FileNotFoundError:
+                pass
+            except OSError:
+                if not os.path.isdir(self.source):  # noqa: PTH112
+                    raise
+                import shutil
 
-            staged = Path(self.source)
-            if staged.is_dir():
-                shutil.rmtree(staged, ignore_errors=True)
-            else:
-                staged.unlink(missing_ok=True)
+                shutil.rmtree(self.source, ignore_errors=True)
             self.owns_source = False
 
 

@@ -23,11 +23,12 @@ failed save removes what it staged and leaves the artifact ready to be saved aga
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ontolake.errors import IntegrityError
 
@@ -270,6 +271,16 @@ def _stage(instance: Instance, artifact: Artifact) -> None:
     from ontolake.registries.uid import new_uid
 
     staging = instance.staging_path(new_uid(16), content.suffix)
+    if content.n_files is None and not os.path.isdir(content.source):  # noqa: PTH112
+        # a single file: copied and re-hashed in one read
+        from ontolake.storage.hashing import copy_file_hashed
+
+        digest = copy_file_hashed(content.source, staging)
+        content.source = staging
+        content.owns_source = True
+        if digest.hash != artifact.hash:
+            _refuse_changed(artifact)
+        return
     instance.root.upload(content.source, staging)
     content.source = staging
     content.owns_source = True
@@ -278,15 +289,21 @@ def _stage(instance: Instance, artifact: Artifact) -> None:
 
 def _check_unchanged(artifact: Artifact, path: str) -> None:
     """Refuse content that changed on disk between ``Artifact(...)`` and ``save()``."""
-    from ontolake.errors import InvalidDataError
     from ontolake.storage.hashing import hash_path
 
     if hash_path(path).hash != artifact.hash:
-        artifact._content.discard()
-        raise InvalidDataError(
-            f"The content for key {artifact.key!r} changed after it was hashed (it is being "
-            "written to right now?): create the Artifact again once it is complete."
-        )
+        _refuse_changed(artifact)
+
+
+def _refuse_changed(artifact: Artifact) -> NoReturn:
+    """Remove what was staged for ``artifact`` and refuse its changed content."""
+    from ontolake.errors import InvalidDataError
+
+    artifact._content.discard()
+    raise InvalidDataError(
+        f"The content for key {artifact.key!r} changed after it was hashed (it is being "
+        "written to right now?): create the Artifact again once it is complete."
+    )
 
 
 def _storage_id(session: Session, instance: Instance, artifact: Artifact, user_id: int) -> int:

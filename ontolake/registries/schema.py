@@ -355,15 +355,18 @@ class Schema(Registry):
         return from_pandera(schema, name=name, dtypes=dtypes)
 
     @classmethod
-    def from_yaml(cls, path_or_text: Any) -> Schema:
+    def from_yaml(cls, path_or_text: Any, *, import_sources: bool = False) -> Schema:
         """A schema from a YAML file (or text) in the format documented in the README.
+
+        With ``import_sources``, the ontology sources the file pins are imported first (a
+        no-op for those already imported).
 
         Example:
             >>> schema = ol.Schema.from_yaml("schemas/obs.yaml")  # doctest: +SKIP
         """
         from ontolake.schemas.yaml import from_yaml
 
-        return from_yaml(path_or_text)
+        return from_yaml(path_or_text, import_sources=import_sources)
 
     def to_yaml(self, path: Any = None) -> str:
         """This schema as YAML text (also written to ``path`` when given).

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from ontolake.errors import InvalidDataError, PathNotFoundError
+from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError
 from ontolake.storage.root import storage_errors
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["CHUNK_SIZE", "Digest", "hash_file", "hash_folder", "hash_path"]
+__all__ = ["CHUNK_SIZE", "Digest", "copy_file_hashed", "hash_file", "hash_folder", "hash_path"]
 
 CHUNK_SIZE = 8 * 1024 * 1024
 
@@ -91,6 +92,59 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
     return Digest(hash=sha256.hexdigest(), size=size, n_files=len(files))
 
 
+def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest:
+    """Copy the local file ``source`` to the new local file ``destination``, hashing as it goes.
+
+    The file is read once: the digest is that of the bytes written to ``destination``.
+    Parent folders are created as needed; existing content is never overwritten, and a
+    failed copy leaves nothing at ``destination``.
+
+    Raises:
+        PathNotFoundError: nothing exists at ``source``.
+        StorageError: something already exists at ``destination``, or the copy failed.
+
+    Example:
+        >>> copy_file_hashed("sample.fasta", "/lake/.ontolake/.staging/Xq.fasta")  # doctest: +SKIP
+        Digest(hash='9f86d081884c7d65...', size=4, n_files=None)
+    """
+    location = str(source)
+    sha256 = hashlib.sha256()
+    size = 0
+    with (
+        storage_errors(f"{destination} (copy of {location})", remote=False),
+        open(location, "rb") as reader,
+    ):
+        writer = _create(destination)
+        try:
+            with writer:
+                while chunk := reader.read(CHUNK_SIZE):
+                    sha256.update(chunk)
+                    writer.write(chunk)
+                    size += len(chunk)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(destination)  # noqa: PTH108 - os, not Path: on every save
+            raise
+    return Digest(hash=sha256.hexdigest(), size=size, n_files=None)
+
+
+def _create(path: str) -> BinaryIO:
+    """Open the new file ``path`` for writing, creating its parent folders if needed."""
+    try:
+        try:
+            return open(path, "xb")
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)  # noqa: PTH103, PTH120
+            return open(path, "xb")
+    except FileExistsError as error:
+        if not os.path.lexists(path):
+            raise  # a file is in the way of a parent folder
+        raise StorageError(
+            f"{path} already exists, and stored content is never overwritten: remove it "
+            "first or copy to a new location."
+        ) from error
+
+
 def hash_path(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None) -> Digest:
     """Hash a file with :func:`hash_file` or a folder with :func:`hash_folder`.
 
@@ -112,7 +166,7 @@ def _open(path: str, fs: AbstractFileSystem | None) -> BinaryIO:
 
 def _is_folder(path: str, fs: AbstractFileSystem | None) -> bool:
     if fs is None:
-        return Path(path).is_dir()
+        return os.path.isdir(path)  # noqa: PTH112 - os, not Path: on every save
     with storage_errors(path, remote=True):
         return bool(fs.isdir(path))
 

@@ -86,3 +86,43 @@ def test_validate_in_a_subprocess(setup_files):
     )
     assert failed.returncode == 1
     assert "curator.standardize('cell_type')" in failed.stdout
+
+
+def test_validate_with_a_schema_file_on_a_fresh_machine(tmp_path):
+    from ontolake.ontology_sources import catalog
+
+    version = catalog.find("CellType").spec.version
+    schema = tmp_path / "cells.yaml"
+    schema.write_text(
+        "ontolake_schema: 1\n"
+        "name: cells\n"
+        "otype: DataFrame\n"
+        f"sources:\n  - {{entity: CellType, name: cl, version: {version}}}\n"
+        "features:\n"
+        "  - name: cell_type\n"
+        "    dtype: cat[bio.CellType]\n"
+        "  - name: n_genes\n"
+        "    dtype: int\n"
+    )
+    good = tmp_path / "good.csv"
+    pd.DataFrame({"cell_type": ["T cell", "B cell"], "n_genes": [1, 2]}).to_csv(good, index=False)
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"cell_type": ["T-cell", "B cell"], "n_genes": [1, 2]}).to_csv(bad, index=False)
+    fresh = {
+        **os.environ,
+        "ONTOLAKE_CONFIG_DIR": str(tmp_path / "no-config"),
+        "ONTOLAKE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    fresh.pop("ONTOLAKE_INSTANCE", None)
+    command = [sys.executable, "-c", "from ontolake.cli import main; main()", "validate"]
+    ok = subprocess.run(
+        [*command, str(good), "--schema", str(schema)], capture_output=True, text=True, env=fresh
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    failed = subprocess.run(
+        [*command, str(bad), "--schema", str(schema)], capture_output=True, text=True, env=fresh
+    )
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "T-cell" in failed.stdout
+    assert (tmp_path / "cache" / "schema-registry" / ".ontolake" / "ontolake.db").exists()
+    assert not (tmp_path / "no-config" / "settings.json").exists()  # nothing remembered

@@ -1,0 +1,225 @@
+"""Curate MuData: each modality's AnnData slots (``rna:obs``, ``rna:var.T``) plus ``obs``/``uns``.
+
+Each modality is checked by the AnnData logic (:class:`ontolake.curate.anndata.AnnDataSlots`)
+with its slots prefixed by the modality name. From an ``.h5mu`` path only the ``obs``,
+``var`` and ``uns`` groups are read; no ``X`` is loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
+from ontolake.curate.base import Part, PartsCurator
+from ontolake.errors import InvalidDataError, UnsupportedObjectError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.schema import Schema
+
+__all__ = ["MuDataCurator", "MuDataParts", "read_mudata"]
+
+_TOP_SLOTS = ("obs", "uns")
+
+
+class MuDataParts:
+    """The global ``obs``/``uns`` and the parts of each modality of a MuData."""
+
+    def __init__(
+        self,
+        top: AnnDataParts,
+        modalities: Mapping[str, AnnDataParts],
+        mdata: Any = None,
+    ) -> None:
+        self.top = top
+        self.modalities = dict(modalities)
+        self.mdata = mdata
+
+    @classmethod
+    def of(cls, mdata: Any) -> MuDataParts:
+        """The parts of an in-memory MuData (its frames, not copies)."""
+        top = AnnDataParts(mdata.obs, mdata.var, mdata.uns, None)
+        modalities = {name: AnnDataParts.of(adata) for name, adata in mdata.mod.items()}
+        return cls(top, modalities, mdata)
+
+
+def read_mudata(path: Path, modalities: list[str] | None = None) -> MuDataParts:
+    """Read the global ``obs``/``uns`` and each modality's ``obs``/``var``/``uns`` of a MuData.
+
+    Args:
+        path: an ``.h5mu`` file (or a MuData ``.zarr`` folder).
+        modalities: the modalities to read (all when None); ``X`` is never read.
+
+    Raises:
+        PathNotFoundError: no such file.
+        InvalidDataError: truncated, corrupt or not a MuData (names the file).
+
+    Example:
+        >>> read_mudata(Path("multiome.h5mu")).modalities["rna"].obs  # doctest: +SKIP
+    """
+    if path.suffix.lower() not in (".h5mu", ".zarr"):
+        raise UnsupportedObjectError(
+            f"{path}: MuData files end in .h5mu or .zarr, not {path.suffix.lower()!r}."
+        )
+
+    def reader(group: Any) -> MuDataParts:
+        from anndata.io import read_elem
+
+        if "mod" not in group:
+            raise KeyError("no 'mod' group: not a MuData")
+        names = list(group["mod"].keys()) if modalities is None else modalities
+        found = {name: parts_of_group(group["mod"][name]) for name in names if name in group["mod"]}
+        import pandas as pd
+
+        obs = read_elem(group["obs"]) if "obs" in group else pd.DataFrame()
+        uns = read_elem(group["uns"]) if "uns" in group else {}
+        return MuDataParts(AnnDataParts(obs, pd.DataFrame(), uns, None), found)
+
+    return read_store(path, reader, kind="MuData")
+
+
+class MuDataCurator(PartsCurator):
+    """Validate, standardize and save a MuData against a composite schema.
+
+    Slots: ``<modality>:<AnnData slot>`` (``rna:obs``, ``rna:var``, ``rna:var.T``,
+    ``rna:uns``), checked per modality exactly as :class:`AnnDataCurator` checks an AnnData,
+    and the global ``obs`` (table) and ``uns`` (dataset-level feature values). A modality the
+    schema names but the data lacks is a failure.
+
+    Args:
+        dataset: a ``mudata.MuData``, a path to an ``.h5mu`` file (``X`` is never read), or a
+            saved MuData ``Artifact``.
+        schema: a Schema with ``otype="MuData"`` and slots.
+        features: more dataset-level feature values.
+        name: the variable name used in the report's suggested next steps.
+
+    Example:
+        >>> import ontolake as ol
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.standardize("rna:obs:cell_type")  # doctest: +SKIP
+        >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+    """
+
+    otypes: ClassVar[tuple[str | None, ...]] = ("MuData",)
+
+    def __init__(
+        self,
+        dataset: Any,
+        schema: Schema,
+        *,
+        features: Mapping[str, Any] | None = None,
+        name: str = "curator",
+    ) -> None:
+        super().__init__(schema, features=features, name=name)
+        if not schema.slots:
+            raise InvalidDataError(
+                f"Schema {schema.name or '(unnamed)'} has no slots: a MuData schema names obs, "
+                "uns or '<modality>:<slot>' (ol.Schema(otype='MuData', slots={'rna:obs': ...}))."
+            )
+        self._artifact = None
+        self._path: Path | None = None
+        self._changed = False
+        by_modality: dict[str, dict[str, Schema]] = {}
+        top: dict[str, Schema] = {}
+        for slot, component in schema.slots.items():
+            modality, _, inner = slot.rpartition(":")
+            if modality:
+                by_modality.setdefault(modality, {})[inner] = component
+            else:
+                top[slot] = component
+        if type(dataset).__name__ == "MuData":
+            self._data = MuDataParts.of(dataset)
+        elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
+            self._artifact = dataset
+            self._source = str(dataset.key or dataset.uid)
+            self._path = Path(dataset.cache())
+            self._data = read_mudata(self._path, list(by_modality))
+        elif isinstance(dataset, (str, Path)):
+            self._path = Path(dataset)
+            self._source = str(dataset)
+            self._data = read_mudata(self._path, list(by_modality))
+        else:
+            raise UnsupportedObjectError(
+                f"MuDataCurator takes a MuData, an .h5mu path or an Artifact, got "
+                f"{type(dataset).__name__}."
+            )
+        parts: list[Part] = []
+        if top:
+            parts.append(AnnDataSlots(self._data.top, top, allowed=_TOP_SLOTS, container="MuData"))
+        self._missing: dict[str, str] = {}
+        for modality, components in by_modality.items():
+            found = self._data.modalities.get(modality)
+            if found is None:
+                for inner in components:
+                    self._missing[f"{modality}:{inner}"] = (
+                        f"MuData has no modality {modality!r} (it has "
+                        f"{sorted(self._data.modalities) or 'none'}): nothing could be checked"
+                    )
+                continue
+            parts.append(AnnDataSlots(found, components, prefix=f"{modality}:"))
+        self._parts = parts
+
+    @property
+    def dataset(self) -> Any:
+        """The MuData (None when curating a file: see ``obs`` and ``modalities``)."""
+        return self._data.mdata
+
+    @property
+    def obs(self) -> pd.DataFrame:
+        """The global ``obs`` table."""
+        return self._data.top.obs
+
+    @property
+    def modalities(self) -> dict[str, AnnDataParts]:
+        """The ``obs``/``var``/``uns`` of each modality read (by modality name)."""
+        return self._data.modalities
+
+    def write(self, path: str | Path) -> Path:
+        """Write the curated MuData to ``path`` (``.h5mu``); from a file, X is copied as is.
+
+        Example:
+            >>> curator.standardize()  # doctest: +SKIP
+            >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+        """
+        target = Path(path)
+        if self._data.mdata is not None:
+            self._data.mdata.write(target)
+            return target
+        assert self._path is not None
+        if self._path.suffix.lower() != ".h5mu" or target.suffix.lower() != ".h5mu":
+            raise UnsupportedObjectError("Writing a curated file needs .h5mu in and out.")
+        import h5py
+        from anndata.io import write_elem
+
+        if target.resolve() != self._path.resolve():
+            shutil.copyfile(self._path, target)
+        frames = {"obs": self._data.top.obs}
+        for modality, parts in self._data.modalities.items():
+            frames[f"mod/{modality}/obs"] = parts.obs
+            frames[f"mod/{modality}/var"] = parts.var
+        with h5py.File(target, "r+") as file:
+            for key, frame in frames.items():
+                if key in file:
+                    del file[key]
+                    write_elem(file, key, frame)
+        return target
+
+    def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
+        from ontolake.registries.artifact import Artifact
+
+        if self._data.mdata is not None:
+            return Artifact.from_mudata(self._data.mdata, key=key, description=description)
+        assert self._path is not None
+        path = self._path
+        if self.changed:
+            import tempfile
+
+            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
+            path = self.write(folder / self._path.name)
+        return Artifact(str(path), key=key, description=description)

@@ -1,0 +1,242 @@
+"""Curate SpatialData: each table's AnnData slots (``table:obs``, ``table:var.T``) and ``attrs``.
+
+Each table is checked by the AnnData logic (:class:`ontolake.curate.anndata.AnnDataSlots`)
+with its slots prefixed by the table name; ``attrs`` holds dataset-level feature values.
+From a ``.zarr`` path only the root attributes and the tables' ``obs``, ``var`` and ``uns``
+are read: no image, label, point or shape element and no ``X`` is loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
+from ontolake.curate.base import Part, PartsCurator
+from ontolake.errors import InvalidDataError, UnsupportedObjectError
+
+if TYPE_CHECKING:
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.schema import Schema
+
+__all__ = ["SPATIALDATA_ATTRS", "SpatialDataCurator", "SpatialDataParts", "read_spatialdata"]
+
+SPATIALDATA_ATTRS = "spatialdata_attrs"
+"""The root attribute spatialdata writes into every ``.zarr`` store (format and version)."""
+
+
+class SpatialDataParts:
+    """The ``attrs`` and the parts of each table of a SpatialData."""
+
+    def __init__(
+        self, attrs: Mapping[str, Any], tables: Mapping[str, AnnDataParts], sdata: Any = None
+    ) -> None:
+        self.attrs = dict(attrs)
+        self.tables = dict(tables)
+        self.sdata = sdata
+
+    @classmethod
+    def of(cls, sdata: Any) -> SpatialDataParts:
+        """The parts of an in-memory SpatialData (its tables' frames, not copies)."""
+        tables = {name: AnnDataParts.of(table) for name, table in sdata.tables.items()}
+        return cls(sdata.attrs, tables, sdata)
+
+
+def read_spatialdata(path: Path, tables: list[str] | None = None) -> SpatialDataParts:
+    """Read the ``attrs`` and each table's ``obs``/``var``/``uns`` of a SpatialData ``.zarr``.
+
+    Args:
+        path: a ``.zarr`` folder written by spatialdata.
+        tables: the tables to read (all when None); elements and ``X`` are never read.
+
+    Raises:
+        PathNotFoundError: no such folder.
+        InvalidDataError: missing metadata, corrupt, or not a SpatialData (names the folder).
+
+    Example:
+        >>> read_spatialdata(Path("visium.zarr")).tables["table"].obs  # doctest: +SKIP
+    """
+    if path.suffix.lower() != ".zarr":
+        raise UnsupportedObjectError(
+            f"{path}: SpatialData is stored in .zarr folders, not {path.suffix.lower()!r}."
+        )
+
+    def reader(group: Any) -> SpatialDataParts:
+        attrs = dict(group.attrs)
+        if SPATIALDATA_ATTRS not in attrs:
+            raise KeyError(f"no {SPATIALDATA_ATTRS!r} attribute: not a SpatialData")
+        attrs.pop(SPATIALDATA_ATTRS)
+        if "tables" not in group:
+            return SpatialDataParts(attrs, {})
+        stored = group["tables"]
+        names = list(stored.keys()) if tables is None else tables
+        found = {name: parts_of_group(stored[name]) for name in names if name in stored}
+        return SpatialDataParts(attrs, found)
+
+    return read_store(path, reader, kind="SpatialData")
+
+
+def is_spatialdata(path: Path) -> bool:
+    """Whether ``path`` is a ``.zarr`` folder written by spatialdata (its root attributes say).
+
+    Example:
+        >>> is_spatialdata(Path("visium.zarr"))  # doctest: +SKIP
+        True
+    """
+    if path.suffix.lower() != ".zarr" or not path.is_dir():
+        return False
+    try:
+        import zarr
+
+        return SPATIALDATA_ATTRS in zarr.open_group(str(path), mode="r").attrs
+    except Exception:  # unreadable: the AnnData reader reports it with the file name
+        return False
+
+
+class SpatialDataCurator(PartsCurator):
+    """Validate, standardize and save a SpatialData against a composite schema.
+
+    Slots: ``<table>:<AnnData slot>`` (``table:obs``, ``table:var.T`` …), checked per table
+    exactly as :class:`AnnDataCurator` checks an AnnData, and ``attrs`` (dataset-level
+    feature values). A table the schema names but the data lacks is a failure.
+
+    Args:
+        dataset: a ``spatialdata.SpatialData``, a path to its ``.zarr`` folder (only attrs
+            and the tables' annotations are read), or a saved SpatialData ``Artifact``.
+        schema: a Schema with ``otype="SpatialData"`` and slots.
+        features: more dataset-level feature values.
+        name: the variable name used in the report's suggested next steps.
+
+    Example:
+        >>> import ontolake as ol
+        >>> curator = ol.curate.SpatialDataCurator("visium.zarr", schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.standardize("table:obs:cell_type")  # doctest: +SKIP
+    """
+
+    otypes: ClassVar[tuple[str | None, ...]] = ("SpatialData",)
+
+    def __init__(
+        self,
+        dataset: Any,
+        schema: Schema,
+        *,
+        features: Mapping[str, Any] | None = None,
+        name: str = "curator",
+    ) -> None:
+        super().__init__(schema, features=features, name=name)
+        if not schema.slots:
+            raise InvalidDataError(
+                f"Schema {schema.name or '(unnamed)'} has no slots: a SpatialData schema names "
+                "attrs or '<table>:<slot>' (ol.Schema(otype='SpatialData', "
+                "slots={'table:obs': ...}))."
+            )
+        self._artifact = None
+        self._path: Path | None = None
+        self._changed = False
+        by_table: dict[str, dict[str, Schema]] = {}
+        attrs: dict[str, Schema] = {}
+        for slot, component in schema.slots.items():
+            table, _, inner = slot.rpartition(":")
+            if table:
+                by_table.setdefault(table, {})[inner] = component
+            else:
+                attrs["uns" if slot == "attrs" else slot] = component
+        if type(dataset).__name__ == "SpatialData":
+            self._data = SpatialDataParts.of(dataset)
+        elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
+            self._artifact = dataset
+            self._source = str(dataset.key or dataset.uid)
+            self._path = Path(dataset.cache())
+            self._data = read_spatialdata(self._path, list(by_table))
+        elif isinstance(dataset, (str, Path)):
+            self._path = Path(dataset)
+            self._source = str(dataset)
+            self._data = read_spatialdata(self._path, list(by_table))
+        else:
+            raise UnsupportedObjectError(
+                f"SpatialDataCurator takes a SpatialData, a .zarr path or an Artifact, got "
+                f"{type(dataset).__name__}."
+            )
+        import pandas as pd
+
+        parts: list[Part] = []
+        if attrs:
+            top = AnnDataParts(pd.DataFrame(), pd.DataFrame(), self._data.attrs, None)
+            parts.append(
+                AnnDataSlots(
+                    top, attrs, uns_name="attrs", allowed=("uns",), container="SpatialData"
+                )
+            )
+        self._missing: dict[str, str] = {}
+        for table, components in by_table.items():
+            found = self._data.tables.get(table)
+            if found is None:
+                for inner in components:
+                    self._missing[f"{table}:{inner}"] = (
+                        f"SpatialData has no table {table!r} (it has "
+                        f"{sorted(self._data.tables) or 'none'}): nothing could be checked"
+                    )
+                continue
+            parts.append(AnnDataSlots(found, components, prefix=f"{table}:"))
+        self._parts = parts
+
+    @property
+    def dataset(self) -> Any:
+        """The SpatialData (None when curating a folder: see ``tables`` and ``attrs``)."""
+        return self._data.sdata
+
+    @property
+    def tables(self) -> dict[str, AnnDataParts]:
+        """The ``obs``/``var``/``uns`` of each table read (by table name)."""
+        return self._data.tables
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The SpatialData's ``attrs``."""
+        return self._data.attrs
+
+    def write(self, path: str | Path) -> Path:
+        """Write the curated SpatialData to a ``.zarr`` folder; from a folder, it is copied.
+
+        Example:
+            >>> curator.standardize()  # doctest: +SKIP
+            >>> curator.write("visium.fixed.zarr")  # doctest: +SKIP
+        """
+        target = Path(path)
+        if target.suffix.lower() != ".zarr":
+            raise UnsupportedObjectError("SpatialData is written to a .zarr folder.")
+        if self._data.sdata is not None:
+            self._data.sdata.write(target, overwrite=True)
+            return target
+        assert self._path is not None
+        import zarr
+        from anndata.io import write_elem
+
+        if target.resolve() != self._path.resolve():
+            shutil.copytree(self._path, target, dirs_exist_ok=False)
+        # spatialdata consolidates the metadata; edit the plain store, then consolidate again
+        group: Any = zarr.open_group(str(target), mode="r+", use_consolidated=False)
+        for table, parts in self._data.tables.items():
+            stored = group["tables"][table]
+            for key, frame in (("obs", parts.obs), ("var", parts.var)):
+                del stored[key]
+                write_elem(stored, key, frame)
+        zarr.consolidate_metadata(str(target))
+        return target
+
+    def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
+        from ontolake.registries.artifact import Artifact
+
+        if self._data.sdata is not None:
+            return Artifact.from_spatialdata(self._data.sdata, key=key, description=description)
+        assert self._path is not None
+        path = self._path
+        if self.changed:
+            import tempfile
+
+            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
+            path = self.write(folder / self._path.name)
+        return Artifact(str(path), key=key, description=description)
