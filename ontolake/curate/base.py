@@ -517,6 +517,47 @@ class PartsCurator(Curator):
     _missing: dict[str, str]
     _artifact: Artifact | None
 
+    @staticmethod
+    def split_slots(
+        slots: Mapping[str, Schema],
+    ) -> tuple[dict[str, dict[str, Schema]], dict[str, Schema]]:
+        """``{"rna:obs": s, "uns": t}`` → ``({"rna": {"obs": s}}, {"uns": t})``."""
+        grouped: dict[str, dict[str, Schema]] = {}
+        top: dict[str, Schema] = {}
+        for slot, component in slots.items():
+            group, _, inner = slot.rpartition(":")
+            if group:
+                grouped.setdefault(group, {})[inner] = component
+            else:
+                top[slot] = component
+        return grouped, top
+
+    def _attach_parts(
+        self,
+        grouped: dict[str, dict[str, Schema]],
+        found: Mapping[str, Any],
+        *,
+        kind: str,
+        container: str,
+        first: list[Part],
+    ) -> None:
+        """One AnnData part per group present in the data; a missing group is a failure."""
+        from ontolake.curate.anndata import AnnDataSlots
+
+        parts = list(first)
+        self._missing = {}
+        for group, components in grouped.items():
+            data = found.get(group)
+            if data is None:
+                for inner in components:
+                    self._missing[f"{group}:{inner}"] = (
+                        f"{container} has no {kind} {group!r} (it has "
+                        f"{sorted(found) or 'none'}): nothing could be checked"
+                    )
+                continue
+            parts.append(AnnDataSlots(data, components, prefix=f"{group}:"))
+        self._parts = parts
+
     def _tables(self) -> list[Table]:
         return [table for part in self._parts for table in part.tables()]
 

@@ -125,14 +125,7 @@ class MuDataCurator(PartsCurator):
         self._artifact = None
         self._path: Path | None = None
         self._changed = False
-        by_modality: dict[str, dict[str, Schema]] = {}
-        top: dict[str, Schema] = {}
-        for slot, component in schema.slots.items():
-            modality, _, inner = slot.rpartition(":")
-            if modality:
-                by_modality.setdefault(modality, {})[inner] = component
-            else:
-                top[slot] = component
+        by_modality, top = self.split_slots(schema.slots)
         if type(dataset).__name__ == "MuData":
             self._data = MuDataParts.of(dataset)
         elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
@@ -149,21 +142,12 @@ class MuDataCurator(PartsCurator):
                 f"MuDataCurator takes a MuData, an .h5mu path or an Artifact, got "
                 f"{type(dataset).__name__}."
             )
-        parts: list[Part] = []
+        first: list[Part] = []
         if top:
-            parts.append(AnnDataSlots(self._data.top, top, allowed=_TOP_SLOTS, container="MuData"))
-        self._missing: dict[str, str] = {}
-        for modality, components in by_modality.items():
-            found = self._data.modalities.get(modality)
-            if found is None:
-                for inner in components:
-                    self._missing[f"{modality}:{inner}"] = (
-                        f"MuData has no modality {modality!r} (it has "
-                        f"{sorted(self._data.modalities) or 'none'}): nothing could be checked"
-                    )
-                continue
-            parts.append(AnnDataSlots(found, components, prefix=f"{modality}:"))
-        self._parts = parts
+            first.append(AnnDataSlots(self._data.top, top, allowed=_TOP_SLOTS, container="MuData"))
+        self._attach_parts(
+            by_modality, self._data.modalities, kind="modality", container="MuData", first=first
+        )
 
     @property
     def dataset(self) -> Any:

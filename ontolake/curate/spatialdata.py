@@ -136,14 +136,8 @@ class SpatialDataCurator(PartsCurator):
         self._artifact = None
         self._path: Path | None = None
         self._changed = False
-        by_table: dict[str, dict[str, Schema]] = {}
-        attrs: dict[str, Schema] = {}
-        for slot, component in schema.slots.items():
-            table, _, inner = slot.rpartition(":")
-            if table:
-                by_table.setdefault(table, {})[inner] = component
-            else:
-                attrs["uns" if slot == "attrs" else slot] = component
+        by_table, top = self.split_slots(schema.slots)
+        attrs = {"uns" if slot == "attrs" else slot: component for slot, component in top.items()}
         if type(dataset).__name__ == "SpatialData":
             self._data = SpatialDataParts.of(dataset)
         elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
@@ -162,26 +156,17 @@ class SpatialDataCurator(PartsCurator):
             )
         import pandas as pd
 
-        parts: list[Part] = []
+        first: list[Part] = []
         if attrs:
-            top = AnnDataParts(pd.DataFrame(), pd.DataFrame(), self._data.attrs, None)
-            parts.append(
+            annotations = AnnDataParts(pd.DataFrame(), pd.DataFrame(), self._data.attrs, None)
+            first.append(
                 AnnDataSlots(
-                    top, attrs, uns_name="attrs", allowed=("uns",), container="SpatialData"
+                    annotations, attrs, uns_name="attrs", allowed=("uns",), container="SpatialData"
                 )
             )
-        self._missing: dict[str, str] = {}
-        for table, components in by_table.items():
-            found = self._data.tables.get(table)
-            if found is None:
-                for inner in components:
-                    self._missing[f"{table}:{inner}"] = (
-                        f"SpatialData has no table {table!r} (it has "
-                        f"{sorted(self._data.tables) or 'none'}): nothing could be checked"
-                    )
-                continue
-            parts.append(AnnDataSlots(found, components, prefix=f"{table}:"))
-        self._parts = parts
+        self._attach_parts(
+            by_table, self._data.tables, kind="table", container="SpatialData", first=first
+        )
 
     @property
     def dataset(self) -> Any:

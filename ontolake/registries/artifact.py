@@ -31,6 +31,19 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from typing_extensions import Self
 
+    from ontolake.registries.bio.entities import (
+        CellLine,
+        CellType,
+        DevelopmentalStage,
+        Disease,
+        Ethnicity,
+        ExperimentalFactor,
+        Gene,
+        Organism,
+        Pathway,
+        Phenotype,
+        Tissue,
+    )
     from ontolake.registries.collection import Collection
     from ontolake.registries.feature_values import FeatureManager
     from ontolake.registries.labels import Project, Record, ULabel
@@ -41,6 +54,11 @@ __all__ = ["Artifact"]
 
 # one latest, non-trashed managed artifact per key
 _LATEST_PER_KEY = "is_latest AND NOT is_trashed AND NOT in_place AND key IS NOT NULL"
+
+
+def _bio_link(table: str) -> Any:
+    """A many-to-many link to a bio registry, through its ``artifact_<table>`` table."""
+    return relationship(secondary=f"artifact_{table}", back_populates="artifacts")
 
 
 class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
@@ -112,6 +130,18 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
     input_of_runs: Mapped[list[Run]] = relationship(
         secondary=run_input_artifact, back_populates="inputs"
     )
+    # bio annotations: the link tables ``artifact_<table>`` are built with each bio registry
+    organisms: Mapped[list[Organism]] = _bio_link("organisms")
+    cell_types: Mapped[list[CellType]] = _bio_link("cell_types")
+    cell_lines: Mapped[list[CellLine]] = _bio_link("cell_lines")
+    tissues: Mapped[list[Tissue]] = _bio_link("tissues")
+    diseases: Mapped[list[Disease]] = _bio_link("diseases")
+    phenotypes: Mapped[list[Phenotype]] = _bio_link("phenotypes")
+    pathways: Mapped[list[Pathway]] = _bio_link("pathways")
+    experimental_factors: Mapped[list[ExperimentalFactor]] = _bio_link("experimental_factors")
+    developmental_stages: Mapped[list[DevelopmentalStage]] = _bio_link("developmental_stages")
+    ethnicities: Mapped[list[Ethnicity]] = _bio_link("ethnicities")
+    genes: Mapped[list[Gene]] = _bio_link("genes")
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ a ``LIKE`` scan) and ``<table>_parents`` (direct parent links with the relation 
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
     from ontolake.ontology_sources.terms import Term
+    from ontolake.registries.artifact import Artifact
     from ontolake.registries.bio.source import Source
     from ontolake.registries.query.queryset import QuerySet
 
@@ -45,6 +47,8 @@ class OntologyTerm(Trashable, Registry):
     _entity: ClassVar[str] = ""
     synonym_table: ClassVar[Table]
     parent_table: ClassVar[Table]
+    artifact_table: ClassVar[Table]
+    """``artifact_<table>``: the artifacts annotated with a record (``Artifact.<table>``)."""
 
     name: Mapped[str] = mapped_column(String(1024), index=True)
     ontology_id: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -89,11 +93,19 @@ class OntologyTerm(Trashable, Registry):
             viewonly=True,
         )
 
+    @declared_attr
+    def artifacts(cls) -> Mapped[list[Artifact]]:
+        """The artifacts annotated with this record (``artifact.<table>.append(record)``)."""
+        return relationship(
+            "Artifact", secondary=cls.artifact_table, back_populates=cls.__tablename__
+        )
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         table = cls.__dict__.get("__tablename__")
         if table is not None:
             cls.synonym_table = _synonym_table(table)
             cls.parent_table = _parent_table(table)
+            cls.artifact_table = _artifact_table(table, _snake(cls.__name__))
         super().__init_subclass__(**kwargs)
 
     # ---- hierarchy ------------------------------------------------------------------------
@@ -277,4 +289,28 @@ def _parent_table(table: str) -> Table:
         ),
         Column("relation", String(16), primary_key=True),
         Index(f"ix_{table}_parents_parent_id", "parent_id"),
+    )
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _artifact_table(table: str, entity: str) -> Table:
+    """``artifact_<table>``: artifact ↔ record links, like ``artifact_ulabel``.
+
+    The record-side foreign key is named ``fk_<name>_<column>``: the conventional name would
+    exceed PostgreSQL's 63 characters for the longer tables.
+    """
+    name = f"artifact_{table}"
+    column = f"{entity}_id"
+    target = ForeignKey(f"{table}.id", ondelete="CASCADE", name=f"fk_{name}_{column}")
+    return Table(
+        name,
+        Base.metadata,
+        Column(
+            "artifact_id", Integer, ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column(column, Integer, target, primary_key=True),
+        Index(f"ix_{name}_{column}", column),
     )
