@@ -131,6 +131,25 @@ def read_store(path: Path, reader: Callable[[Any], T], *, kind: str, slot: str =
     raise UnsupportedObjectError(f"{path}: {kind} files end in .h5ad, .h5mu or .zarr.")
 
 
+def rewrite_frames(source: Path, target: Path, frames: Mapping[str, Any]) -> Path:
+    """Copy an HDF5 file (``.h5ad``/``.h5mu``) and replace only the given tables in it.
+
+    ``frames`` maps group paths (``obs``, ``mod/rna/var``) to DataFrames; everything else,
+    X included, is copied byte for byte.
+    """
+    import h5py
+    from anndata.io import write_elem
+
+    if target.resolve() != source.resolve():
+        shutil.copyfile(source, target)
+    with h5py.File(target, "r+") as file:
+        for key, frame in frames.items():
+            if key in file:
+                del file[key]
+                write_elem(file, key, frame)
+    return target
+
+
 def parts_of_group(group: Any) -> AnnDataParts:
     """``obs``, ``var``, ``uns`` and the dtype of ``X`` of an AnnData stored in ``group``.
 
@@ -415,16 +434,7 @@ class AnnDataCurator(Curator):
         assert self._path is not None
         if self._path.suffix.lower() != ".h5ad" or target.suffix.lower() != ".h5ad":
             raise UnsupportedObjectError("Writing a curated file needs .h5ad in and out.")
-        import h5py
-        from anndata.io import write_elem
-
-        if target.resolve() != self._path.resolve():
-            shutil.copyfile(self._path, target)
-        with h5py.File(target, "r+") as file:
-            for key, frame in (("obs", self._parts.obs), ("var", self._parts.var)):
-                del file[key]
-                write_elem(file, key, frame)
-        return target
+        return rewrite_frames(self._path, target, {"obs": self._parts.obs, "var": self._parts.var})
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact
@@ -432,13 +442,9 @@ class AnnDataCurator(Curator):
         if self._parts.adata is not None:
             return Artifact.from_anndata(self._parts.adata, key=key, description=description)
         assert self._path is not None
-        path = self._path
-        if self._changed:
-            import tempfile
-
-            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
-            path = self.write(folder / self._path.name)
-        return Artifact(str(path), key=key, description=description)
+        return self._file_artifact(
+            self._path, changed=self._changed, write=self.write, key=key, description=description
+        )
 
     def save_artifact(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ontolake.curate.engine import (
@@ -111,6 +112,24 @@ class Curator:
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         raise NotImplementedError
+
+    def _file_artifact(
+        self,
+        path: Path,
+        *,
+        changed: bool,
+        write: Callable[[Path], Path],
+        key: str | None,
+        description: str | None,
+    ) -> Artifact:
+        """An artifact of a curated file: the file itself, or a written copy if standardized."""
+        import tempfile
+
+        from ontolake.registries.artifact import Artifact
+
+        if changed:
+            path = write(Path(tempfile.mkdtemp(prefix="ontolake-curate-")) / path.name)
+        return Artifact(str(path), key=key, description=description)
 
     # ---- validation -----------------------------------------------------------------------
     @property

@@ -7,12 +7,17 @@ with its slots prefixed by the modality name. From an ``.h5mu`` path only the ``
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
+from ontolake.curate.anndata import (
+    AnnDataParts,
+    AnnDataSlots,
+    parts_of_group,
+    read_store,
+    rewrite_frames,
+)
 from ontolake.curate.base import Part, PartsCurator
 from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
@@ -178,21 +183,11 @@ class MuDataCurator(PartsCurator):
         assert self._path is not None
         if self._path.suffix.lower() != ".h5mu" or target.suffix.lower() != ".h5mu":
             raise UnsupportedObjectError("Writing a curated file needs .h5mu in and out.")
-        import h5py
-        from anndata.io import write_elem
-
-        if target.resolve() != self._path.resolve():
-            shutil.copyfile(self._path, target)
         frames = {"obs": self._data.top.obs}
         for modality, parts in self._data.modalities.items():
             frames[f"mod/{modality}/obs"] = parts.obs
             frames[f"mod/{modality}/var"] = parts.var
-        with h5py.File(target, "r+") as file:
-            for key, frame in frames.items():
-                if key in file:
-                    del file[key]
-                    write_elem(file, key, frame)
-        return target
+        return rewrite_frames(self._path, target, frames)
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact
@@ -200,10 +195,6 @@ class MuDataCurator(PartsCurator):
         if self._data.mdata is not None:
             return Artifact.from_mudata(self._data.mdata, key=key, description=description)
         assert self._path is not None
-        path = self._path
-        if self.changed:
-            import tempfile
-
-            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
-            path = self.write(folder / self._path.name)
-        return Artifact(str(path), key=key, description=description)
+        return self._file_artifact(
+            self._path, changed=self.changed, write=self.write, key=key, description=description
+        )

@@ -218,10 +218,6 @@ class SpatialDataCurator(PartsCurator):
         if self._data.sdata is not None:
             return Artifact.from_spatialdata(self._data.sdata, key=key, description=description)
         assert self._path is not None
-        path = self._path
-        if self.changed:
-            import tempfile
-
-            folder = Path(tempfile.mkdtemp(prefix="ontolake-curate-"))
-            path = self.write(folder / self._path.name)
-        return Artifact(str(path), key=key, description=description)
+        return self._file_artifact(
+            self._path, changed=self.changed, write=self.write, key=key, description=description
+        )
