@@ -44,8 +44,17 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.test-installed services
-	$(BIN)/pytest -n auto --durations=10
+# The reference CELLxGENE validator, in its own venv (its pins conflict with ours): the
+# convention tests compare its verdicts with ours value for value.
+REFERENCE_VENV := .venv-cellxgene-schema
+$(REFERENCE_VENV)/bin/cellxgene-schema:
+	$(PYTHON) -m venv $(REFERENCE_VENV)
+	$(REFERENCE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(REFERENCE_VENV)/bin/python -m pip install --quiet "cellxgene-schema==7.1.2"
+
+pytest: $(VENV)/.test-installed services $(REFERENCE_VENV)/bin/cellxgene-schema
+	ONTOLAKE_CELLXGENE_SCHEMA=$(abspath $(REFERENCE_VENV))/bin/cellxgene-schema \
+	  $(BIN)/pytest -n auto --dist loadgroup --durations=10
 
 test: lint typecheck pytest
 
@@ -53,4 +62,19 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-data .test-services
+	rm -rf $(VENV) $(REFERENCE_VENV) .venv-lamindb demo-data .test-services
+
+# The benchmarks side by side with LaminDB + bionty, installed from the package index into a
+# separate virtualenv for benchmarking only (never a dependency of ontolake).
+LAMINDB_VENV := .venv-lamindb
+LAMINDB_SPEC ?= lamindb==2.12.1 bionty==2.5.2
+BENCH_ARGS ?= --repeat 3
+
+$(LAMINDB_VENV)/bin/python:
+	$(PYTHON) -m venv $(LAMINDB_VENV)
+	$(LAMINDB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LAMINDB_VENV)/bin/python -m pip install --quiet $(LAMINDB_SPEC)
+
+.PHONY: bench-compare
+bench-compare: $(VENV)/.test-installed $(LAMINDB_VENV)/bin/python
+	$(BIN)/python benchmarks/run_all.py --compare-lamindb $(LAMINDB_VENV) $(BENCH_ARGS)

@@ -230,10 +230,17 @@ def search_ontology(entity: str, text: str, limit: int) -> None:
 
 
 @main.command()
-@click.option("--fix", is_flag=True, help="Remove orphan files and staging leftovers.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Remove orphan files and staging leftovers; mark runs of dead processes aborted.",
+)
 @click.option("--no-hash", is_flag=True, help="Skip re-hashing stored files (faster).")
 def doctor(fix: bool, no_hash: bool) -> None:
-    """Check that every artifact has its file (with the right hash) and every file its row."""
+    """Check that every artifact has its file (with the right hash) and every file its row.
+
+    Also lists runs of this machine left "started" by a process that died (SIGKILL).
+    """
     from ontolake.instance.setup import current_instance
     from ontolake.registries.doctor import diagnose
 
@@ -308,21 +315,22 @@ def migrate(storage: str | None) -> None:
     click.echo(f"{description}: schema {before} -> {SCHEMA_REVISION}")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # ---- curation ------------------------------------------------------------------------------
 _FORMATS = ("text", "json", "markdown", "html")
+_SCHEMA_HELP = (
+    "A schema.yaml file, a saved schema's name, or a built-in: valid_features, "
+    "ensembl_gene_ids_and_valid_features_in_obs, cellxgene."
+)
 
 
 def _load_schema(spec: str) -> Any:
-    """A schema from a YAML file, or a saved schema by name; a usage error otherwise."""
+    """A schema from a YAML file, a built-in or saved schema by name; a usage error otherwise."""
     from pathlib import Path
 
     import ontolake.registries.models  # noqa: F401  (maps every registry before queries)
     from ontolake.errors import DoesNotExistError
     from ontolake.registries.schema import Schema
+    from ontolake.schemas.builtin import BUILTIN_SCHEMAS, CELLXGENE, schema_by_name
 
     path = Path(spec)
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -330,13 +338,14 @@ def _load_schema(spec: str) -> Any:
             raise click.UsageError(f"--schema {spec}: no such schema file.")
         _connect_or_use_cached_registry()
         return Schema.from_yaml(path, import_sources=True)
+    if spec in BUILTIN_SCHEMAS:
+        _connect_or_use_cached_registry()
+    if spec == CELLXGENE:
+        return CELLXGENE
     try:
-        return Schema.get(name=spec)
-    except DoesNotExistError:
-        raise click.UsageError(
-            f"--schema {spec}: no saved schema has this name; pass a schema.yaml file or a "
-            "name from ol.Schema.filter().to_dataframe()."
-        ) from None
+        return schema_by_name(spec)
+    except DoesNotExistError as error:
+        raise click.UsageError(f"--schema {spec}: {error}") from None
 
 
 def _connect_or_use_cached_registry() -> None:
@@ -359,8 +368,17 @@ def _curator(path: str, schema: Any) -> Any:
     from pathlib import Path
 
     from ontolake.errors import UnsupportedObjectError
+    from ontolake.schemas.builtin import CELLXGENE
 
     suffix = Path(path).suffix.lower()
+    if schema == CELLXGENE:
+        from ontolake.curate.cellxgene import CellxgeneCurator
+
+        if suffix not in (".h5ad", ".zarr"):
+            raise UnsupportedObjectError(
+                f"{path}: the cellxgene convention applies to AnnData files (.h5ad, .zarr)."
+            )
+        return CellxgeneCurator(path)
     if suffix == ".h5mu" or (suffix == ".zarr" and schema.otype == "MuData"):
         from ontolake.curate.mudata import MuDataCurator
 
@@ -384,6 +402,16 @@ def _curator(path: str, schema: Any) -> Any:
     )
 
 
+def _refuse_convention(schema: Any) -> None:
+    from ontolake.schemas.builtin import CELLXGENE
+
+    if schema == CELLXGENE:
+        raise click.UsageError(
+            "--schema cellxgene only validates: its columns hold ontology ids, which have no "
+            "synonyms to map; standardize names with a schema of your own first."
+        )
+
+
 def _render(report: Any, output_format: str) -> str:
     if output_format == "json":
         return str(report.to_json())
@@ -396,7 +424,7 @@ def _render(report: Any, output_format: str) -> str:
 
 @main.command()
 @click.argument("path")
-@click.option("--schema", "schema_spec", required=True, help="Saved schema name or schema.yaml.")
+@click.option("--schema", "schema_spec", required=True, help=_SCHEMA_HELP)
 @click.option(
     "--format", "output_format", type=click.Choice(_FORMATS), default="text", show_default=True
 )
@@ -415,6 +443,8 @@ def validate(
     from pathlib import Path
 
     schema = _load_schema(schema_spec)
+    if standardize:
+        _refuse_convention(schema)
     curator = _curator(path, schema)
     if standardize:
         curator.standardize()
@@ -429,7 +459,7 @@ def validate(
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--schema", "schema_spec", required=True, help="Saved schema name or schema.yaml.")
+@click.option("--schema", "schema_spec", required=True, help=_SCHEMA_HELP)
 @click.option(
     "-o",
     "--output",
@@ -442,6 +472,7 @@ def standardize(ctx: click.Context, paths: tuple[str, ...], schema_spec: str, ou
     from pathlib import Path
 
     schema = _load_schema(schema_spec)
+    _refuse_convention(schema)
     out = Path(output)
     if len(paths) > 1 or out.is_dir():
         out.mkdir(parents=True, exist_ok=True)
@@ -478,3 +509,7 @@ def _write_curated(curator: Any, target: Any) -> None:
         frame.to_csv(target, sep="\t" if suffix == ".tsv" else ",")
     else:
         raise UnsupportedObjectError(f"{target}: write tables as .parquet, .csv or .tsv.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ontolake.curate.anndata import AnnDataCurator
+    from ontolake.curate.cellxgene import CellxgeneCurator
     from ontolake.curate.dataframe import DataFrameCurator
     from ontolake.curate.mudata import MuDataCurator
     from ontolake.curate.report import ReportedValidationError, ValidationReport
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnnDataCurator",
+    "CellxgeneCurator",
     "DataFrameCurator",
     "MuDataCurator",
     "ReportedValidationError",
@@ -31,6 +33,7 @@ __all__ = [
 
 _LAZY = {
     "AnnDataCurator": "ontolake.curate.anndata",
+    "CellxgeneCurator": "ontolake.curate.cellxgene",
     "DataFrameCurator": "ontolake.curate.dataframe",
     "MuDataCurator": "ontolake.curate.mudata",
     "SpatialDataCurator": "ontolake.curate.spatialdata",

@@ -344,13 +344,14 @@ class AnnDataCurator(Curator):
     def __init__(
         self,
         dataset: Any,
-        schema: Schema,
+        schema: Schema | str,
         *,
         features: Mapping[str, Any] | None = None,
         name: str = "curator",
         prefix: str = "",
     ) -> None:
         super().__init__(schema, features=features, name=name)
+        schema = self.schema  # resolved from a name, if one was given
         self._artifact: Artifact | None = None
         self._path: Path | None = None
         self._changed = False

@@ -3,7 +3,9 @@
 A curator holds a dataset and a schema. Subclasses say which tables (slot → DataFrame and
 component schema) and which name lists (such as the ``var`` index checked against the gene
 registry) the schema covers; this class runs the checks of :mod:`ontolake.curate.engine`
-over them, keeps the report, and writes fixes back into the dataset.
+over them, keeps the report, and writes fixes back into the dataset. Saving is
+:mod:`ontolake.curate.saving`; containers made of parts (MuData, SpatialData) build on
+:mod:`ontolake.curate.parts`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.engine import (
-    RegistryCache,
-    check_frame,
-    check_names,
-    distinct_values,
-    standardize_series,
-)
+from ontolake.curate.engine import check_frame, distinct_values
+from ontolake.curate.names import check_names
+from ontolake.curate.registry_cache import RegistryCache
 from ontolake.curate.report import Issue, ReportedValidationError, ValidationReport
+from ontolake.curate.standardize import standardize_series
 from ontolake.errors import InvalidDataError, OntolakeError, ValidationError
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
-__all__ = ["Curator", "NameList", "Part", "PartsCurator", "Table"]
+__all__ = ["Curator", "NameList", "Table"]
 
 
 @dataclass
@@ -67,17 +66,21 @@ class Curator:
 
     def __init__(
         self,
-        schema: Schema,
+        schema: Schema | str,
         *,
         features: Mapping[str, Any] | None = None,
         name: str = "curator",
     ) -> None:
         from ontolake.registries.schema import Schema
+        from ontolake.schemas.builtin import schema_by_name
 
+        if isinstance(schema, str):
+            schema = schema_by_name(schema)
         if not isinstance(schema, Schema):
             raise InvalidDataError(
-                f"{type(self).__name__} takes an ol.Schema, got {type(schema).__name__}: load "
-                "one with ol.Schema.get(name=...) or ol.Schema.from_yaml(path)."
+                f"{type(self).__name__} takes an ol.Schema or a schema name, got "
+                f"{type(schema).__name__}: load one with ol.Schema.get(name=...) or "
+                "ol.Schema.from_yaml(path)."
             )
         if schema.otype not in self.otypes:
             raise InvalidDataError(
@@ -266,10 +269,25 @@ class Curator:
                     report.add(Issue("features", name, "dtype", str(error)))
 
     # ---- fixing ---------------------------------------------------------------------------
+    def _columns_features(self, table: Table) -> dict[str, Feature]:
+        """Column name → its Feature.
+
+        The schema's members, plus saved features for the other columns of a flexible
+        schema (``valid_features``).
+        """
+        members = {f.name: f for f in table.schema.members}
+        if table.schema.flexible:
+            from ontolake.registries.features import Feature
+
+            extra = [str(c) for c in table.frame.columns if str(c) not in members]
+            if extra:
+                members.update({f.name: f for f in Feature.filter(name__in=extra)})
+        return members
+
     def _categorical(self, key: str | None) -> list[tuple[Table, str, Feature]]:
         found = []
         for table in self._tables():
-            members = {f.name: f for f in table.schema.members}
+            members = self._columns_features(table)
             for column in table.frame.columns:
                 feature = members.get(str(column))
                 if feature is None or not feature.parsed_dtype.is_categorical:
@@ -398,227 +416,27 @@ class Curator:
     ) -> Artifact:
         """Validate, then save the dataset as an artifact annotated with its labels.
 
-        The schema is saved (once), the artifact stored, and the labels found in the
-        categorical columns plus the dataset-level feature values are written as the
-        artifact's feature values in one transaction (queryable as
+        The schema is saved (once); then, in one transaction, the artifact is stored, linked
+        to the schema (``artifact.schema``) and annotated with the labels found in the
+        categorical columns plus the dataset-level feature values (queryable as
         ``ol.Artifact.filter(cell_type="T cell")``). Invalid data is refused before anything
-        is written; if annotating fails, the new artifact is removed again.
+        is written; if annotating fails, the transaction rolls back: no artifact row, no
+        feature value and no file remain.
 
         Args:
             key: the artifact key, e.g. ``"scrna/batch1.h5ad"``.
             description: free text.
-            artifact: annotate this saved artifact instead of storing a new one.
+            artifact: annotate (and link to the schema) this saved artifact instead of
+                storing a new one.
 
         Raises:
             ValidationError: the dataset is not valid (nothing is written).
+            FeatureValueError: a label or value could not be written (nothing is written).
 
         Example:
             >>> curator.save_artifact(key="scrna/b1.h5ad", description="b1")  # doctest: +SKIP
         """
-        from ontolake.instance.setup import current_instance
-        from ontolake.registries.feature_labels import resolve_labels
-        from ontolake.registries.feature_values import owner_column, value_table
-        from ontolake.registries.features import Feature
+        from ontolake.curate.saving import save_curated
 
         self.validate()
-        label_values: dict[str, set[str]] = {}
-        for table, column, feature in self._categorical(None):
-            series = table.frame[column]
-            if feature.parsed_dtype.is_list:
-                series = series.dropna().explode()
-            uniques, _ = distinct_values(series)
-            label_values.setdefault(feature.name, set()).update(str(v) for v in uniques)
-        dataset_values = {**self._dataset_values(), **self.features}
-        if self.schema.id is None:
-            self.schema.save()
-        names = sorted({*label_values, *dataset_values})
-        features = {f.name: f for f in Feature.filter(name__in=names)} if names else {}
-        missing = [name for name in label_values if name not in features]
-        if missing:
-            raise InvalidDataError(f"Features {missing} are not saved; save the schema first.")
-        resolved: dict[str, list[tuple[int, str, str]]] = {}
-        with current_instance().read() as session:
-            for name, values in label_values.items():
-                feature = features[name]
-                labels = resolve_labels(session, feature, feature.parsed_dtype, sorted(values), {})
-                resolved[name] = [labels[value] for value in sorted(values)]
-        created = artifact is None
-        if artifact is None:
-            artifact = self._new_artifact(key, description).save()
-        values_table = value_table(type(artifact))
-        assert values_table is not None
-        try:
-            self._annotate(
-                artifact,
-                values_table,
-                owner_column(values_table),
-                features,
-                resolved,
-                dataset_values,
-            )
-        except BaseException:
-            if created:
-                artifact.delete(permanent=True)
-            raise
-        return artifact
-
-    def _annotate(
-        self,
-        artifact: Artifact,
-        table: Any,
-        owner: Any,
-        features: dict[str, Feature],
-        resolved: dict[str, list[tuple[int, str, str]]],
-        dataset_values: dict[str, Any],
-    ) -> None:
-        from sqlalchemy import delete, insert
-
-        from ontolake.instance.setup import current_instance
-        from ontolake.registries.feature_write import _EMPTY_ROW, _write
-
-        with current_instance().write() as session:
-            rows = []
-            for name, labels in resolved.items():
-                feature = features[name]
-                session.execute(
-                    delete(table).where(owner == artifact.id, table.c.feature_id == feature.id)
-                )
-                for position, (label_id, value, registry) in enumerate(labels):
-                    row = {**_EMPTY_ROW, owner.key: artifact.id, "feature_id": feature.id}
-                    row.update(
-                        position=position, cat_id=label_id, value_str=value, cat_registry=registry
-                    )
-                    rows.append(row)
-            if rows:
-                session.execute(insert(table), rows)
-            if dataset_values:
-                _write(
-                    session,
-                    table,
-                    {name: features[name] for name in dataset_values},
-                    [(int(artifact.id), dataset_values, artifact)],
-                )
-
-
-class Part(Protocol):
-    """One checked piece of a container (an AnnData inside a MuData or a SpatialData).
-
-    :class:`ontolake.curate.anndata.AnnDataSlots` is the implementation.
-    """
-
-    changed: bool
-
-    def tables(self) -> list[Table]:
-        """The tables of the part."""
-
-    def name_lists(self) -> list[NameList]:
-        """The name lists of the part."""
-
-    def check(self, report: ValidationReport) -> None:
-        """Checks beyond tables and names."""
-
-    def dataset_values(self) -> dict[str, Any]:
-        """Dataset-level feature values found in the part."""
-
-
-class PartsCurator(Curator):
-    """A curator of a container made of parts (MuData modalities, SpatialData tables).
-
-    Subclasses set ``self._parts`` (the parts) and ``self._missing`` (slots of the schema
-    the data lacks, with the reason: each is reported as a failure, never skipped).
-
-    Example:
-        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-    """
-
-    _parts: list[Part]
-    _missing: dict[str, str]
-    _artifact: Artifact | None
-
-    @staticmethod
-    def split_slots(
-        slots: Mapping[str, Schema],
-    ) -> tuple[dict[str, dict[str, Schema]], dict[str, Schema]]:
-        """``{"rna:obs": s, "uns": t}`` → ``({"rna": {"obs": s}}, {"uns": t})``."""
-        grouped: dict[str, dict[str, Schema]] = {}
-        top: dict[str, Schema] = {}
-        for slot, component in slots.items():
-            group, _, inner = slot.rpartition(":")
-            if group:
-                grouped.setdefault(group, {})[inner] = component
-            else:
-                top[slot] = component
-        return grouped, top
-
-    def _attach_parts(
-        self,
-        grouped: dict[str, dict[str, Schema]],
-        found: Mapping[str, Any],
-        *,
-        kind: str,
-        container: str,
-        first: list[Part],
-    ) -> None:
-        """One AnnData part per group present in the data; a missing group is a failure."""
-        from ontolake.curate.anndata import AnnDataSlots
-
-        parts = list(first)
-        self._missing = {}
-        for group, components in grouped.items():
-            data = found.get(group)
-            if data is None:
-                for inner in components:
-                    self._missing[f"{group}:{inner}"] = (
-                        f"{container} has no {kind} {group!r} (it has "
-                        f"{sorted(found) or 'none'}): nothing could be checked"
-                    )
-                continue
-            parts.append(AnnDataSlots(data, components, prefix=f"{group}:"))
-        self._parts = parts
-
-    def _tables(self) -> list[Table]:
-        return [table for part in self._parts for table in part.tables()]
-
-    def _name_lists(self) -> list[NameList]:
-        return [names for part in self._parts for names in part.name_lists()]
-
-    def _extra_checks(self, report: ValidationReport) -> None:
-        for part in self._parts:
-            part.check(report)
-        for slot, message in self._missing.items():
-            report.add(Issue(slot, None, "slot", message))
-
-    def _dataset_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for part in self._parts:
-            values.update(part.dataset_values())
-        return values
-
-    def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
-        table.frame[column] = series
-        self._changed = True
-
-    @property
-    def changed(self) -> bool:
-        """Whether standardizing changed the data (a file then needs writing)."""
-        return getattr(self, "_changed", False) or any(part.changed for part in self._parts)
-
-    def save_artifact(
-        self,
-        key: str | None = None,
-        *,
-        description: str | None = None,
-        artifact: Artifact | None = None,
-    ) -> Artifact:
-        """Validate, then save the container as an artifact with its labels and values.
-
-        An unchanged Artifact being curated is annotated as is. See
-        :meth:`Curator.save_artifact`.
-
-        Example:
-            >>> curator.save_artifact(key="multiome/x.h5mu")  # doctest: +SKIP
-        """
-        if artifact is None and self._artifact is not None and not self.changed:
-            artifact = self._artifact
-        return super().save_artifact(key, description=description, artifact=artifact)
+        return save_curated(self, key, description, artifact)

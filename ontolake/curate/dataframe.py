@@ -43,12 +43,13 @@ class DataFrameCurator(Curator):
     def __init__(
         self,
         dataset: Any,
-        schema: Schema,
+        schema: Schema | str,
         *,
         features: Mapping[str, Any] | None = None,
         name: str = "curator",
     ) -> None:
         super().__init__(schema, features=features, name=name)
+        schema = self.schema  # resolved from a name, if one was given
         import pandas as pd
 
         self._artifact: Artifact | None = None

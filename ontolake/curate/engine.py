@@ -9,135 +9,28 @@ obsolete terms and typos are told apart.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.report import InvalidValue, Issue, SuggestedValue, ValidationReport
+from ontolake.curate.registry_cache import RegistryCache
+from ontolake.curate.report import (
+    MAX_VALUES,
+    InvalidValue,
+    Issue,
+    SuggestedValue,
+    ValidationReport,
+)
 from ontolake.errors import OntolakeError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ontolake.registries.bio.vocabulary import Vocabulary
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
-    from ontolake.schemas.dtypes import CatTarget, DType
 
-__all__ = ["RegistryCache", "check_frame", "check_names", "example_values", "standardize_series"]
+__all__ = ["check_frame", "distinct_values", "example_values"]
 
 _EXAMPLE_ROWS = 5
-_MAX_VALUES = 1000
-
-
-class RegistryCache:
-    """Valid labels and vocabularies of registries, loaded once per curator."""
-
-    def __init__(self) -> None:
-        self._allowed: dict[tuple[str, str], set[str]] = {}
-        self._vocabularies: dict[str, Vocabulary] = {}
-        self._names: dict[str, set[str]] = {}
-        self._lists: dict[tuple[str, str], list[str]] = {}
-
-    def allowed(self, feature: Feature, dtype: DType) -> set[str]:
-        """The valid values of a categorical feature: its filters applied, obsolete excluded.
-
-        Raises:
-            FeatureValueError: a filter names something missing (a record type, a term, a
-                source version); the message says what to import or create.
-        """
-        from sqlalchemy import select
-
-        from ontolake.instance.setup import current_instance
-        from ontolake.registries.feature_labels import target_conditions
-
-        key = (str(dtype), json.dumps(feature.cat_filters or {}, sort_keys=True, default=str))
-        if key not in self._allowed:
-            allowed: set[str] = set()
-            with current_instance().read() as session:
-                for target in dtype.targets:
-                    model = target.model
-                    column = getattr(model, target.field)
-                    conditions = list(target_conditions(session, feature, target))
-                    if hasattr(model, "is_obsolete"):
-                        conditions.append(model.is_obsolete.is_(False))
-                    rows = session.execute(select(column).where(*conditions)).scalars()
-                    allowed.update(str(value) for value in rows if value is not None)
-            self._allowed[key] = allowed
-        return self._allowed[key]
-
-    def allowed_list(self, feature: Feature, dtype: DType) -> list[str]:
-        """``allowed`` as a list (what ``Series.isin`` takes without copying)."""
-        key = (str(dtype), json.dumps(feature.cat_filters or {}, sort_keys=True, default=str))
-        if key not in self._lists:
-            self._lists[key] = list(self.allowed(feature, dtype))
-        return self._lists[key]
-
-    def vocabulary(self, dtype: DType) -> Vocabulary:
-        """Every spelling of the labels of ``dtype``'s registries (for suggestions)."""
-        key = str(dtype)
-        if key not in self._vocabularies:
-            from ontolake.registries.bio.vocabulary import Vocabulary
-
-            entries = []
-            for target in dtype.targets:
-                entries.extend(_vocabulary_of(target).entries)
-            self._vocabularies[key] = Vocabulary(entries)
-        return self._vocabularies[key]
-
-    def names(self, itype: str) -> set[str]:
-        """The valid names of an itype (``Feature`` or a registry field), obsolete excluded."""
-        if itype not in self._names:
-            from sqlalchemy import select
-
-            from ontolake.instance.setup import current_instance
-            from ontolake.registries.features import Feature
-            from ontolake.schemas.dtypes import parse_dtype
-
-            with current_instance().read() as session:
-                if itype == "Feature":
-                    found = set(session.execute(select(Feature.name)).scalars())
-                else:
-                    target = parse_dtype(f"cat[{itype}]").targets[0]
-                    model = target.model
-                    conditions = []
-                    for flag in ("is_trashed", "is_obsolete"):
-                        if hasattr(model, flag):
-                            conditions.append(getattr(model, flag).is_(False))
-                    column = getattr(model, target.field)
-                    found = {
-                        str(value)
-                        for value in session.execute(select(column).where(*conditions)).scalars()
-                        if value is not None
-                    }
-            self._names[itype] = found
-        return self._names[itype]
-
-    def forget(self) -> None:
-        """Drop everything loaded (after records were added)."""
-        self._allowed.clear()
-        self._lists.clear()
-        self._vocabularies.clear()
-        self._names.clear()
-
-
-def _vocabulary_of(target: CatTarget) -> Vocabulary:
-    from sqlalchemy import select
-
-    from ontolake.instance.setup import current_instance
-    from ontolake.registries.bio.vocabulary import TermEntry, Vocabulary
-
-    model = target.model
-    if hasattr(model, "synonym_table"):
-        vocabulary: Vocabulary = Vocabulary.from_registry(model, target.field)
-        return vocabulary
-    column = getattr(model, target.field)
-    conditions = [model.is_trashed.is_(False)] if hasattr(model, "is_trashed") else []
-    with current_instance().read() as session:
-        rows = session.execute(select(column, model.name).where(*conditions)).all()
-    return Vocabulary(
-        TermEntry(value=str(value), name=str(name)) for value, name in rows if value is not None
-    )
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -296,7 +189,7 @@ def _check_dtype(
                 feature.name,
                 "dtype",
                 f"{int(failed.sum())} value(s) cannot be converted to {expected}",
-                values=values[:_MAX_VALUES],
+                values=values[:MAX_VALUES],
             )
         )
         return None
@@ -339,7 +232,7 @@ def _check_categorical(
     values = example_values(series, invalid)
     filters = feature.cat_filters or {}
     standardizable = False
-    for value in values[:_MAX_VALUES]:
+    for value in values[:MAX_VALUES]:
         text = value.value
         suggestions = vocabulary.suggest(text)
         if text in vocabulary.values:
@@ -369,7 +262,7 @@ def _check_categorical(
             "invalid_values",
             f"{len(values)} value(s) not valid for {registries}"
             + (f" {_filter_text(filters)}" if filters else ""),
-            values=values[:_MAX_VALUES],
+            values=values[:MAX_VALUES],
             hint=hint,
         )
     )
@@ -384,95 +277,6 @@ def _filter_text(filters: dict[str, Any]) -> str:
         source = filters["source"]
         parts.append(f"source {source.get('name')}@{source.get('version')}")
     return "(" + ", ".join(parts) + ")"
-
-
-def standardize_series(
-    series: pd.Series[Any], feature: Feature, cache: RegistryCache
-) -> tuple[pd.Series[Any], dict[str, str]]:
-    """``(standardized column, {given: canonical})`` for synonyms and case variants."""
-    import numpy as np
-    import pandas as pd
-
-    dtype = feature.parsed_dtype
-    vocabulary = cache.vocabulary(dtype)
-    allowed = cache.allowed(feature, dtype)
-    if dtype.is_list:
-        mapping: dict[str, str] = {}
-        for items in series.dropna():
-            texts = [str(item) for item in items if str(item) not in allowed]
-            mapping.update(vocabulary.mapper(texts))
-        if not mapping:
-            return series, {}
-        return series.map(
-            lambda items: items if _is_na(items) else [mapping.get(str(i), i) for i in items]
-        ), mapping
-    uniques, _ = distinct_values(series)
-    candidates = [str(value) for value in uniques if str(value) not in allowed]
-    mapping = vocabulary.mapper(candidates)
-    if not mapping:
-        return series, {}
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        categories = [mapping.get(str(c), c) for c in series.cat.categories]
-        merged = list(dict.fromkeys(categories))
-        codes = series.cat.codes.to_numpy()
-        lookup = np.array([merged.index(c) for c in categories] + [-1])
-        new_codes = lookup[codes]  # -1 stays -1 (the last entry)
-        return pd.Series(
-            pd.Categorical.from_codes(new_codes, categories=merged),
-            index=series.index,
-            name=series.name,
-        ), mapping
-    return series.map(
-        lambda value: mapping.get(value, value) if isinstance(value, str) else value
-    ), mapping
-
-
-# ---- names --------------------------------------------------------------------------------
-def check_names(
-    names: Sequence[str],
-    itype: str,
-    slot: str,
-    column: str,
-    report: ValidationReport,
-    cache: RegistryCache,
-    curator_name: str,
-) -> None:
-    """Report names (columns, or the var index) that are not values of ``itype``."""
-    allowed = cache.names(itype)
-    invalid = [str(name) for name in names if str(name) not in allowed]
-    if not invalid:
-        return
-    counts: dict[str, int] = {}
-    for name in invalid:
-        counts[name] = counts.get(name, 0) + 1
-    values = [InvalidValue(value=name, count=count) for name, count in counts.items()]
-    if itype != "Feature":
-        from ontolake.schemas.dtypes import parse_dtype
-
-        vocabulary = cache.vocabulary(parse_dtype(f"cat[{itype}]"))
-        for value in values[:50]:
-            value.suggestions = [
-                SuggestedValue(s.kind, s.value, s.score) for s in vocabulary.suggest(value.value)
-            ]
-            if value.value in vocabulary.replacements:
-                value.reason = "obsolete term"
-    else:
-        values = [
-            InvalidValue(value=v.value, count=v.count, reason="not a defined Feature")
-            for v in values
-        ]
-    fixable = any(s.kind in ("synonym", "case") for v in values for s in v.suggestions)
-    key = column if slot == "main" else f"{slot}:{column}"
-    report.add(
-        Issue(
-            slot,
-            column,
-            "invalid_names",
-            f"{len(invalid)} of {len(names)} name(s) are not values of {itype}",
-            values=values[:_MAX_VALUES],
-            hint=f"{curator_name}.standardize({key!r})" if fixable else "",
-        )
-    )
 
 
 # ---- frames -------------------------------------------------------------------------------
@@ -541,6 +345,8 @@ def check_frame(
             known = session.execute(select(Feature).where(Feature.name.in_(extra))).scalars()
             checked.update({feature.name: feature for feature in known})
     if schema.itype is not None and extra:
+        from ontolake.curate.names import check_names
+
         check_names(extra, schema.itype, slot, "columns", report, cache, curator_name)
     if schema.dtype is not None and extra:
         from ontolake.schemas.dtypes import parse_dtype
@@ -612,7 +418,7 @@ def _check_index(
                 f"{len(counts)} index value(s) occur more than once",
                 values=[
                     InvalidValue(str(value), int(count), [str(value)], "duplicated")
-                    for value, count in list(counts.items())[:_MAX_VALUES]
+                    for value, count in list(counts.items())[:MAX_VALUES]
                 ],
                 hint="make the index unique ("
                 + ("adata.obs_names_make_unique()" if slot != "main" else "df.reset_index()")
@@ -657,7 +463,7 @@ def _run_checks(frame: pd.DataFrame, schema: Schema, slot: str, report: Validati
                     if len(entry.rows) < _EXAMPLE_ROWS:
                         entry.rows.append(str(label))
                     entry.reason = f"fails {check_name}"
-                values = list(counts.values())[:_MAX_VALUES]
+                values = list(counts.values())[:MAX_VALUES]
             n_failed = sum(v.count for v in values)
             report.add(
                 Issue(

@@ -18,7 +18,7 @@ from ontolake.curate.anndata import (
     read_store,
     rewrite_frames,
 )
-from ontolake.curate.base import Part, PartsCurator
+from ontolake.curate.parts import Part, PartsCurator
 from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
 if TYPE_CHECKING:
@@ -116,12 +116,13 @@ class MuDataCurator(PartsCurator):
     def __init__(
         self,
         dataset: Any,
-        schema: Schema,
+        schema: Schema | str,
         *,
         features: Mapping[str, Any] | None = None,
         name: str = "curator",
     ) -> None:
         super().__init__(schema, features=features, name=name)
+        schema = self.schema  # resolved from a name, if one was given
         if not schema.slots:
             raise InvalidDataError(
                 f"Schema {schema.name or '(unnamed)'} has no slots: a MuData schema names obs, "

@@ -18,6 +18,7 @@ from ontolake.errors import ValidationError
 
 __all__ = [
     "ISSUE_KINDS",
+    "MAX_VALUES",
     "InvalidValue",
     "Issue",
     "ReportedValidationError",
@@ -40,6 +41,9 @@ ISSUE_KINDS = (
 """The kinds of failures a report holds."""
 
 _MAX_SHOWN = 20
+
+MAX_VALUES = 1000
+"""The most distinct failing values one issue keeps (counts and examples of each)."""
 
 
 @dataclass(frozen=True)

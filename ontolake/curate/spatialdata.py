@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
-from ontolake.curate.base import Part, PartsCurator
+from ontolake.curate.parts import Part, PartsCurator
 from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
 if TYPE_CHECKING:
@@ -121,12 +121,13 @@ class SpatialDataCurator(PartsCurator):
     def __init__(
         self,
         dataset: Any,
-        schema: Schema,
+        schema: Schema | str,
         *,
         features: Mapping[str, Any] | None = None,
         name: str = "curator",
     ) -> None:
         super().__init__(schema, features=features, name=name)
+        schema = self.schema  # resolved from a name, if one was given
         if not schema.slots:
             raise InvalidDataError(
                 f"Schema {schema.name or '(unnamed)'} has no slots: a SpatialData schema names "

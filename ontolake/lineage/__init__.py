@@ -4,6 +4,8 @@ Modules: :mod:`~ontolake.lineage.context` (the current run), :mod:`~ontolake.lin
 (scripts and notebooks), :mod:`~ontolake.lineage.tracked` (functions),
 :mod:`~ontolake.lineage.runs` (writing transforms and runs),
 :mod:`~ontolake.lineage.environment`, :mod:`~ontolake.lineage.capture` (stdout/stderr log),
-:mod:`~ontolake.lineage.notebook` and :mod:`~ontolake.lineage.graph` (pictures). Importing
-this package imports nothing else.
+:mod:`~ontolake.lineage.processes` (runs whose process died),
+:mod:`~ontolake.lineage.notebook`, :mod:`~ontolake.lineage.notebook_path` (which notebook
+is running) and :mod:`~ontolake.lineage.graph` (pictures). Importing this package imports
+nothing else.
 """

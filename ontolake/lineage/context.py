@@ -5,6 +5,15 @@ forked from it) sees it. Runs of ``@ol.tracked`` functions live in a context var
 they nest per thread and per asyncio task without leaking into other threads. Only ids are
 kept, never ORM objects, so any thread may use the current run with its own session.
 
+Child processes that are not forked (``multiprocessing`` with the ``spawn`` or
+``forkserver`` start method, ``subprocess.run([sys.executable, ...])``, a shell script
+calling Python) learn the run from the environment variable ``ONTOLAKE_RUN_UID``, which
+``ol.track()`` sets to its run's uid (and ``ol.finish()`` puts back as it was). In a process
+tracking no run of its own, that run is the current run: artifacts the child saves are its
+outputs, artifacts it reads its inputs, and a child's own ``ol.track()`` or
+``@ol.tracked`` call starts a run initiated by it. The variable is honoured only while the
+run it names is ``started`` in the instance the child is connected to.
+
 The registries call two hooks from here: :func:`stamp_run` when a new artifact is saved
 (it becomes an output of the current run) and :func:`record_input` when an artifact is read
 (it becomes an input of the current run, when ``ol.settings.track_run_inputs`` is on).
@@ -12,6 +21,7 @@ The registries call two hooks from here: :func:`stamp_run` when a new artifact i
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -24,16 +34,22 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
+    from ontolake.instance.setup import Instance
     from ontolake.registries.lineage import Run
 
 __all__ = [
+    "RUN_UID_VARIABLE",
     "ActiveRun",
     "current_run",
     "current_run_id",
+    "inherited_run",
     "insert_links",
+    "no_run",
     "record_input",
     "stamp_run",
 ]
+
+logger = logging.getLogger("ontolake")
 
 
 @dataclass
@@ -48,15 +64,100 @@ class ActiveRun:
     recorded_inputs: set[int] = field(default_factory=set)
 
 
+RUN_UID_VARIABLE = "ONTOLAKE_RUN_UID"
+"""The environment variable naming the run child processes belong to."""
+
 _lock = threading.RLock()
 _tracked: ActiveRun | None = None
 _nested: ContextVar[tuple[ActiveRun, ...]] = ContextVar("ontolake_nested_runs", default=())
+_inherited: tuple[tuple[int, str, str], ActiveRun | None] | None = None
+_suspended: ContextVar[bool] = ContextVar("ontolake_no_run", default=False)
 
 
 def active() -> ActiveRun | None:
-    """The innermost run in progress in this context, or None."""
+    """The innermost run in progress in this context, or None.
+
+    That is the innermost ``@ol.tracked`` call, else the run ``ol.track()`` started in this
+    process, else the run a parent process named in ``ONTOLAKE_RUN_UID``.
+    """
+    if _suspended.get():
+        return None
     nested = _nested.get()
-    return nested[-1] if nested else _tracked
+    if nested:
+        return nested[-1]
+    if _tracked is not None:
+        return _tracked
+    return inherited_run() if os.environ.get(RUN_UID_VARIABLE) else None
+
+
+def in_tracked_function() -> bool:
+    """Whether an ``@ol.tracked`` call is in progress in this thread or task."""
+    return bool(_nested.get())
+
+
+def inherited_run() -> ActiveRun | None:
+    """The ``started`` run named by ``ONTOLAKE_RUN_UID`` (set by a parent process), or None.
+
+    Looked up once per process, variable value and instance.
+
+    Example:
+        >>> import os
+        >>> os.environ["ONTOLAKE_RUN_UID"] = run.uid  # doctest: +SKIP
+        >>> inherited_run().uid == run.uid  # doctest: +SKIP
+        True
+    """
+    global _inherited
+    uid = os.environ.get(RUN_UID_VARIABLE)
+    if not uid:
+        return None
+    from ontolake.instance.setup import current_instance
+
+    instance = current_instance()
+    key = (os.getpid(), uid, instance.db_url)
+    with _lock:
+        if _inherited is not None and _inherited[0] == key:
+            return _inherited[1]
+    try:
+        state = _load_run(instance, uid)
+    except Exception as error:  # lineage is a courtesy: never fail the child's work
+        logger.warning("ignoring %s=%s: %s", RUN_UID_VARIABLE, uid, error)
+        state = None
+    with _lock:
+        _inherited = (key, state)
+    return state
+
+
+def _load_run(instance: Instance, uid: str) -> ActiveRun | None:
+    """The run ``uid`` as an ActiveRun when it is ``started`` (else None, with a warning)."""
+    from sqlalchemy import select
+
+    from ontolake.registries.lineage import Run
+    from ontolake.registries.links import project_run
+
+    with instance.read() as session:
+        row = session.execute(
+            select(Run.id, Run.transform_id, Run.status).where(Run.uid == uid)
+        ).first()
+        if row is None or row[2] != "started":
+            logger.warning(
+                "ignoring %s=%s (%s in this instance): what this process saves is linked to "
+                "no run; connect to the parent process's instance, or unset the variable",
+                RUN_UID_VARIABLE,
+                uid,
+                "no such run" if row is None else f"the run is {row[2]}",
+            )
+            return None
+        projects = session.execute(
+            select(project_run.c.project_id).where(project_run.c.run_id == row[0])
+        ).scalars()
+        project_ids = tuple(int(project) for project in projects)
+    return ActiveRun(
+        run_id=int(row[0]),
+        uid=uid,
+        transform_id=int(row[1]),
+        pid=0,  # not a process of ours: never finished here
+        project_ids=project_ids,
+    )
 
 
 def tracked_run() -> ActiveRun | None:
@@ -79,6 +180,19 @@ def nested_run(state: ActiveRun) -> Iterator[ActiveRun]:
         yield state
     finally:
         _nested.reset(token)
+
+
+@contextmanager
+def no_run() -> Iterator[None]:
+    """No run is current in this thread/task for the duration of the block.
+
+    Used while storing a run's own log and report, which are not outputs of any run.
+    """
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
 
 
 def current_run_id() -> int | None:

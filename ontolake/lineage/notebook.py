@@ -1,12 +1,14 @@
 """Jupyter notebooks: finding the running notebook, its source, an HTML report, headless runs.
 
-Under an IPython kernel, ``ol.track()`` finds the notebook's path from, in order,
-``JPY_SESSION_NAME`` (set by Jupyter Server for each kernel it starts), the ``__session__``
-name ipykernel puts in the user namespace, and ``__vsc_ipynb_file__`` (VS Code). A kernel
-started without any of them (``jupyter nbconvert --execute``, papermill, nbclient) has no
-way to know its file: pass ``ol.track(path="analysis.ipynb")``, start it with
+Under an IPython kernel, ``ol.track()`` finds the notebook's path from what the front end
+tells the kernel (``JPY_SESSION_NAME``, ``__session__``, ``__vsc_ipynb_file__``), else from
+the command line of the process that started the kernel (``jupyter nbconvert --execute
+analysis.ipynb``, ``jupyter execute``, papermill), else from the notebooks in the kernel's
+working folder, keeping only notebooks that hold the cell executing now (details in
+:mod:`~ontolake.lineage.notebook_path`). When that leaves no notebook or several, pass
+``ol.track(path="analysis.ipynb")``, start the kernel with
 ``JPY_SESSION_NAME=analysis.ipynb``, or run it with :func:`execute_notebook`, which does
-both and stores the executed notebook's HTML report on the run.
+that and stores the executed notebook's HTML report on the run.
 
 The transform's source is the notebook's code cells (so re-running a notebook, which only
 changes outputs, keeps its version); the HTML report needs nbconvert
@@ -18,7 +20,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,26 +37,29 @@ __all__ = [
     "render_html",
 ]
 
-RUN_UID_VARIABLE = "ONTOLAKE_RUN_UID"
+NEW_RUN_UID_VARIABLE = "ONTOLAKE_NEW_RUN_UID"
+"""The uid the kernel's ``ol.track()`` gives its run (set by :func:`execute_notebook`)."""
 HEADLESS_VARIABLE = "ONTOLAKE_HEADLESS_NOTEBOOK"
 
 
 def notebook_path() -> Path | None:
-    """The path of the running notebook, or None when the kernel was not told it."""
-    main = sys.modules.get("__main__")
-    candidates = [
-        os.environ.get("JPY_SESSION_NAME"),
-        getattr(main, "__session__", None),
-        getattr(main, "__vsc_ipynb_file__", None),
-    ]
-    for candidate in candidates:
-        if not isinstance(candidate, str) or not candidate.endswith(".ipynb"):
-            continue
-        path = Path(candidate).expanduser()
-        for option in (path, Path.cwd() / path, Path.cwd() / path.name):
-            if option.is_file():
-                return option.resolve()
-    return None
+    """The path of the running notebook, or None when it cannot be told.
+
+    See :mod:`~ontolake.lineage.notebook_path` for how it is found.
+
+    Example:
+        >>> notebook_path() is None  # not in a notebook
+        True
+    """
+    from ontolake.errors import TrackingError
+    from ontolake.lineage.notebook_path import find_notebook
+
+    if not in_notebook():
+        return None
+    try:
+        return find_notebook()
+    except TrackingError:
+        return None
 
 
 def notebook_source(path: str | os.PathLike[str]) -> str:
@@ -148,7 +152,7 @@ def execute_notebook(
     environment = {
         **os.environ,
         "JPY_SESSION_NAME": str(file),
-        RUN_UID_VARIABLE: run_uid,
+        NEW_RUN_UID_VARIABLE: run_uid,
         HEADLESS_VARIABLE: "1",
     }
     client = nbclient.NotebookClient(

@@ -151,12 +151,15 @@ def start_run(
     parent: ActiveRun | None = None,
     known_transform_id: int | None = None,
     uid: str | None = None,
+    environment: dict[str, Any] | None = None,
 ) -> tuple[ActiveRun, Run]:
     """Reuse or version the transform of ``spec``, then insert a started run (one transaction).
 
     ``known_transform_id`` skips the transform lookup (a decorated function remembers its
-    transform between calls).
+    transform between calls). The run's environment starts as ``environment`` (default: the
+    identity of this process, see :mod:`~ontolake.lineage.processes`).
     """
+    from ontolake.lineage.processes import process_identity
     from ontolake.registries.base import utcnow
     from ontolake.registries.labels import Project
     from ontolake.registries.lineage import Run, Transform
@@ -192,6 +195,7 @@ def start_run(
             "started_at": utcnow(),
             "status": "started",
             "params": params or None,
+            "environment": environment or {"process": process_identity()},
             "initiated_by_run_id": None if parent is None else parent.run_id,
             "created_by_id": user_id,
         }

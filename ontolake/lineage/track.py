@@ -10,7 +10,14 @@ stored on the run as soon as it is known, so ``track()`` stays fast.
 the status, and links the run's outputs to its projects. A script that never calls
 ``finish()`` is finished when the interpreter exits (status ``completed``); an uncaught
 exception finishes it as ``errored`` (``aborted`` for Ctrl-C) through ``sys.excepthook``.
-A process killed by a signal it does not handle (SIGKILL) keeps status ``started``.
+A process killed by a signal it does not handle (SIGKILL) keeps status ``started`` until
+the next ``ol.track()`` on the same host, or ``curate doctor --fix``, finds its process gone
+and marks it ``aborted`` (see :mod:`~ontolake.lineage.processes`).
+
+While a run is tracked, ``ONTOLAKE_RUN_UID`` holds its uid in ``os.environ``, so child
+processes that are not forked (``multiprocessing`` spawn, ``subprocess``) save their outputs
+under it and their own ``ol.track()`` runs are initiated by it (see
+:mod:`~ontolake.lineage.context`).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class _Session:
         self.headless = False
         self.capture: OutputCapture | None = None
         self.environment_thread: threading.Thread | None = None
+        self.previous_run_uid = os.environ.get(context.RUN_UID_VARIABLE)
 
 
 _session: _Session | None = None
@@ -63,19 +71,19 @@ def _script_spec(
     transform: str | None, path: str | os.PathLike[str] | None
 ) -> tuple[TransformSpec, Path | None]:
     """The transform of the running script or notebook, and the notebook path if any."""
-    from ontolake.lineage.notebook import in_notebook, notebook_path, notebook_source
+    from ontolake.lineage.notebook import in_notebook, notebook_source
     from ontolake.lineage.runs import TransformSpec
 
     file = Path(path) if path is not None else None
     notebook = in_notebook()
     if file is None and notebook:
-        file = notebook_path()
-        if file is None and transform is None:
-            raise TrackingError(
-                "ol.track() cannot tell which notebook is running (the kernel was started "
-                "without its path): pass ol.track(path='analysis.ipynb'), set "
-                "JPY_SESSION_NAME, or run it with ontolake.lineage.notebook.execute_notebook()."
-            )
+        from ontolake.lineage.notebook_path import find_notebook
+
+        try:
+            file = find_notebook()
+        except TrackingError:
+            if transform is None:
+                raise
     if file is None and not notebook:
         main_file = getattr(sys.modules.get("__main__"), "__file__", None)
         file = Path(main_file) if main_file else None
@@ -140,6 +148,9 @@ def track(
             notebooks) or is not the running ``__main__``.
         capture_output: tee ``sys.stdout``/``sys.stderr`` into the run's log.
 
+    In a child process of a tracked script (forked, or spawned with ``ONTOLAKE_RUN_UID``
+    set by the parent's ``track()``), the new run's ``initiated_by_run`` is the parent's run.
+
     Returns:
         The started run (``status="started"``).
 
@@ -156,28 +167,30 @@ def track(
     """
     global _session
     from ontolake.instance.setup import current_instance
-    from ontolake.lineage.notebook import HEADLESS_VARIABLE, RUN_UID_VARIABLE
+    from ontolake.lineage.notebook import HEADLESS_VARIABLE, NEW_RUN_UID_VARIABLE
     from ontolake.lineage.runs import json_params, start_run
 
     stored_params = json_params(params, strict=True) if params is not None else None
     projects = (project,) if isinstance(project, str) else tuple(project or ())
-    if context.active() is not None and context.active() is not context.tracked_run():
+    if context.in_tracked_function():
         raise TrackingError(
             "ol.track() was called inside an @ol.tracked function: track the script at its top."
         )
     existing = context.tracked_run()
     parent = None
-    if existing is not None and existing.pid != os.getpid():
+    if existing is None:
+        parent = context.inherited_run()  # a spawned child runs under its parent's run
+    elif existing.pid != os.getpid():
         parent = existing  # a forked child tracks its own run under its parent's
-    elif existing is not None:
-        if _session is not None and _session.notebook is not None:
-            logger.warning("finishing run %s: ol.track() was called again", existing.uid)
-            finish()
-        else:
-            raise TrackingError(
-                f"Run {existing.uid} is being tracked already: call ol.finish() before "
-                "ol.track() again (one script, one run; use @ol.tracked for steps)."
-            )
+    elif _session is not None and _session.notebook is not None:
+        logger.warning("finishing run %s: ol.track() was called again", existing.uid)
+        finish()
+        parent = context.inherited_run()
+    else:
+        raise TrackingError(
+            f"Run {existing.uid} is being tracked already: call ol.finish() before "
+            "ol.track() again (one script, one run; use @ol.tracked for steps)."
+        )
     if transform is None or isinstance(transform, str):
         spec, notebook = _script_spec(transform, path)
         known_id = None
@@ -185,7 +198,7 @@ def track(
         spec, known_id = _transform_spec(transform)
         notebook = None
     instance = current_instance()
-    preset_uid = os.environ.pop(RUN_UID_VARIABLE, None)
+    preset_uid = os.environ.pop(NEW_RUN_UID_VARIABLE, None)
     state, run = start_run(
         instance,
         spec,
@@ -198,6 +211,7 @@ def track(
     session = _Session(instance, state, notebook=notebook)
     session.headless = os.environ.pop(HEADLESS_VARIABLE, None) == "1"
     context.set_tracked_run(state)
+    os.environ[context.RUN_UID_VARIABLE] = state.uid  # for children that are not forked
     _session = session
     _install_hooks()
     if capture_output and notebook is None:
@@ -216,14 +230,26 @@ def track(
 
 
 def _store_environment(instance: Instance, run_id: int, reference: str | None) -> None:
+    """Store the environment of the run, then mark runs whose process died ``aborted``."""
     from ontolake.lineage.environment import collect_environment
+    from ontolake.lineage.processes import abort_stale_runs, process_identity
     from ontolake.lineage.runs import write_environment
 
     try:
         folder = str(Path(reference).parent) if reference else None
-        write_environment(instance, run_id, collect_environment(folder))
+        environment = {**collect_environment(folder), "process": process_identity()}
+        write_environment(instance, run_id, environment)
     except Exception:  # the environment is a courtesy: never fail the run
         logger.warning("could not store the environment of the run", exc_info=True)
+    try:
+        for stale in abort_stale_runs(instance):
+            logger.warning(
+                "run %s is marked aborted: its process %d died before it finished",
+                stale.uid,
+                stale.pid,
+            )
+    except Exception:
+        logger.warning("could not check for runs whose process died", exc_info=True)
 
 
 def finish(status: str = "completed") -> Run:
@@ -259,6 +285,7 @@ def finish(status: str = "completed") -> Run:
 
     finished_at = utcnow()
     context.set_tracked_run(None)  # the log and report are not outputs of the run
+    _restore_run_variable(session.previous_run_uid)
     _session = None
     _uninstall_excepthook()
     log_path = session.capture.stop() if session.capture is not None else None
@@ -289,17 +316,31 @@ def finish(status: str = "completed") -> Run:
     return run
 
 
+def _restore_run_variable(previous: str | None) -> None:
+    """Put ``ONTOLAKE_RUN_UID`` back as it was before ``track()``."""
+    if previous is None:
+        os.environ.pop(context.RUN_UID_VARIABLE, None)
+    else:
+        os.environ[context.RUN_UID_VARIABLE] = previous
+
+
 def save_run_file(path: Path, run_uid: str, name: str) -> int:
-    """Store a log or report of a run as an artifact under ``__ontolake__/runs/<uid>/``."""
+    """Store a log or report of a run as an artifact under ``__ontolake__/runs/<uid>/``.
+
+    The file is an output of no run (not of the current one, nor of a parent's).
+    """
     from ontolake.registries.artifact import Artifact
 
     quiet = logging.getLogger("ontolake")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # no "already stored" notice for a reused report
     try:
-        artifact = Artifact(
-            path, key=f"{RUN_FILES_PREFIX}/{run_uid}/{name}", description=f"{name} of run {run_uid}"
-        ).save()
+        with context.no_run():
+            artifact = Artifact(
+                path,
+                key=f"{RUN_FILES_PREFIX}/{run_uid}/{name}",
+                description=f"{name} of run {run_uid}",
+            ).save()
     finally:
         quiet.setLevel(level)
     return artifact.id

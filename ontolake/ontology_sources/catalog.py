@@ -22,7 +22,7 @@ from ontolake.errors import MissingDependencyError, SourceNotFoundError
 from ontolake.ontology_sources.locations import PACKAGE_EXTRAS, package_location
 from ontolake.ontology_sources.source import FileSource, SourceSpec
 
-__all__ = ["ENTITIES", "available", "find"]
+__all__ = ["ENTITIES", "available", "cellxgene_pin", "find"]
 
 DEFAULT_ORGANISM = "human"
 
@@ -43,6 +43,9 @@ _CELLXGENE_ENTITIES: dict[str, tuple[str, str, str | None]] = {
     "HANCESTRO": ("Ethnicity", "hancestro", None),
     "NCBITaxon": ("Organism", "ncbitaxon", None),
     "CVCL": ("CellLine", "cellosaurus", None),
+    "ZFA": ("Tissue", "zfa", "danio rerio"),
+    "FBbt": ("Tissue", "fbbt", "drosophila melanogaster"),
+    "WBbt": ("Tissue", "wbbt", "caenorhabditis elegans"),
 }
 """Ontology prefix in cellxgene-ontology-guide → (entity, source name, organism)."""
 
@@ -60,7 +63,7 @@ ENTITIES: dict[str, tuple[str, ...]] = {
 }
 """Each entity the catalog can serve, and the packages its sources come from."""
 
-_PREFERRED = {"Phenotype": "hp"}
+_PREFERRED = {"Phenotype": "hp", "Tissue": "uberon"}
 _COMMON_NAMES = {"homo_sapiens": "human", "mus_musculus": "mouse"}
 _CELLXGENE_FILE = re.compile(r"(?P<path>.*/(?P<prefix>[^/]+)-ontology-(?P<version>.+)\.json\.zst)")
 _GENE_FILE = re.compile(r"(?P<path>.*/genes_(?P<organism>\w+)\.csv\.gz)")
@@ -170,6 +173,20 @@ def _narrow(
                 f"{', '.join(versions)}."
             )
     return matches
+
+
+def cellxgene_pin(prefix: str, version: str) -> dict[str, str]:
+    """The source pin of one cellxgene-ontology-guide ontology, by its prefix.
+
+    The pin is what :func:`~ontolake.schemas.sources.ensure_sources` takes.
+
+    Example:
+        >>> cellxgene_pin("CL", "v2026-03-26")
+        {'entity': 'CellType', 'name': 'cl', 'version': 'v2026-03-26'}
+    """
+    entity, name, organism = _CELLXGENE_ENTITIES[prefix]
+    pin = {"entity": entity, "name": name, "version": version}
+    return {**pin, "organism": organism} if organism else pin
 
 
 def _version_key(spec: SourceSpec) -> tuple[int, ...]:

@@ -13,18 +13,20 @@ import gzip
 import hashlib
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from ontolake._urls import mask_url
-from ontolake.errors import MissingDependencyError, PathNotFoundError
+from ontolake.errors import MissingDependencyError, OntologyFormatError, PathNotFoundError
+from ontolake.ontology_sources.guarded import GuardedStream
 from ontolake.storage.root import is_remote_location, storage_errors, url_to_fs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 __all__ = [
     "PACKAGE_EXTRAS",
     "PACKAGE_PREFIX",
+    "decompression_failure",
     "display_name",
     "open_binary",
     "open_raw",
@@ -46,6 +48,13 @@ PACKAGE_EXTRAS = {
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _CHUNK = 8 * 1024 * 1024
+_READ_SIZE = 1 << 20
+_ZSTD_FEED = 256
+_MAX_RATIO = 400
+_BOMB_AFTER = 32 << 20
+"""Compressed content expanding more than ``_MAX_RATIO`` times (real ontologies: under 100,
+NCBITaxon's 844 MB JSON 63 times) is refused once ``_BOMB_AFTER`` bytes came out: readers
+that hold a whole document (OBO-Graph JSON) or parse slowly (fastobo) stay bounded."""
 
 
 def package_location(distribution: str, relative_path: str) -> str:
@@ -133,7 +142,12 @@ def open_raw(location: str) -> Iterator[BinaryIO]:
 def open_binary(location: str) -> Iterator[BinaryIO]:
     """Open ``location`` for reading, transparently decompressing gzip and zstd content.
 
-    Compression is recognised by its magic bytes, whatever the file is called.
+    Compression is recognised by its magic bytes, whatever the file is called. Corrupt or
+    truncated compressed content raises :class:`OntologyFormatError` naming the file (a
+    reader that swallows it, as fastobo does, leaves it in :func:`decompression_failure`),
+    decompression holds a bounded amount of output at a time, and content that expands more
+    than 400-fold (a decompression bomb; real ontologies expand less than 100-fold) is
+    refused after its first 32 MiB.
 
     Raises:
         MissingDependencyError: the content is zstd-compressed and ``zstandard`` is missing.
@@ -147,15 +161,117 @@ def open_binary(location: str) -> Iterator[BinaryIO]:
         raw = stack.enter_context(open_raw(location))
         magic = raw.read(4)
         raw.seek(0)
+        shown = display_name(location)
         if magic.startswith(_GZIP_MAGIC):
-            yield cast("BinaryIO", stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")))
+            gzipped = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+            yield _buffered(_Checked(gzipped.read, shown, "gzip", _gzip_errors(), raw.tell))
         elif magic == _ZSTD_MAGIC:
-            yield _zstd_reader(raw, display_name(location), stack)
+            yield _buffered(_zstd_reader(raw, shown))
         else:
             yield raw
 
 
-def _zstd_reader(raw: BinaryIO, shown: str, stack: ExitStack) -> BinaryIO:
+def decompression_failure(handle: BinaryIO) -> OntologyFormatError | None:
+    """The error met decompressing ``handle`` (from :func:`open_binary`), if any.
+
+    Example:
+        >>> import io
+        >>> decompression_failure(io.BytesIO(b"plain")) is None
+        True
+    """
+    raw = getattr(handle, "raw", None)
+    return raw.failure if isinstance(raw, _Checked) else None
+
+
+class _Checked(GuardedStream):
+    """Decompressed bytes from ``read``; decompression errors become OntologyFormatError."""
+
+    def __init__(
+        self,
+        read: Callable[[int], bytes],
+        shown: str,
+        kind: str,
+        errors: tuple[type[BaseException], ...],
+        consumed: Callable[[], int],
+    ) -> None:
+        super().__init__()
+        self._read = read
+        self._shown = shown
+        self._kind = kind
+        self._errors = errors
+        self._consumed = consumed
+        self._produced = 0
+
+    def _next(self, size: int) -> bytes:
+        try:
+            data = self._read(size)
+        except self._errors as error:
+            self._refuse(
+                f"{self._shown}: the {self._kind}-compressed content is corrupt or truncated "
+                f"({type(error).__name__}: {error}); download or copy the file again.",
+                error,
+            )
+        self._produced += len(data)
+        if self._produced > _BOMB_AFTER and self._produced > _MAX_RATIO * self._consumed():
+            self._refuse(
+                f"{self._shown}: {self._consumed():,} {self._kind}-compressed bytes expand to more "
+                f"than {self._produced:,}, over {_MAX_RATIO} times their size (real ontology "
+                "files expand less than 100 times): a corrupt file or a decompression bomb."
+            )
+        return data
+
+
+def _buffered(reader: _Checked) -> BinaryIO:
+    return reader.stream(_READ_SIZE)
+
+
+def _gzip_errors() -> tuple[type[BaseException], ...]:
+    import zlib
+
+    return (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+class _ZstdFrames:
+    """The decompressed content of consecutive zstd frames, read in bounded pieces.
+
+    Compressed input is fed ``_ZSTD_FEED`` bytes at a time: zstd expands a byte by at most
+    about 32 768 times, so one piece never decompresses to more than ``_ZSTD_FEED * 32768``
+    bytes (8 MiB). ``zstandard``'s own stream reader returns a truncated frame's output without an
+    error; here, input that ends inside a frame raises ``ZstdError``.
+    """
+
+    def __init__(self, raw: BinaryIO, zstandard: Any) -> None:
+        self._raw = raw
+        self._zstandard = zstandard
+        self._decompressor: Any = None
+        self._pending = memoryview(b"")
+
+    def read(self, size: int) -> bytes:
+        while not self._pending:
+            if not self._fill():
+                return b""
+        piece = bytes(self._pending[:size])
+        self._pending = self._pending[size:]
+        return piece
+
+    def _fill(self) -> bool:
+        """Decompress the next piece of input; False at the end of the content."""
+        chunk = self._raw.read(_ZSTD_FEED)
+        if not chunk:
+            if self._decompressor is not None and not self._decompressor.eof:
+                raise self._zstandard.ZstdError("the input ends inside a zstd frame")
+            return False
+        output = []
+        while chunk:
+            if self._decompressor is None or self._decompressor.eof:
+                self._decompressor = self._zstandard.ZstdDecompressor().decompressobj()
+            output.append(self._decompressor.decompress(chunk))
+            chunk = self._decompressor.unused_data if self._decompressor.eof else b""
+        self._pending = memoryview(b"".join(output))
+        return True
+
+
+def _zstd_reader(raw: BinaryIO, shown: str) -> _Checked:
     try:
         import zstandard
     except ImportError as error:
@@ -163,8 +279,8 @@ def _zstd_reader(raw: BinaryIO, shown: str, stack: ExitStack) -> BinaryIO:
             f"{shown} is zstd-compressed and the 'zstandard' package is not installed: "
             "pip install 'ontolake[ontologies]'."
         ) from error
-    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20)
-    return cast("BinaryIO", stack.enter_context(reader))
+    frames = _ZstdFrames(raw, zstandard)
+    return _Checked(frames.read, shown, "zstd", (zstandard.ZstdError,), raw.tell)
 
 
 def sha256_of(location: str) -> str:

@@ -23,6 +23,7 @@ from ontolake.ontology_sources.detect import (
     detect_version,
 )
 from ontolake.ontology_sources.locations import (
+    decompression_failure,
     display_name,
     open_binary,
     require_exists,
@@ -199,9 +200,15 @@ class FileSource(OntologySource):
         label = display_name(self.location)
         count = 0
         with open_binary(self.location) as handle:
-            for term in reader(handle, label):
-                count += 1
-                yield term
+            try:
+                for term in reader(handle, label):
+                    count += 1
+                    yield term
+            except Exception as error:
+                failure = decompression_failure(handle)
+                if failure is None or failure is error:
+                    raise
+                raise failure from error  # a reader (fastobo) replaced it with its own error
         if count == 0:
             raise OntologyFormatError(
                 f"{label}: no terms found in this {self._format} file; check that it is "

@@ -14,8 +14,9 @@ __all__ = ["RELATION_TYPES", "SYNONYM_SCOPES", "Relation", "Synonym", "Term"]
 SYNONYM_SCOPES = ("exact", "broad", "narrow", "related")
 """OBO synonym scopes; formats without scopes (CELLxGENE JSON) report ``related``."""
 
-RELATION_TYPES = ("is_a", "part_of", "parent")
-"""``parent`` is a direct parent whose relation the source does not name."""
+RELATION_TYPES = ("is_a", "part_of", "parent", "ancestor")
+"""``parent`` is a direct parent whose relation the source does not name; ``ancestor`` the
+nearest ancestor kept by a release that left out the terms in between."""
 
 
 @dataclass(frozen=True, slots=True)

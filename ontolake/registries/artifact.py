@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from typing_extensions import Self
 
+    from ontolake.curate.base import Curator
     from ontolake.registries.bio.entities import (
         CellLine,
         CellType,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from ontolake.registries.feature_values import FeatureManager
     from ontolake.registries.labels import Project, Record, ULabel
     from ontolake.registries.lineage import Run, Transform
+    from ontolake.registries.schema import Schema
     from ontolake.registries.storage import Storage
 
 __all__ = ["Artifact"]
@@ -112,9 +114,14 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("runs.id", ondelete="SET NULL"), index=True
     )
+    schema_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schemas.id", ondelete="SET NULL"), index=True
+    )
+    """The schema a curator validated the content against (None: not curated)."""
 
     storage: Mapped[Storage] = relationship()
     run: Mapped[Run | None] = relationship(back_populates="outputs", foreign_keys=[run_id])
+    schema: Mapped[Schema | None] = relationship(back_populates="artifacts")
     ulabels: Mapped[list[ULabel]] = relationship(
         secondary=artifact_ulabel, back_populates="artifacts"
     )
@@ -177,6 +184,8 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         )
         self._content = content
         self._revises = revises
+        self._curation: Curator | None = None
+        """The curator ``save()`` validates with (``from_dataframe(..., schema=...)``)."""
 
     # ---- constructors per object type -----------------------------------------------------
     @classmethod
@@ -187,13 +196,26 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         key: str | None = None,
         description: str | None = None,
         revises: Artifact | None = None,
+        schema: Schema | str | None = None,
     ) -> Artifact:
         """An artifact from a pandas DataFrame, stored as parquet.
 
+        With ``schema`` (a Schema, a saved schema's name or a built-in such as
+        ``"valid_features"``), ``save()`` validates first and stores the artifact with its
+        labels, feature values and schema link in one transaction; invalid data raises
+        :class:`~ontolake.errors.ValidationError` and nothing is written.
+
         Example:
             >>> ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # doctest: +SKIP
+            >>> checked = ol.Artifact.from_dataframe(df, key="t.parquet", schema="valid_features")
+            >>> checked.save()  # doctest: +SKIP
         """
-        return cls._from_object(df, "DataFrame", key, description, revises)
+        artifact = cls._from_object(df, "DataFrame", key, description, revises)
+        if schema is not None:
+            from ontolake.curate.dataframe import DataFrameCurator
+
+            artifact._curation = DataFrameCurator(df, schema)
+        return artifact
 
     @classmethod
     def from_anndata(
@@ -203,13 +225,22 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         key: str | None = None,
         description: str | None = None,
         revises: Artifact | None = None,
+        schema: Schema | str | None = None,
     ) -> Artifact:
         """An artifact from an AnnData, stored as ``.h5ad`` (or ``.zarr`` when the key says so).
+
+        ``schema`` works as in :meth:`from_dataframe` (e.g.
+        ``"ensembl_gene_ids_and_valid_features_in_obs"``).
 
         Example:
             >>> ol.Artifact.from_anndata(adata, key="scrna/x.h5ad").save()  # doctest: +SKIP
         """
-        return cls._from_object(adata, "AnnData", key, description, revises)
+        artifact = cls._from_object(adata, "AnnData", key, description, revises)
+        if schema is not None:
+            from ontolake.curate.anndata import AnnDataCurator
+
+            artifact._curation = AnnDataCurator(adata, schema)
+        return artifact
 
     @classmethod
     def from_mudata(
@@ -307,6 +338,12 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """
         from ontolake.registries.artifact_save import save_artifacts
 
+        curation = getattr(self, "_curation", None)  # loaded artifacts skip __init__
+        if curation is not None:
+            from ontolake.curate.saving import store_curated
+
+            curation.validate()
+            return store_curated(curation, self)  # type: ignore[return-value]
         return save_artifacts([self])[0]  # type: ignore[return-value]
 
     def find_predecessor(self, session: Session) -> Artifact | None:

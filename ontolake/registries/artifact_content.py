@@ -115,7 +115,7 @@ def _local_path(location: str, key: str | None) -> Content:
         n_observations=n_observations,
         otype=otype,
         in_place=False,
-        source=str(path.resolve()),
+        source=os.path.abspath(path),  # noqa: PTH100 - os, not Path: on every save
     )
 
 

@@ -3,11 +3,14 @@
 Saving, per artifact:
 
 1. the content is hashed and (for local storage) copied or serialised to a staging name
-   ``<root>/.ontolake/.staging/`` — outside any transaction;
-2. content that is already stored returns the existing artifact (nothing is written);
-3. in one write transaction: the version is assigned, the row inserted and the previous
-   version demoted, then the file is placed at ``<root>/.ontolake/<uid><suffix>`` (an atomic
-   rename locally; an upload to remote object stores, whose PUTs are atomic), then commit.
+   ``<root>/.ontolake/.staging/`` — outside any transaction (large content is first looked
+   up, so that content already stored is not copied);
+2. in one write transaction: content that is already stored returns the existing artifact
+   (nothing is written), else the version is assigned, the row inserted and the previous
+   version demoted; the caller's ``on_inserted`` writes what belongs with the rows (a
+   curated save: labels, feature values); then the file is placed at
+   ``<root>/.ontolake/<uid><suffix>`` (an atomic rename locally; an upload to remote object
+   stores, whose PUTs are atomic), then commit.
 
 Any failure rolls the transaction back and undoes the placement, so neither row nor file
 remains. A crash between placement and commit leaves a file without a row, which
@@ -33,6 +36,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from ontolake.errors import IntegrityError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Insert, Select, Table
     from sqlalchemy.orm import Session
 
@@ -45,6 +50,8 @@ __all__ = ["delete_artifact_files", "save_artifacts"]
 logger = logging.getLogger("ontolake")
 
 _ATTEMPTS = 5
+_CHECK_BEFORE_COPY = 2**20
+"""Content this large is looked up before it is copied to staging (else only under the lock)."""
 PLACEMENT_LOCK = "ontolake:placements"
 """Held shared by every transaction placing files, exclusively by ``curate doctor --fix``."""
 
@@ -71,32 +78,44 @@ class _Placement:
             self.root.remove(self.final)
 
 
-def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
+def save_artifacts(
+    artifacts: list[Artifact],
+    *,
+    on_inserted: Callable[[Session, list[Artifact]], None] | None = None,
+) -> list[Artifact]:
     """Save new and changed artifacts in one transaction; return what is stored, in order.
+
+    Args:
+        artifacts: new artifacts (stored) and saved ones (their changed fields are written).
+        on_inserted: called inside the write transaction, once the rows are inserted and
+            before any file is placed, with the session and the stored artifacts (in order;
+            for content that was already stored, the existing artifact). What it writes is
+            committed with the artifacts; if it raises, nothing is saved: no row, no file.
 
     Example:
         >>> save_artifacts([ol.Artifact("a.csv", key="a.csv")])  # doctest: +SKIP
     """
     from ontolake.instance.setup import current_instance
-    from ontolake.lineage.context import stamp_run
 
     instance = current_instance()
-    user_id = instance.user_id
+    user_id = instance.user_id  # registered before the write transaction, on first use
     results: list[Artifact] = list(artifacts)
+    changed = [artifact for artifact in artifacts if artifact.id is not None]
     new: list[int] = []
     sources: dict[int, str] = {}  # where staged content was copied from
     try:
         for index, artifact in enumerate(artifacts):
             if artifact.id is not None or getattr(artifact, "_content", None) is None:
                 continue
-            with instance.read() as session:
-                existing = _find_same_content(session, artifact)
-            if existing is not None:
-                results[index] = _reuse(artifact, existing)
-            else:
-                new.append(index)
-                sources[index] = artifact._content.source
-                _stage(instance, artifact)
+            if _copied_when_staged(instance, artifact) and artifact.size >= _CHECK_BEFORE_COPY:
+                with instance.read() as session:  # spare copying content that is stored
+                    existing = _find_same_content(session, artifact)
+                if existing is not None:
+                    results[index] = _reuse(artifact, existing)
+                    continue
+            new.append(index)
+            sources[index] = artifact._content.source
+            _stage(instance, artifact)
     except BaseException:
         _unstage(artifacts, sources)
         raise
@@ -105,21 +124,11 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
         try:
             with instance.write() as session:
                 try:
-                    _lock(session, [artifacts[index] for index in new])
-                    for index in new:
-                        artifact = artifacts[index]
-                        artifact.id = None  # type: ignore[assignment]  # a retry inserts afresh
-                        existing = _find_same_content(session, artifact)
-                        if existing is not None:
-                            results[index] = existing
-                            continue
-                        artifact.created_by_id = artifact.created_by_id or user_id
-                        stamp_run(artifact)  # an output of the current run, if any
-                        artifact.storage_id = _storage_id(session, instance, artifact, user_id)
-                        artifact.assign_version(session, getattr(artifact, "_revises", None))
-                        _insert(session, artifact)
-                    session.add_all([a for a in artifacts if a.id is not None])
+                    _insert_new(session, instance, user_id, artifacts, new, results)
+                    session.add_all(changed)
                     session.flush()
+                    if on_inserted is not None:
+                        on_inserted(session, results)
                     for index in new:
                         if results[index] is artifacts[index] and not artifacts[index].in_place:
                             placements.append(_place(instance.root, artifacts[index]))
@@ -145,6 +154,35 @@ def save_artifacts(artifacts: list[Artifact]) -> list[Artifact]:
             _reuse(artifacts[index], results[index])
         artifacts[index]._content.discard()  # a no-op once the staged file was moved in place
     return results
+
+
+def _insert_new(
+    session: Session,
+    instance: Instance,
+    user_id: int,
+    artifacts: list[Artifact],
+    new: list[int],
+    results: list[Artifact],
+) -> None:
+    """Insert the rows of ``artifacts[new]``, or note in ``results`` the same stored content.
+
+    The same-content check happens here only, under the write lock, where it is exact.
+    """
+    from ontolake.lineage.context import stamp_run
+
+    _lock(session, [artifacts[index] for index in new])
+    for index in new:
+        artifact = artifacts[index]
+        artifact.id = None  # type: ignore[assignment]  # a retry inserts afresh
+        existing = _find_same_content(session, artifact)
+        results[index] = artifact if existing is None else existing
+        if existing is not None:
+            continue
+        artifact.created_by_id = artifact.created_by_id or user_id
+        stamp_run(artifact)  # an output of the current run, if any
+        artifact.storage_id = _storage_id(session, instance, artifact, user_id)
+        artifact.assign_version(session, getattr(artifact, "_revises", None))
+        _insert(session, artifact)
 
 
 def _unstage(artifacts: list[Artifact], sources: dict[int, str]) -> None:
@@ -233,16 +271,23 @@ def _insert(session: Session, artifact: Artifact) -> None:
         session.add(artifact)
         return
     table = cast("Table", state.mapper.local_table)
-    values = {
-        column.key: state.dict[column.key]
-        for column in state.mapper.columns
-        if column.key != "id" and state.dict.get(column.key) is not None
-    }
+    fields = state.dict
+    values = {key: fields[key] for key in _column_keys() if fields.get(key) is not None}
     inserted = session.connection().execute(_insert_into(table), values)
     assert inserted.inserted_primary_key is not None
     artifact.id = inserted.inserted_primary_key[0]
     make_transient_to_detached(artifact)
     session.add(artifact)
+
+
+@cache
+def _column_keys() -> tuple[str, ...]:
+    """The artifact fields an insert may set (every mapped column but ``id``), listed once."""
+    from sqlalchemy import inspect
+
+    from ontolake.registries.artifact import Artifact
+
+    return tuple(column.key for column in inspect(Artifact).columns if column.key != "id")
 
 
 @cache
@@ -263,11 +308,17 @@ def _reuse(artifact: Artifact, existing: Artifact) -> Artifact:
     return existing
 
 
+def _copied_when_staged(instance: Instance, artifact: Artifact) -> bool:
+    """Whether staging copies the content (a local source saved to local storage)."""
+    content = artifact._content
+    return not (content.in_place or content.owns_source or not instance.root.is_local)
+
+
 def _stage(instance: Instance, artifact: Artifact) -> None:
     """Copy a local source to the storage's staging area so the transaction only renames."""
-    content = artifact._content
-    if content.in_place or content.owns_source or not instance.root.is_local:
+    if not _copied_when_staged(instance, artifact):
         return
+    content = artifact._content
     from ontolake.registries.uid import new_uid
 
     staging = instance.staging_path(new_uid(16), content.suffix)

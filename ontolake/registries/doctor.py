@@ -2,9 +2,10 @@
 
 Checks, for the connected instance: the schema revision is current; every managed artifact's
 file exists and its content hash matches (streamed); no managed file exists without a row;
-no staging leftovers remain. ``fix=True`` removes orphan files and staging leftovers, and
-puts back a file that a crashed permanent delete had set aside while its row remains — it
-never deletes rows or files that a row points to.
+no staging leftovers remain; no run of this host stays ``started`` after its process died
+(SIGKILL). ``fix=True`` removes orphan files and staging leftovers, puts back a file that
+a crashed permanent delete had set aside while its row remains, and marks the runs of dead
+processes ``aborted`` — it never deletes rows or files that a row points to.
 
 Sweeping is safe while other processes save: the orphan check runs while holding the lock
 every saving transaction holds shared (PostgreSQL) or the write lock (SQLite), so a file
@@ -56,6 +57,10 @@ class Diagnosis:
     """Files removed by ``fix=True``."""
     restored: list[str] = field(default_factory=list)
     """uids whose file ``fix=True`` put back from where an interrupted delete had moved it."""
+    stale_runs: list[str] = field(default_factory=list)
+    """Runs left ``started`` by a process of this host that is gone, as ``uid (process pid)``."""
+    aborted_runs: list[str] = field(default_factory=list)
+    """Stale runs ``fix=True`` marked ``aborted``."""
 
     @property
     def healthy(self) -> bool:
@@ -67,6 +72,7 @@ class Diagnosis:
             or [path for path in self.orphan_files if path not in self.removed]
             or [path for path in self.staging_leftovers if path not in self.removed]
             or [path for path in self.unfinished_uploads if path not in self.removed]
+            or [run for run in self.stale_runs if run not in self.aborted_runs]
         )
 
     def lines(self) -> list[str]:
@@ -84,6 +90,9 @@ class Diagnosis:
         for upload in self.unfinished_uploads:
             state = "aborted" if upload in self.removed else "unfinished"
             found.append(f"{state} upload: {upload}")
+        for run in self.stale_runs:
+            state = "aborted" if run in self.aborted_runs else "stale"
+            found.append(f"{state} run: {run} (its process died before it finished)")
         problems = bool(found)
         found += [f"in use: {path} (a save in a running process)" for path in self.in_use]
         if not problems:
@@ -111,6 +120,7 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
     except SchemaVersionError as error:
         diagnosis.schema_problem = str(error)
         return diagnosis
+    _check_runs(instance, diagnosis, fix=fix)
     root = instance.root
     with instance.read() as session:
         expected = _expected_files(session, instance)
@@ -137,6 +147,17 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
             _abort_upload(root, upload)
             diagnosis.removed.append(upload)
     return diagnosis
+
+
+def _check_runs(instance: Instance, diagnosis: Diagnosis, *, fix: bool) -> None:
+    """Find runs whose process died while ``started``; with ``fix``, mark them aborted."""
+    from ontolake.lineage.processes import abort_stale_runs, find_stale_runs
+
+    stale = find_stale_runs(instance)
+    diagnosis.stale_runs = [f"{run.uid} (process {run.pid})" for run in stale]
+    if fix and stale:
+        aborted = abort_stale_runs(instance, stale)
+        diagnosis.aborted_runs = [f"{run.uid} (process {run.pid})" for run in aborted]
 
 
 def _expected_files(session: Session, instance: Instance) -> dict[str, tuple[str, str | None]]:

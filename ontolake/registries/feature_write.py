@@ -4,12 +4,15 @@ Every value is checked against its feature's dtype (and coerced when the feature
 labels are resolved with one query per registry and batch of values, then the stored values
 of the named features are replaced (list features keep their elements and gain the new
 ones) with one ``DELETE`` per feature and one multi-row ``INSERT`` per value table.
+
+:func:`write_values` opens its own write transaction; :func:`annotate` writes inside the
+caller's, so that a record and its values are committed (or rolled back) together.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.schemas.dtypes import DType
 
-__all__ = ["write_values"]
+__all__ = ["annotate", "write_values"]
 
 _KIND_COLUMN = {
     "int": "value_int",
@@ -55,6 +58,7 @@ _EMPTY_ROW = dict.fromkeys(
     )
 )
 _CHUNK = 10_000
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 def write_values(
@@ -80,14 +84,7 @@ def write_values(
     rows = _as_rows(records, values)
     by_table: dict[Table, list[tuple[int, Mapping[str, Any], Any]]] = {}
     for record, annotation in zip(records, rows, strict=True):
-        table = value_table(type(record))
-        if table is None:
-            raise FeatureValueError(
-                f"{type(record).__name__} records have no feature values: annotate artifacts, "
-                "runs or records."
-            )
-        if record.id is None:
-            raise FeatureValueError(f"Save {record!r} before annotating it with feature values.")
+        table = _owner_table(record)
         if annotation:
             by_table.setdefault(table, []).append((int(record.id), annotation, record))
     if not by_table:
@@ -98,6 +95,91 @@ def write_values(
         features = _features_named(session, names, by_table)
         for table, group in by_table.items():
             _write(session, table, features, group)
+
+
+def annotate(
+    session: Session,
+    record: Any,
+    *,
+    values: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Iterable[str]] | None = None,
+) -> None:
+    """Write feature values and labels of one saved record inside the caller's transaction.
+
+    Nothing is committed here: the caller's write transaction commits the values together
+    with whatever else it wrote (for a curated save, the artifact row itself), and a failure
+    rolls all of it back.
+
+    Args:
+        session: a session inside a write transaction (``instance.write()``).
+        record: a saved (or just inserted) artifact, run or record.
+        values: ``{feature: value}``, checked and stored as by ``features.add_values``.
+        labels: ``{categorical feature: labels}``, e.g. the distinct values of a curated
+            column: they replace the feature's stored values, in sorted order, however many
+            there are (a column holds many labels even when one row takes one).
+
+    Raises:
+        FeatureValueError: a feature is not defined, a value does not fit its feature, or a
+            label is not in the feature's registry; the caller's transaction then rolls back.
+
+    Example:
+        >>> from ontolake.instance.setup import current_instance
+        >>> with current_instance().write() as session:  # doctest: +SKIP
+        ...     annotate(session, artifact, values={"gc_content": 0.55},
+        ...              labels={"cell_type": ["B cell", "T cell"]})
+    """
+    table = _owner_table(record)
+    values = dict(values or {})
+    found = {name: sorted(set(found)) for name, found in (labels or {}).items()}
+    if not values and not found:
+        return
+    owner_id = int(record.id)
+    named = {table: [(owner_id, {**found, **values}, record)]}
+    features = _features_named(session, sorted({*found, *values}), named)
+    if found:
+        _write_labels(session, table, owner_id, {features[name]: found[name] for name in found})
+    if values:
+        _write(
+            session, table, {name: features[name] for name in values}, [(owner_id, values, record)]
+        )
+
+
+def _owner_table(record: Any) -> Table:
+    """The value table of a saved ``record``; a clear error for unsaved or other records."""
+    table = value_table(type(record))
+    if table is None:
+        raise FeatureValueError(
+            f"{type(record).__name__} records have no feature values: annotate artifacts, "
+            "runs or records."
+        )
+    if record.id is None:
+        raise FeatureValueError(f"Save {record!r} before annotating it with feature values.")
+    return table
+
+
+def _write_labels(
+    session: Session, table: Table, owner_id: int, labels: Mapping[Feature, list[str]]
+) -> None:
+    """Replace the values of each categorical feature by its labels (positions in order)."""
+    owner = owner_column(table)
+    rows: list[dict[str, Any]] = []
+    for feature, names in labels.items():
+        dtype = feature.parsed_dtype
+        if not dtype.is_categorical:
+            raise FeatureValueError(
+                f"Feature {feature.name!r} ({dtype}) is not categorical: it takes values, "
+                "not labels.",
+                feature=feature.name,
+            )
+        resolved = _resolve_labels(session, feature, dtype, [(owner_id, list(names))])
+        session.execute(delete(table).where(owner == owner_id, table.c.feature_id == feature.id))
+        for position, name in enumerate(names):
+            label_id, value, registry = resolved[name]
+            row = {**_EMPTY_ROW, owner.key: owner_id, "feature_id": feature.id}
+            row.update(position=position, cat_id=label_id, value_str=value, cat_registry=registry)
+            rows.append(row)
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def _as_rows(
@@ -301,7 +383,7 @@ def _elements(
         checked = []
         for item in items:
             try:
-                checked.append(coerce_scalar(dtype.kind, item, coerce=feature.coerce))
+                checked.append(_storable(coerce_scalar(dtype.kind, item, coerce=feature.coerce)))
             except ValueError as error:
                 raise FeatureValueError(
                     f"Feature {feature.name!r} ({dtype}) of {record!r}: {error}.",
@@ -309,6 +391,16 @@ def _elements(
                 ) from None
         result.append((owner_id, checked))
     return result
+
+
+def _storable(item: Any) -> Any:
+    """``item``, or a ``ValueError`` when the database cannot hold it (a 64-bit integer)."""
+    if isinstance(item, int) and not isinstance(item, bool) and not _INT_MIN <= item <= _INT_MAX:
+        raise ValueError(
+            f"{item} is outside the 64-bit integer range the database stores; define the "
+            "feature with dtype float (or str) to keep such numbers"
+        )
+    return item
 
 
 def _missing_value(value: Any, is_missing: Any) -> bool:

@@ -24,6 +24,7 @@ from ontolake.registries.base import Base, JSONType, Registry
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ontolake.registries.artifact import Artifact
     from ontolake.registries.features import Feature
 
 __all__ = ["OTYPES", "Schema", "schema_component", "schema_feature"]
@@ -103,6 +104,8 @@ class Schema(Registry):
     """Serialised pandera checks on the whole DataFrame: ``[{"check": name, **statistics}]``."""
 
     index_feature: Mapped[Feature | None] = relationship(foreign_keys=[index_feature_id])
+    artifacts: Mapped[list[Artifact]] = relationship(back_populates="schema", passive_deletes=True)
+    """The artifacts curated against this schema (deleting the schema unlinks them)."""
 
     def __init__(
         self,

@@ -71,6 +71,7 @@ def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> No
                     Source.entity == spec["entity"],
                     Source.name == spec["name"],
                     Source.version.in_(versions),
+                    *([Source.organism == spec["organism"]] if "organism" in spec else []),
                 )
             ).scalar()
         if stored is None:

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_VERSION", "from_yaml", "to_yaml"]
 
 FORMAT_VERSION = 1
+_MAX_SLOT_DEPTH = 32
 _FLAGS = ("minimal_set", "maximal_set", "ordered_set", "coerce_dtype", "flexible")
 _SCHEMA_KEYS = (
     "ontolake_schema",
@@ -93,6 +94,11 @@ def _read(path_or_text: Any) -> tuple[str, str]:
             return path.read_text(encoding="utf-8"), str(path)
         except OSError as error:
             raise SchemaFileError(f"Cannot read schema file {path}: {error.strerror}.") from None
+        except UnicodeDecodeError as error:
+            raise SchemaFileError(
+                f"{path}: not UTF-8 text (byte {error.start}: {error.reason}); save the schema "
+                "file as UTF-8."
+            ) from None
     if not isinstance(path_or_text, str):
         raise SchemaFileError(f"from_yaml takes a path or YAML text, got {path_or_text!r}.")
     return path_or_text, "<schema text>"
@@ -119,11 +125,17 @@ def from_yaml(path_or_text: Any, *, import_sources: bool = False) -> Schema:
 
     text, where = _read(path_or_text)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader())  # a SafeLoader subclass: no Python tags
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise SchemaFileError(f"{where}: not valid YAML{at}: {error}.") from None
+    except RecursionError:
+        raise SchemaFileError(
+            f"{where}: the YAML nests too deeply to be a schema; check the brackets."
+        ) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise SchemaFileError(f"{where}: not valid YAML: {error}.") from None
     if not isinstance(data, dict):
         raise SchemaFileError(f"{where}: a schema file holds a mapping (name:, features: …).")
     version = data.get("ontolake_schema", FORMAT_VERSION)
@@ -138,6 +150,31 @@ def from_yaml(path_or_text: Any, *, import_sources: bool = False) -> Schema:
     schema = _schema(data, where, "")
     schema.__dict__["_sources"] = sources
     return schema
+
+
+def _loader() -> Any:
+    """PyYAML's SafeLoader refusing duplicate keys (it keeps the last one silently)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: set[tuple[str, str]] = set()
+                for key_node, _ in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                        continue
+                    key = (key_node.tag, key_node.value)
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            "while reading a mapping",
+                            node.start_mark,
+                            f"found the key {key_node.value!r} twice; keep one",
+                            key_node.start_mark,
+                        )
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def _unknown(keys: Any, valid: tuple[str, ...], where: str, path: str) -> None:
@@ -161,15 +198,30 @@ def _typed(value: Any, kind: type | tuple[type, ...], where: str, path: str, key
             kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         )
         raise SchemaFileError(
-            f"{where}: {key}{_at(path)} must be {expected}, got {type(value).__name__} {value!r}."
+            f"{where}: {key}{_at(path)} must be {expected}, got {type(value).__name__} "
+            f"{_short(value)}."
         )
     return value
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to a length a message can show."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxstring = shown.maxother = shown.maxlong = 80
+    return shown.repr(value)
 
 
 def _schema(data: dict[str, Any], where: str, path: str) -> Schema:
     from ontolake.registries.schema import Schema
     from ontolake.schemas.compose import deserialise_checks
 
+    if path.count("slots.") > _MAX_SLOT_DEPTH:
+        raise SchemaFileError(
+            f"{where}: slots nest more than {_MAX_SLOT_DEPTH} levels deep{_at(path)}; is a "
+            "YAML alias (*name) used inside the slot it names?"
+        )
     _unknown(data, _SCHEMA_KEYS if not path else _SCHEMA_KEYS[1:], where, path)
     if path and "sources" in data:
         raise SchemaFileError(f"{where}: sources belong at the top of the file, not{_at(path)}.")

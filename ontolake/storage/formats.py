@@ -136,7 +136,7 @@ def write_object(obj: Any, otype: str, path: str, suffix: str) -> None:
 
 def _write(obj: Any, otype: str, kind: str, path: str) -> None:
     if otype == "DataFrame":
-        obj.to_parquet(path, engine="pyarrow")
+        _write_parquet(obj, path)
     elif otype == "AnnData" and kind.endswith(".zarr"):
         obj.write_zarr(path)
     elif otype == "AnnData":
@@ -145,6 +145,24 @@ def _write(obj: Any, otype: str, kind: str, path: str) -> None:
         _import("mudata").write_h5mu(path, obj)
     else:
         _write_spatialdata(obj, path)
+
+
+def _write_parquet(df: Any, path: str) -> None:
+    """Write ``df`` as ``df.to_parquet(path, engine="pyarrow")`` does, byte for byte.
+
+    pyarrow is called directly: pandas' wrapper costs as much as the writing for small
+    tables. The same checks (string names of the index levels) and the same metadata
+    (``df.attrs`` as ``PANDAS_ATTRS``) keep the file identical for every reader.
+    """
+    if df.attrs:  # pandas stores them in its own metadata key
+        df.to_parquet(path, engine="pyarrow")
+        return
+    if not all(isinstance(name, str) for name in df.index.names if name is not None):
+        raise ValueError("Index level names must be strings")
+    pyarrow = _import("pyarrow")
+    _import("pyarrow.parquet").write_table(
+        pyarrow.Table.from_pandas(df), path, compression="snappy"
+    )
 
 
 def _write_spatialdata(sdata: Any, path: str) -> None:

@@ -3,6 +3,13 @@ r"""Content hashes of files and folders, local or in any fsspec filesystem.
 A file's hash is the SHA-256 of its bytes. A folder's hash is the SHA-256 of one line
 ``f"{relative_posix_path}\0{file_sha256}\n"`` per file, sorted by path: it changes when a
 file is renamed, added, removed or edited, and not with the order files are listed in.
+
+Symbolic links in a local folder are followed only while they stay inside it: a link to a
+file or folder inside is stored as a copy of what it points to (as ``shutil.copytree``
+copies it), while a link pointing outside the folder, a dangling link, a link to one of
+its own parent folders (a loop) and special files (FIFOs, sockets, devices) are refused
+with :class:`~ontolake.errors.UnsafePathError` naming the link and its target, so saving a
+folder never reads, or copies into storage, anything outside it.
 """
 
 from __future__ import annotations
@@ -14,13 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError
+from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError, UnsafePathError
 from ontolake.storage.root import storage_errors
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["CHUNK_SIZE", "Digest", "copy_file_hashed", "hash_file", "hash_folder", "hash_path"]
+__all__ = [
+    "CHUNK_SIZE",
+    "Digest",
+    "copy_file_hashed",
+    "hash_file",
+    "hash_folder",
+    "hash_path",
+    "list_local_files",
+]
 
 CHUNK_SIZE = 8 * 1024 * 1024
 
@@ -185,14 +200,69 @@ def _list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, s
             raise InvalidDataError(f"{folder!r} is a file, not a folder: use hash_file().")
         raise PathNotFoundError(f"No file or folder at {folder!r}: check the path or URL.")
     if fs is None:
-        files = [
-            (Path(directory, name).relative_to(folder).as_posix(), str(Path(directory, name)))
-            for directory, _, names in os.walk(folder, followlinks=True)
-            for name in names
-        ]
+        files = list_local_files(folder)
     else:
         base = fs._strip_protocol(folder).rstrip("/")
         with storage_errors(folder, remote=True):
             found = fs.find(folder, withdirs=False)
         files = [(full[len(base) + 1 :], full) for full in found]
     return sorted(files)
+
+
+def list_local_files(folder: str) -> list[tuple[str, str]]:
+    """``(relative POSIX path, full path)`` of every file below the local ``folder``.
+
+    Links to files and folders inside ``folder`` are followed (listed as what they point to).
+
+    Raises:
+        UnsafePathError: a symbolic link points outside ``folder``, nowhere, or to one of its
+            own parent folders; or an entry is neither a file nor a folder.
+
+    Example:
+        >>> list_local_files("counts.zarr")[:1]  # doctest: +SKIP
+        [('.zattrs', 'counts.zarr/.zattrs')]
+    """
+    root = os.path.realpath(folder)
+    files: list[tuple[str, str]] = []
+    pending: list[tuple[str, str, frozenset[str]]] = [(folder, "", frozenset({root}))]
+    while pending:
+        directory, relative, parents = pending.pop()
+        with storage_errors(directory, remote=False), os.scandir(directory) as entries:
+            listed = list(entries)
+        for entry in listed:
+            name = f"{relative}{entry.name}"
+            real = os.path.realpath(entry.path) if entry.is_symlink() else None
+            if real is not None:
+                _check_link(folder, root, entry.path, real)
+            if entry.is_dir():
+                real = real or os.path.realpath(entry.path)
+                if real in parents:
+                    raise UnsafePathError(
+                        f"{entry.path!r} is a symbolic link to {real!r}, a folder it is inside "
+                        "of (a loop): remove the link or replace it with the files it should "
+                        "hold."
+                    )
+                pending.append((entry.path, f"{name}/", parents | {real}))
+            elif entry.is_file():
+                files.append((name, entry.path))
+            else:
+                raise UnsafePathError(
+                    f"{entry.path!r} in the folder {folder!r} is not a regular file or folder "
+                    "(a FIFO, socket or device): remove it before saving the folder."
+                )
+    return sorted(files)
+
+
+def _check_link(folder: str, root: str, link: str, target: str) -> None:
+    """Refuse a link in ``folder`` (real path ``root``) that leaves it or points nowhere."""
+    if target != root and not target.startswith(root.rstrip(os.sep) + os.sep):
+        raise UnsafePathError(
+            f"{link!r} is a symbolic link to {target!r}, outside the folder {folder!r}: "
+            "nothing outside a folder is saved with it; copy the target into the folder or "
+            "remove the link."
+        )
+    if not os.path.exists(target):  # noqa: PTH110
+        raise UnsafePathError(
+            f"{link!r} is a symbolic link to {target!r}, which does not exist (a dangling "
+            "link or a loop of links): remove the link or restore its target."
+        )

@@ -324,12 +324,24 @@ class StorageRoot:
                 if self.is_local:
                     _copy_local(local_source, destination)
                 elif Path(local_source).is_dir():
-                    self.fs.put(f"{local_source.rstrip('/')}/", destination, recursive=True)
+                    self._put_folder(local_source, destination)
                 else:
                     self.fs.put_file(local_source, destination)
             except BaseException:
                 self.remove(destination)
                 raise
+
+    def _put_folder(self, local_source: str, destination: str) -> None:
+        """Upload the files the folder's hash covers, in one batch (concurrent on s3fs).
+
+        fsspec's own recursive ``put`` lists a link to a folder as a file, so the stored copy
+        would miss the files behind it; links out of the folder are refused by the listing.
+        """
+        from ontolake.storage.hashing import list_local_files
+
+        files = list_local_files(local_source)
+        base = destination.rstrip("/")
+        self.fs.put([full for _, full in files], [f"{base}/{name}" for name, _ in files])
 
     def finalise(self, source: str, destination: str) -> None:
         """Move ``source`` to ``destination`` (atomically for local roots), creating parents.

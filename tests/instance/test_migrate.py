@@ -25,9 +25,38 @@ from ontolake.registries.models import metadata
 MIGRATIONS = Path(migrate.__file__).parent / "migrations"
 
 
+# added by ALTER TABLE: SQLite keeps it inline in the column, where reflection sees neither
+# its name nor its ON DELETE (the database enforces both; see _inline_foreign_keys_hold)
+INLINE_FOREIGN_KEYS = {("artifacts", "schema_id"): ("fk_artifacts_schema_id_schemas", "SET NULL")}
+
+
 def schema_differences(engine) -> list:
     with engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), metadata)
+        found = compare_metadata(MigrationContext.configure(connection), metadata)
+    if engine.dialect.name != "sqlite":
+        return found
+    _inline_foreign_keys_hold(engine)
+    return [
+        difference
+        for difference in found
+        if not (
+            difference[0] in ("remove_fk", "add_fk")
+            and len(difference[1].columns) == 1
+            and (difference[1].table.name, difference[1].column_keys[0]) in INLINE_FOREIGN_KEYS
+        )
+    ]
+
+
+def _inline_foreign_keys_hold(engine) -> None:
+    """The inline keys are declared with the models' name and ON DELETE, and enforced."""
+    with engine.connect() as connection:
+        for (table, column), (name, on_delete) in INLINE_FOREIGN_KEYS.items():
+            keys = connection.exec_driver_sql(f"PRAGMA foreign_key_list({table})").all()
+            assert [(key[3], key[6]) for key in keys if key[3] == column] == [(column, on_delete)]
+            sql = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = :table"), {"table": table}
+            ).scalar_one()
+            assert f"{column} INTEGER CONSTRAINT {name} REFERENCES" in sql
 
 
 def _normalised(predicate: object) -> str:
@@ -224,3 +253,44 @@ def test_one_latest_managed_artifact_per_key(instance):
     with instance.engine.connect() as connection:
         keyed = select(func.count()).select_from(table).where(table.c.key == "raw/a.fasta")
         assert connection.execute(keyed).scalar_one() == 4
+
+
+def test_upgrade_to_the_schema_link_keeps_artifacts_and_their_values(instance):
+    """0004 → 0005 adds ``artifacts.schema_id``: rows and values stay, links start empty."""
+    import pandas as pd
+
+    root, database = instance.root.root, instance.db_url
+    ol.Feature(name="n_reads", dtype=int).save()
+    plain = ol.Artifact.from_dataframe(pd.DataFrame({"a": [1]}), key="tables/a.parquet").save()
+    plain.features.add_values({"n_reads": 3})
+    schema = ol.Schema(features=[ol.Feature(name="a", dtype=int)], name="a table").save()
+    curated = ol.curate.DataFrameCurator(pd.DataFrame({"a": [2]}), schema).save_artifact(
+        key="tables/b.parquet"
+    )
+    assert curated.schema_id == schema.id
+    engine = fresh_engine(instance)
+    try:
+        with engine.connect() as connection:
+            before = connection.execute(text("SELECT id, uid, key, hash FROM artifacts")).all()
+        migrate.downgrade(engine, "0004")  # drops the link, keeps the rows
+        assert "schema_id" not in {c["name"] for c in inspect(engine).get_columns("artifacts")}
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT id, uid, key, hash FROM artifacts")).all() == before
+            )
+        migrate.upgrade(engine, "0005")
+        with engine.connect() as connection:
+            after = connection.execute(
+                text("SELECT id, uid, key, hash, schema_id FROM artifacts")
+            ).all()
+        assert [tuple(row[:4]) for row in after] == [tuple(row) for row in before]
+        assert {row[4] for row in after} == {None}
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+    ol.connect(root, db=None if database.startswith("sqlite") else database)
+    assert ol.Artifact.get(key="tables/a.parquet").features.get_values() == {"n_reads": 3}
+    assert ol.Artifact.filter(schema__name="a table").count() == 0
+    relinked = ol.curate.DataFrameCurator(pd.DataFrame({"a": [2]}), ol.Schema.get(name="a table"))
+    assert relinked.save_artifact().id == curated.id  # same content: linked again, not stored twice
+    assert ol.Artifact.filter(schema__name="a table").one().key == "tables/b.parquet"

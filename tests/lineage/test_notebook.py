@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -60,10 +63,82 @@ def test_a_headless_notebook_is_tracked_with_its_source_and_an_html_report(noteb
     assert again.transform == transform and again != run
 
 
-def test_a_kernel_that_does_not_know_its_notebook_says_how_to_fix_it(notebook):
+def nbconvert_command() -> list[str]:
+    """``python -m nbconvert`` of this environment (skipped without it, but never in CI)."""
+    missing = [
+        name for name in ("nbconvert", "ipykernel") if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        message = f"{' and '.join(missing)} not installed: pip install 'ontolake[notebooks]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return [sys.executable, "-m", "nbconvert"]
+
+
+def without_session_name() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "JPY_PARENT_PID")}
+
+
+def test_nbconvert_execute_without_a_session_name_is_tracked(notebook, tmp_path):
+    command = nbconvert_command()
+    folder = notebook.parent
+    (folder / "copy.ipynb").write_text(notebook.read_text())  # same cells, another notebook
+    write_other = nbformat.v4.new_notebook()
+    write_other.cells = [nbformat.v4.new_code_cell("print('other')")]
+    nbformat.write(write_other, str(folder / "other.ipynb"))
+    result = subprocess.run(
+        [*command, "--to", "notebook", "--execute", "analysis.ipynb", "--output", "copy.ipynb"],
+        cwd=folder,
+        env=without_session_name(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    run = ol.Run.filter(transform__key="analysis.ipynb").one()
+    assert run.status == "completed" and run.params == {"threshold": 0.5}
+    assert run.transform.kind == "notebook"
+    assert run.transform.reference == str(notebook.resolve())
+    assert run.transform.source_code == notebook_source(notebook)
+    assert ol.Artifact.get(key="nb/out.parquet").run == run
+    assert "<html" in Path(run.report_artifact.cache()).read_text()
+
+
+def test_nbconvert_from_another_folder_finds_the_notebook_by_its_command_line(notebook, tmp_path):
+    command = nbconvert_command()
+    result = subprocess.run(
+        [*command, "--to", "notebook", "--execute", f"{notebook.parent.name}/analysis.ipynb"],
+        cwd=notebook.parent.parent,
+        env=without_session_name(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    run = ol.Run.filter(transform__key="analysis.ipynb").one()
+    assert run.transform.reference == str(notebook.resolve())
+
+
+def test_a_kernel_that_cannot_tell_its_notebook_says_how_to_fix_it(notebook):
+    (notebook.parent / "copy.ipynb").write_text(notebook.read_text())  # the same cells
     node = nbformat.read(str(notebook), as_version=4)
-    environment = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
     client = NotebookClient(node, kernel_name="python3")
-    with pytest.raises(CellExecutionError, match="cannot tell which notebook"):
-        client.execute(env=environment, cwd=str(notebook.parent))
+    with pytest.raises(CellExecutionError, match="cannot tell which notebook") as failure:
+        client.execute(env=without_session_name(), cwd=str(notebook.parent))
+    assert "analysis.ipynb" in str(failure.value) and "copy.ipynb" in str(failure.value)
+    assert "ol.track(path=" in str(failure.value)
     assert ol.Run.filter().count() == 0
+
+
+def test_a_kernel_started_in_the_notebooks_folder_finds_it_by_the_running_cell(notebook):
+    node = nbformat.read(str(notebook), as_version=4)
+    other = nbformat.v4.new_notebook()
+    other.cells = [nbformat.v4.new_code_cell("print('other')")]
+    nbformat.write(other, str(notebook.parent / "other.ipynb"))
+    NotebookClient(node, kernel_name="python3").execute(
+        env=without_session_name(), cwd=str(notebook.parent)
+    )
+    run = ol.Run.filter(transform__key="analysis.ipynb").one()
+    assert run.status == "completed"
+    assert run.transform.reference == str(notebook.resolve())

@@ -114,3 +114,51 @@ def test_installed_mondo_parse_time(require_package):
         f"in {time.perf_counter() - started:.2f} s"
     )
     assert len(terms) > 30_000
+
+
+def _closure(parents: dict[str, list[str]], term_id: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [term_id]
+    while stack:
+        for parent in parents.get(stack.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+@pytest.mark.parametrize("prefix", ["EFO", "UBERON", "CL"])
+def test_walking_the_links_gives_back_the_released_closure(prefix, require_package):
+    """EFO v3.90.0 leaves out the terms between 13,451 of its terms and some ancestors."""
+    from ontolake.ontology_sources import catalog
+
+    require_package("cellxgene-ontology-guide")
+    spec = next(
+        s
+        for s in reversed(catalog.available())
+        if s.format == "cellxgene" and s.location.split("/")[-1].startswith(f"{prefix}-")
+    )
+    terms = list(open_source(spec).terms())
+    parents = {t.ontology_id: [r.parent_id for r in t.parents] for t in terms}
+    with open_binary(spec.location) as handle:
+        released = json.load(handle)
+    assert {t: _closure(parents, t) for t in parents} == {
+        t: set(entry.get("ancestors", {})) for t, entry in released.items()
+    }
+    if prefix == "EFO":
+        organism_part = next(t for t in terms if t.ontology_id == "EFO:0000635")
+        assert Relation("EFO:0000001", "ancestor") in organism_part.parents
+
+
+def test_closure_repair_names_only_the_nearest_missing_ancestors():
+    from ontolake.ontology_sources.closure import ClosureRepair
+
+    repair = ClosureRepair()
+    repair.add("A:4", {"A:3": 1, "A:2": 2, "A:1": 3, "A:0": 4, "B:1": 2, "B:0": 3}, ["A:3"])
+    repair.add("A:3", {"A:2": 1, "A:1": 2, "A:0": 3}, ["A:2"])
+    repair.add("A:2", {"A:1": 1, "A:0": 2}, ["A:1"])
+    repair.add("A:1", {"A:0": 1}, ["A:0"])
+    repair.add("A:0", {}, [])
+    repair.add("B:1", {"B:0": 1}, ["B:0"])
+    repair.add("B:0", {}, [])
+    assert repair.missing_parents() == {"A:4": ["B:1"]}

@@ -109,6 +109,43 @@ def test_dataframe_round_trip(instance):
     assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
 
 
+@pytest.mark.parametrize(
+    "df",
+    [
+        pd.DataFrame({"sample": ["s1", "s2"], "gc": [0.4, 0.6]}),
+        pd.DataFrame({"a": [1, 2]}, index=pd.Index(["r1", "r2"], name="cell")),
+        pd.DataFrame({"a": [1, 2]}, index=pd.MultiIndex.from_tuples([("x", 1), ("y", 2)])),
+        pd.DataFrame({"a": [1, 2, 3]}, index=pd.RangeIndex(0, 6, 2)),
+        pd.DataFrame(
+            {
+                "c": pd.Categorical(["a", "b"]),
+                "t": pd.to_datetime(["2025-01-01", "2025-01-02"]).tz_localize("UTC"),
+                "n": pd.array([1, None], dtype="Int64"),
+            }
+        ),
+    ],
+    ids=["plain", "named-index", "multi-index", "range-step", "typed"],
+)
+def test_dataframes_are_stored_exactly_as_to_parquet_writes_them(sqlite_instance, tmp_path, df):
+    expected = tmp_path / "expected.parquet"
+    df.to_parquet(expected, engine="pyarrow")
+    artifact = ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()
+    assert Path(artifact.path).read_bytes() == expected.read_bytes()
+    df.attrs["source"] = "lab"  # kept in the metadata, as pandas keeps it
+    with_attrs = ol.Artifact.from_dataframe(df, key="tables/attrs.parquet").save()
+    assert with_attrs.load().attrs == {"source": "lab"}
+
+
+def test_large_stored_content_is_found_before_it_is_copied(instance, tmp_path, caplog):
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * 2**13)  # 2 MiB
+    first = ol.Artifact(big, key="raw/big.bin").save()
+    again = ol.Artifact(big, key="raw/big-copy.bin").save()
+    assert again == first and "already stored" in caplog.text
+    assert managed_files(instance) == [f"{first.uid}.bin"]
+    assert not list((Path(instance.root.root) / ".ontolake" / ".staging").glob("*"))
+
+
 def test_anndata_as_h5ad_and_zarr(instance):
     import anndata
 

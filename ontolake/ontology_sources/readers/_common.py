@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import BinaryIO
+
+from ontolake.ontology_sources.guarded import GuardedStream
 
 __all__ = [
     "CONSIDER_IDS",
@@ -13,6 +16,7 @@ __all__ = [
     "PART_OF_IDS",
     "REPLACED_BY_IDS",
     "SCOPE_OF_PREDICATE",
+    "RunLimited",
     "iri_to_curie",
     "local_name",
 ]
@@ -80,3 +84,51 @@ def local_name(iri: str) -> str:
         'hasExactSynonym'
     """
     return re.split(r"[/#:]", iri)[-1]
+
+
+MAX_RUN_BYTES = 8 << 20
+"""Longest stretch of an OBO line or of OWL text between two tags the readers accept.
+
+Real lines and literals are kilobytes. The parsers underneath buffer a whole line (fastobo,
+several times over) or build a literal by repeated string concatenation (owlready2, in
+quadratic time: a 100 MB label takes minutes), so longer runs are refused to keep memory
+and time bounded on corrupt or hostile files.
+"""
+
+
+class RunLimited(GuardedStream):
+    r"""``handle``'s bytes, refusing more than ``limit`` bytes without a ``separator``.
+
+    Parsers that swallow errors raised while reading (fastobo) are handled by checking
+    ``failure`` after they fail.
+
+    Example:
+        >>> handle = RunLimited(io.BytesIO(b"a\\nb"), b"\\n", "x.obo", "line", limit=4)
+        >>> handle.stream().read()
+        b'a\\nb'
+    """
+
+    def __init__(
+        self, handle: BinaryIO, separator: bytes, label: str, what: str, limit: int = MAX_RUN_BYTES
+    ) -> None:
+        super().__init__()
+        self._handle = handle
+        self._separator = separator
+        self._label = label
+        self._what = what
+        self._limit = limit
+        self._run = 0
+        self._offset = 0
+
+    def _next(self, size: int) -> bytes:
+        data = self._handle.read(min(size, self._limit))
+        last = data.rfind(self._separator)
+        self._run = self._run + len(data) if last < 0 else len(data) - last - 1
+        self._offset += len(data)
+        if self._run > self._limit:
+            self._refuse(
+                f"{self._label}, byte {self._offset - self._run}: a {self._what} longer than "
+                f"{self._limit >> 20} MiB, far beyond any real ontology; the file is corrupt "
+                "or not an ontology."
+            )
+        return bytes(data)

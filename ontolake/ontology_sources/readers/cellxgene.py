@@ -5,12 +5,16 @@ Each entry holds ``label``, ``description``, ``synonyms`` (plain strings, so the
 ``cross_ontology_terms`` ({prefix: CURIE}, kept in ``Term.extra`` as
 ``cross_ontology_term:<prefix>``) and ``ancestors``: the transitive closure as
 {CURIE: distance}. Distance 1 are the direct parents, is_a and part_of mixed and unlabelled,
-so they become relations of type ``parent``. Deprecated entries with an empty label (CL has
-73) are named by their id.
+so they become relations of type ``parent``. Where a release left out the terms between a
+term and some of its ancestors, :class:`~ontolake.ontology_sources.closure.ClosureRepair`
+adds the nearest uncovered ones as relations of type ``ancestor``, so that walking the links
+gives back the file's closure exactly. Deprecated entries with an empty label (CL has 73) are
+named by their id.
 
 The files reach 844 MB uncompressed (NCBITaxon), so the top-level object is split into
 entries while it streams: only one buffer of text (about 1 MiB) and the entry being decoded
-are in memory at any time.
+are in memory at any time; the terms themselves are yielded once the whole file is read
+(the missing links are known only then).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from ontolake.errors import OntologyFormatError
+from ontolake.ontology_sources.closure import ClosureRepair
 from ontolake.ontology_sources.terms import Relation, Synonym, Term
 
 if TYPE_CHECKING:
@@ -30,7 +36,10 @@ __all__ = ["iter_entries", "read_cellxgene"]
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 _CHUNK_BYTES = 1 << 20
+_MAX_ENTRY_CHARS = 16 << 20
+"""Longest text one entry may span (real entries are kilobytes): bounds memory on bad input."""
 _PARENT = "parent"
+_ANCESTOR = "ancestor"
 
 
 def read_cellxgene(handle: BinaryIO, label: str) -> Iterator[Term]:
@@ -45,8 +54,19 @@ def read_cellxgene(handle: BinaryIO, label: str) -> Iterator[Term]:
         ...     next(read_cellxgene(handle, "CL")).name
         'cell'
     """
+    repair = ClosureRepair()
+    terms = []
     for term_id, entry in iter_entries(handle, label):
-        yield _term(term_id, entry, label)
+        term = _term(term_id, entry, label)
+        repair.add(term_id, entry["ancestors"], [r.parent_id for r in term.parents])
+        terms.append(term)
+    missing = repair.missing_parents()
+    for term in terms:
+        extra = missing.get(term.ontology_id)
+        if extra:
+            links = tuple(Relation(parent, _ANCESTOR) for parent in extra)
+            term = replace(term, parents=term.parents + links)
+        yield term
 
 
 def _term(term_id: str, entry: Any, label: str) -> Term:
@@ -56,7 +76,7 @@ def _term(term_id: str, entry: Any, label: str) -> Term:
     deprecated = bool(entry.get("deprecated", False))
     if not isinstance(name, str) or not (name or deprecated):
         raise OntologyFormatError(f"{label}: term {term_id} has no 'label' string.")
-    ancestors = entry.get("ancestors", {})
+    ancestors = entry.setdefault("ancestors", {})
     synonyms = entry.get("synonyms", [])
     if not isinstance(ancestors, dict) or not isinstance(synonyms, list):
         raise OntologyFormatError(
@@ -134,11 +154,11 @@ class _Scanner:
         self.eof = False
         self.last_key: str | None = None
 
-    def refill(self) -> bool:
-        """Append the next chunk (dropping what was consumed); False at the end of input."""
+    def refill(self, size: int = _CHUNK_BYTES) -> bool:
+        """Append the next ``size`` bytes (dropping what was consumed); False at the end."""
         if self.eof:
             return False
-        data = self.handle.read(_CHUNK_BYTES)
+        data = self.handle.read(size)
         self.eof = not data
         try:
             decoded = self.decoder.decode(data, final=self.eof)
@@ -180,8 +200,19 @@ class _Scanner:
         while True:
             try:
                 value, end = decode()
+            except RecursionError:
+                self.fail("JSON nested too deeply to be an ontology term", key)
             except json.JSONDecodeError as error:
-                if self.refill():
+                pending = len(self.text) - self.pos
+                if pending > _MAX_ENTRY_CHARS:
+                    self.fail(
+                        f"one entry is longer than {_MAX_ENTRY_CHARS >> 20} MiB of text, far "
+                        "beyond any real term; the file is corrupt or not an ontology",
+                        key,
+                    )
+                # Read as much again as is buffered: a long entry is decoded O(n) times in
+                # total, not once per 1 MiB chunk.
+                if self.refill(max(_CHUNK_BYTES, pending)):
                     continue
                 self.fail(f"invalid JSON ({error.msg})", key, self.offset + error.pos)
             if end < len(self.text) or not self.refill():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ontolake.errors import MissingDependencyError, OntologyFormatError
-from ontolake.ontology_sources.readers._common import IS_A, PART_OF, PART_OF_IDS
+from ontolake.ontology_sources.readers._common import IS_A, PART_OF, PART_OF_IDS, RunLimited
 from ontolake.ontology_sources.terms import Relation, Synonym, Term
 
 if TYPE_CHECKING:
@@ -64,27 +64,41 @@ def read_obo(handle: BinaryIO, label: str) -> Iterator[Term]:
     drafts: dict[str, _Draft] = {}
     part_of_ids = set(PART_OF_IDS)
     previous: str | None = None
+    limited = RunLimited(handle, b"\n", label, "line")
     try:
-        for frame in fastobo.iter(handle, ordered=True):
+        for frame in fastobo.iter(limited.stream(), ordered=True):
             frame_id = str(frame.id)
             if isinstance(frame, fastobo.term.TermFrame):
                 _merge(drafts.setdefault(frame_id, _Draft()), frame_id, frame, fastobo, label)
             elif isinstance(frame, fastobo.typedef.TypedefFrame) and _is_part_of(frame, fastobo):
                 part_of_ids.add(frame_id)
             previous = frame_id
-    except SyntaxError as error:
-        after = f" (in the frame after {previous})" if previous else ""
-        raise OntologyFormatError(
-            f"{label}, line {error.lineno}, column {error.offset}: {error.msg}{after}: "
-            f"{(error.text or '').strip()!r}; fix the OBO syntax there."
-        ) from error
-    except OSError as error:
-        if "UTF-8" not in str(error):
+    except Exception as error:
+        if limited.failure is not None and limited.failure is not error:
+            raise limited.failure from error  # fastobo replaces errors raised while reading
+        translated = _translate(error, label, previous)
+        if translated is error:
             raise
-        raise OntologyFormatError(f"{label}: not valid UTF-8 text ({error}).") from error
+        raise translated from error
     for term_id, draft in drafts.items():
         if draft.name is not None:
             yield _term(term_id, draft, part_of_ids)
+
+
+def _translate(error: Exception, label: str, previous: str | None) -> Exception:
+    """The OntologyFormatError for fastobo's ``error``, or ``error`` itself."""
+    if isinstance(error, SyntaxError):
+        after = f" (in the frame after {previous})" if previous else ""
+        return OntologyFormatError(
+            f"{label}, line {error.lineno}, column {error.offset}: {error.msg}{after}: "
+            f"{(error.text or '').strip()!r}; fix the OBO syntax there."
+        )
+    # fastobo reports text that is not UTF-8 as OSError, or, when the first bytes are not,
+    # as TypeError("expected path or binary file handle") caused by that OSError.
+    cause = error.__cause__ if isinstance(error, TypeError) else error
+    if isinstance(cause, OSError) and "UTF-8" in str(cause):
+        return OntologyFormatError(f"{label}: not valid UTF-8 text ({cause}).")
+    return error
 
 
 def _merge(draft: _Draft, term_id: str, frame: Any, fastobo: Any, label: str) -> None:

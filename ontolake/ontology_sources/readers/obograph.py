@@ -86,6 +86,10 @@ def _load(handle: BinaryIO, label: str) -> Any:
         ) from error
     except UnicodeDecodeError as error:
         raise OntologyFormatError(f"{label}: not valid UTF-8 text ({error}).") from error
+    except RecursionError:
+        raise OntologyFormatError(
+            f"{label}: JSON nested too deeply to be an OBO-Graph document."
+        ) from None
 
 
 def _items(graph: dict[str, Any], key: str, label: str) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from ontolake.ontology_sources.readers._common import (
     PART_OF_IDS,
     REPLACED_BY_IDS,
     SCOPE_OF_PREDICATE,
+    RunLimited,
     iri_to_curie,
 )
 from ontolake.ontology_sources.terms import Relation, Synonym, Term
@@ -45,6 +46,8 @@ _DEFINITION = "http://purl.obolibrary.org/obo/IAO_0000115"
 _SYNONYMS = {f"{OBO_IN_OWL}{local}": scope for local, scope in SCOPE_OF_PREDICATE.items()}
 _PART_OF_MARKERS = {f"{_OWL}equivalentProperty", f"{OBO_IN_OWL}hasDbXref"}
 _PART_OF_DECLARATIONS = _PART_OF_MARKERS | {f"{OBO_IN_OWL}id", f"{OBO_IN_OWL}shorthand"}
+_MAX_TEXT_BYTES = 1 << 20
+"""Longest text between two tags accepted (real labels and definitions are kilobytes)."""
 
 
 @dataclass
@@ -140,9 +143,16 @@ def read_owl(handle: BinaryIO, label: str) -> Iterator[Term]:
             f"Reading the OWL file {label} needs owlready2: pip install 'ontolake[owl]'."
         ) from error
     triples = _Triples()
+    # owlready2 joins a literal's pieces (8 KiB each) by repeated concatenation, in time
+    # quadratic in its length: 8 MiB take 6 s, 1 MiB a tenth of a second.
+    limited = RunLimited(handle, b"<", label, "text between two tags", limit=_MAX_TEXT_BYTES)
     try:
-        parse(handle, triples.add_object, triples.add_data)
-    except OwlReadyOntologyParsingError as error:
+        parse(limited.stream(), triples.add_object, triples.add_data)
+    except Exception as error:
+        if limited.failure is not None and limited.failure is not error:
+            raise limited.failure from error
+        if not isinstance(error, OwlReadyOntologyParsingError):
+            raise
         cause = error.__cause__
         where = str(error).split(", line ", 1)[-1].rstrip(".")
         detail = f" ({re.sub(r': line .*$', '', str(cause))})" if cause is not None else ""

@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 __all__ = ["hierarchy_dot", "view_hierarchy"]
 
-_EDGE_STYLES = {"is_a": "", "part_of": "style=dashed", "parent": "style=dotted"}
+_EDGE_STYLES = {
+    "is_a": "",
+    "part_of": "style=dashed",
+    "parent": "style=dotted",
+    "ancestor": "style=dotted",
+}
 
 
 def hierarchy_dot(record: Any, *, distance: int = 2, upward: bool = True) -> str:

@@ -196,6 +196,7 @@ def _ids_of(value: Any) -> list[int] | Any:
 
 def _id_of(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
+        _check_values(value, "id", "exact")
         return value
     record_id = getattr(value, "id", None)
     if record_id is None:
@@ -285,6 +286,7 @@ def _apply(
 
     if lookup == "isnull":
         return expression.is_(None) if value else expression.is_not(None)  # type: ignore[no-any-return]
+    _check_values(value, name, lookup)
     if lookup == "in":
         from ontolake.registries.query.queryset import QuerySet
 
@@ -321,6 +323,30 @@ def _apply(
         "lte": lambda: expression <= value,
     }
     return known(operators[lookup]())
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _check_values(value: Any, name: str, lookup: str) -> None:
+    """Refuse values no database column holds, which each backend mishandles its own way.
+
+    Integers beyond 64 bits overflow SQLite's driver. A NUL character cannot be stored in
+    PostgreSQL text, and ends a SQLite LIKE pattern early (a ``contains`` lookup of a NUL
+    matched every row).
+    """
+    items = value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
+    for item in items:
+        if isinstance(item, int) and not _INT64_MIN <= item <= _INT64_MAX:
+            raise QueryError(
+                f"{name}__{lookup}={item} is outside the 64-bit integers the database "
+                f"stores ({_INT64_MIN} to {_INT64_MAX}): compare with a value in that range."
+            )
+        if isinstance(item, str) and "\0" in item:
+            raise QueryError(
+                f"{name}__{lookup}={item!r} holds a NUL character (\\x00), which no stored "
+                "text contains: remove it from the value."
+            )
 
 
 _LIKE_ESCAPE = "\\"

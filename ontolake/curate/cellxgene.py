@@ -1,0 +1,412 @@
+"""Check a dataset against the CELLxGENE convention: ``curate validate x.h5ad --schema cellxgene``.
+
+Only what the convention's rules read is loaded: ``obs``, ``uns`` and the ``var`` index (never
+``X``). Each column is checked over its distinct values; the terms are resolved in the
+registries (:class:`~ontolake.curate.term_index.TermIndex`), which import the pinned ontology
+versions the first time they are needed. The verdict and the invalid values are the ones
+``cellxgene-schema validate`` reports for the same rules (tested value for value).
+
+Not checked (the reference validator's other rules, about matrices rather than
+annotations): ``X`` and ``raw`` values, ``obsm`` embeddings, other ``uns`` keys,
+genetic-perturbation and experimental-condition columns, spatial fields.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ontolake.curate.report import InvalidValue, Issue, ValidationReport
+from ontolake.curate.term_index import GeneIndex, TermIndex
+from ontolake.errors import ValidationError
+from ontolake.schemas import cellxgene as convention
+from ontolake.schemas.rules import TermConstraint
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ontolake.schemas.rules import Column, Condition, Rule
+
+__all__ = ["CellxgeneCurator"]
+
+_DELIMITER = " || "
+_ORGANISM_KEY = "organism_ontology_term_id"
+
+
+class CellxgeneCurator:
+    """Validate an AnnData (or an ``.h5ad`` / ``.zarr`` path) against the CELLxGENE convention.
+
+    Example:
+        >>> curator = CellxgeneCurator("pbmc.h5ad")  # doctest: +SKIP
+        >>> curator.collect().is_valid  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        from ontolake.curate.anndata import AnnDataParts, read_parts
+        from ontolake.curate.h5ad_annotations import read_h5ad_annotations
+
+        self._name = str(dataset) if isinstance(dataset, (str, Path)) else "AnnData"
+        path = Path(dataset) if isinstance(dataset, (str, Path)) else None
+        lite = read_h5ad_annotations(path) if path and path.suffix == ".h5ad" else None
+        if lite is not None:
+            self.obs: pd.DataFrame = lite.obs
+            self.var_index: list[str] = lite.var_index
+            self.var_columns: list[str] = lite.var_columns
+            self.uns: dict[str, Any] = lite.uns
+        else:
+            parts = read_parts(path) if path is not None else AnnDataParts.of(dataset)
+            self.obs = parts.obs
+            self.var_index = [str(value) for value in parts.var.index]
+            self.var_columns = [str(column) for column in parts.var.columns]
+            self.uns = dict(parts.uns)
+        self._pins = convention.pinned_versions()
+        self.terms = TermIndex(prepare=self._import_ontologies)
+        self._imported: set[str] = set()
+
+    def _import_ontologies(self, ontologies: set[str]) -> None:
+        from ontolake.ontology_sources.catalog import cellxgene_pin
+        from ontolake.schemas.sources import ensure_sources
+
+        wanted = sorted(o for o in ontologies - self._imported if o in self._pins)
+        ensure_sources(
+            [cellxgene_pin(o, self._pins[o]) for o in wanted], "the cellxgene convention"
+        )
+        self._imported.update(wanted)
+
+    def collect(self) -> ValidationReport:
+        """Check everything; return the report (nothing is raised for invalid data)."""
+        report = ValidationReport(
+            dataset=self._name,
+            schema=f"cellxgene {convention.SCHEMA_VERSION}",
+            slots={"obs": len(self.obs), "var": len(self.var_index)},
+        )
+        distinct: set[str] = set()
+        for column in self.obs.columns:
+            for value in self.obs[column].dropna().unique():
+                if isinstance(value, str):
+                    distinct.update(value.split(_DELIMITER))
+        organism = self.uns.get(_ORGANISM_KEY)
+        self.terms.load([*distinct, *([organism] if isinstance(organism, str) else [])])
+        self._check_organism(report)
+        self._check_names(report)
+        for column in convention.COLUMNS:
+            _ColumnCheck(self, column, report).run()
+        self._check_prefixes(report)
+        self._check_genes(report)
+        return report
+
+    def validate(self) -> None:
+        """Raise :class:`~ontolake.errors.ValidationError` listing every failure.
+
+        Example:
+            >>> CellxgeneCurator("pbmc.h5ad").validate()  # doctest: +SKIP
+        """
+        report = self.collect()
+        if not report.is_valid:
+            raise ValidationError(report.summary())
+
+    # ---- uns, organism-specific prefixes, genes -------------------------------------------
+    def _check_organism(self, report: ValidationReport) -> None:
+        organism = self.uns.get(_ORGANISM_KEY)
+        if organism is None:
+            report.add(
+                Issue("uns", _ORGANISM_KEY, "missing_column", f"uns has no {_ORGANISM_KEY!r}")
+            )
+            return
+        reasons = check_term_string(self.terms, organism, convention.ORGANISM)
+        if reasons:
+            values = [InvalidValue(str(organism), 1, reason="; ".join(reasons))]
+            report.add(
+                Issue("uns", _ORGANISM_KEY, "invalid_values", "not a supported organism", values)
+            )
+
+    def _check_names(self, report: ValidationReport) -> None:
+        """Deprecated and reserved column and key names."""
+        present = {
+            "obs": [str(c) for c in self.obs.columns],
+            "var": self.var_columns,
+            "uns": list(self.uns),
+        }
+        for slot, names in present.items():
+            forbidden = convention.FORBIDDEN_NAMES[slot]
+            for name in names:
+                why = forbidden.get(name) or ("reserved" if name.startswith("__") else None)
+                if why is not None:
+                    kind = "extra_column" if slot != "uns" else "check"
+                    report.add(Issue(slot, name, kind, f"{name!r} is {why} in {slot}: remove it"))
+
+    def _check_prefixes(self, report: ValidationReport) -> None:
+        """Fish, fly and worm may use their own anatomy ontologies; other organisms not."""
+        organism = self.uns.get(_ORGANISM_KEY)
+        own = {"NCBITaxon:6239": "WBbt", "NCBITaxon:7955": "ZFA", "NCBITaxon:7227": "FBbt"}
+        extra = own.get(organism) if isinstance(organism, str) else None
+        obs = self.obs
+        if "tissue_type" not in obs or not isinstance(organism, str):
+            return
+        tissue_type = obs["tissue_type"].astype(object)
+        if "cell_type_ontology_term_id" in obs:
+            cell_type = obs["cell_type_ontology_term_id"].astype(object)
+            allowed = ("CL", extra) if extra else ("CL",)
+            bad = ~cell_type.isin(["unknown", "na"]) & ~_starts(cell_type, allowed)
+            cell_line = tissue_type == "cell line"
+            na_rows = cell_line & (cell_type == "na")
+            if na_rows.any() and na_rows.sum() != cell_line.sum():
+                report.add(
+                    Issue(
+                        "obs",
+                        "cell_type_ontology_term_id",
+                        "check",
+                        "when some cell-line rows are 'na', all cell-line rows must be 'na'",
+                    )
+                )
+            if bad.any():
+                report.add(
+                    Issue(
+                        "obs",
+                        "cell_type_ontology_term_id",
+                        "check",
+                        f"terms must be from {' or '.join(allowed)} for organism {organism}",
+                    )
+                )
+        if "tissue_ontology_term_id" in obs:
+            tissue = obs["tissue_ontology_term_id"].astype(object)
+            culture = tissue_type == "primary cell culture"
+            anatomy = ("UBERON", extra) if extra else ("UBERON",)
+            cells = ("CL", extra) if extra else ("CL",)
+            bad = (culture & (tissue != "unknown") & ~_starts(tissue, cells)) | (
+                ~culture & (tissue_type != "cell line") & ~_starts(tissue, anatomy)
+            )
+            if bad.any():
+                report.add(
+                    Issue(
+                        "obs",
+                        "tissue_ontology_term_id",
+                        "check",
+                        f"tissues must be {' or '.join(anatomy)} terms (cell cultures "
+                        f"{' or '.join(cells)}) for organism {organism}",
+                    )
+                )
+
+    def _check_genes(self, report: ValidationReport) -> None:
+        ids = self.var_index
+        if len(set(ids)) != len(ids):
+            report.add(Issue("var", "index", "duplicated_index", "the var index is not unique"))
+        organism = self.uns.get(_ORGANISM_KEY)
+        organism = organism if isinstance(organism, str) else None
+        found = GeneIndex().organisms_of(ids, organism)
+        unknown = [i for i in dict.fromkeys(ids) if i not in found]
+        if unknown:
+            values = [InvalidValue(i, 1, reason="in no gene table") for i in unknown]
+            message = f"{len(unknown)} feature id(s) are in no built-in gene table"
+            report.add(Issue("var", "index", "invalid_names", message, values))
+        if organism is None:
+            return
+        lineage = self.terms.ancestors(organism, inclusive=True)
+        foreign = sorted(
+            {
+                taxon
+                for taxon in found.values()
+                if taxon not in lineage and taxon not in convention.EXEMPT_GENE_ORGANISMS
+            }
+        )
+        if foreign:
+            report.add(
+                Issue(
+                    "var",
+                    "index",
+                    "invalid_names",
+                    f"the organism is {organism} but feature ids are from {', '.join(foreign)}",
+                )
+            )
+
+
+def _starts(series: pd.Series[Any], prefixes: tuple[str, ...]) -> pd.Series[Any]:
+    return series.map(lambda value: isinstance(value, str) and value.startswith(prefixes))
+
+
+class _ColumnCheck:
+    """One convention column checked over the rows each of its rules applies to."""
+
+    def __init__(self, curator: CellxgeneCurator, column: Column, report: ValidationReport) -> None:
+        self.curator = curator
+        self.column = column
+        self.report = report
+        self.failures: dict[str, list[str]] = {}
+        self.issued: set[str] = set()
+
+    def run(self) -> None:
+        import numpy as np
+
+        obs = self.curator.obs
+        name = self.column.name
+        if name not in obs:
+            self._issue("missing_column", f"obs has no column {name!r}")
+            return
+        series = obs[name]
+        matched = np.zeros(len(obs), dtype=bool)
+        for rule in self.column.rules:
+            mask = self._mask(rule)
+            if mask is None:
+                continue
+            matched |= mask
+            if mask.any():
+                self._check(series[mask], rule.terms, rule.enum, (), rule)
+        unmatched = ~matched
+        if unmatched.any():
+            column = self.column
+            self._check(series[unmatched], column.terms, column.enum, column.forbidden, None)
+        by_reason: dict[str, list[InvalidValue]] = {}
+        cells = series.astype(object)
+        for value, reasons in self.failures.items():
+            reason = "; ".join(dict.fromkeys(reasons))
+            count = int((cells == value).sum()) if value != "nan" else int(cells.isna().sum())
+            by_reason.setdefault(reason, []).append(InvalidValue(value, count, reason=reason))
+        for reason, values in by_reason.items():
+            self._issue("invalid_values", f"{reason} (expected {self.column.message})", values)
+
+    def _issue(self, kind: str, message: str, values: list[InvalidValue] | None = None) -> None:
+        if message not in self.issued:
+            self.issued.add(message)
+            self.report.add(Issue("obs", self.column.name, kind, message, values or []))
+
+    def _fail(self, value: Any, reason: str) -> None:
+        self.failures.setdefault(str(value), []).append(reason)
+
+    def _mask(self, rule: Rule) -> Any:
+        import numpy as np
+
+        masks = [self._condition(condition) for condition in rule.when]
+        if any(mask is None for mask in masks):
+            return None
+        return np.logical_and.reduce(masks)
+
+    def _condition(self, condition: Condition) -> Any:
+        import numpy as np
+
+        terms = self.curator.terms
+        obs = self.curator.obs
+
+        def meets(value: Any) -> bool:
+            ok = True
+            if condition.match or condition.match_descendants_of:
+                ok = value in condition.match or (
+                    isinstance(value, str)
+                    and terms.is_within(value, condition.match_descendants_of)
+                )
+            if condition.exclude or condition.exclude_descendants_of:
+                ok = ok and not (
+                    value in condition.exclude
+                    or (
+                        isinstance(value, str)
+                        and terms.is_within(value, condition.exclude_descendants_of)
+                    )
+                )
+            return ok
+
+        if condition.uns_key is not None:
+            if condition.uns_key not in self.curator.uns:
+                return None
+            return np.full(len(obs), meets(self.curator.uns[condition.uns_key]))
+        assert condition.column is not None
+        if condition.column not in obs:
+            return None
+        column = obs[condition.column].astype(object)
+        verdicts = {value: meets(value) for value in column.unique()}
+        return column.map(verdicts).to_numpy(dtype=bool)
+
+    def _check(
+        self,
+        series: pd.Series[Any],
+        terms: TermConstraint | None,
+        enum: tuple[str, ...] | None,
+        forbidden: tuple[str, ...],
+        rule: Rule | None,
+    ) -> None:
+        kind = self.column.kind
+        name = self.column.name
+        if kind == "bool":
+            if series.dtype != bool:
+                self._issue("dtype", f"{name} must be boolean, not {series.dtype.name}")
+            return
+        if kind == "categorical":
+            if series.dtype.name != "category":
+                self._issue("dtype", f"{name} must be categorical, not {series.dtype.name}")
+            else:
+                categories = series.dtype.categories
+                if name == "donor_id" and categories.dtype.kind not in "OUT":
+                    self._issue("dtype", f"{name} categories must be strings")
+                elif name == "donor_id" and any(not str(c).strip() for c in categories):
+                    self._issue("missing_values", f"{name} must not contain empty values")
+                if enum is None and series.isna().any():
+                    self._issue("missing_values", f"{name} must not contain missing values")
+                for value in series.dropna().unique():
+                    if value in forbidden:
+                        self._fail(value, f"{value!r} is forbidden")
+        if enum is not None:
+            for value in series.unique():
+                if value not in enum:
+                    self._fail(value, f"not one of {', '.join(enum)}")
+        if kind == "curie" and terms is not None:
+            if series.isna().any():
+                self._issue("missing_values", f"{name} must not contain missing values")
+                return
+            for value in series.unique():
+                for reason in check_term_string(self.curator.terms, value, terms):
+                    self._fail(value, reason)
+
+
+def check_term_string(index: TermIndex, value: Any, constraint: TermConstraint) -> list[str]:
+    """The reasons ``value`` (one term id, or several joined by ``" || "``) breaks ``constraint``.
+
+    Example:
+        >>> check_term_string(index, "CL:0000084", cell_type_constraint)  # doctest: +SKIP
+        []
+    """
+    if value in constraint.exceptions:
+        return []
+    if constraint.ontologies == ("NA",):
+        return [f"only {', '.join(repr(e) for e in constraint.exceptions)} is valid here"]
+    if not isinstance(value, str):
+        return ["not a string"]
+    if not constraint.multi_term:
+        return check_term(index, value, constraint)
+    parts = value.split(_DELIMITER)
+    reasons = []
+    for part in parts:
+        found = check_term(index, part, constraint)
+        if len(parts) > 1 and constraint.multi_term_ontologies:
+            only = TermConstraint(ontologies=constraint.multi_term_ontologies)
+            found += check_term(index, part, only)
+        reasons += [f"{part}: {reason}" if len(parts) > 1 else reason for reason in found]
+    if len(parts) > 1 and any(a.strip() > b.strip() for a, b in itertools.pairwise(parts)):
+        reasons.append("terms not in ascending order")
+    if len(set(parts)) != len(parts):
+        reasons.append("duplicated terms")
+    return reasons
+
+
+def check_term(index: TermIndex, term_id: str, constraint: TermConstraint) -> list[str]:
+    """The reasons one term id breaks ``constraint`` (empty when it is allowed)."""
+    if term_id in constraint.forbidden_terms:
+        return ["a forbidden term"]
+    ontologies = [o for o in constraint.ontologies if index.is_valid(term_id, o)]
+    if not ontologies:
+        return [f"not a term of {', '.join(constraint.ontologies)}"]
+    if index.is_obsolete(term_id):
+        return [f"an obsolete term of {ontologies[0]}"]
+    ancestors = index.ancestors(term_id)
+    for roots in constraint.forbidden_ancestors.values():
+        for root in roots:
+            if root in ancestors:
+                return [f"a descendant of {root}, which is forbidden"]
+    if not constraint.is_restricted:
+        return []
+    for ontology, allowed in constraint.allowed_terms.items():
+        if index.is_valid(term_id, ontology) and (allowed == ("all",) or term_id in allowed):
+            return []
+    for roots in constraint.allowed_ancestors.values():
+        if any(root in ancestors for root in roots):
+            return []
+    return ["not an allowed term"]

@@ -1,0 +1,66 @@
+"""Names outside an itype: columns that are no saved Feature, var names outside a registry.
+
+A schema with ``itype`` says which names are valid for columns (``Feature``) or for the
+``var`` index (a registry field such as ``bio.Gene.ontology_id``); the names that are not get
+one issue with their counts and, for registries, suggestions from the vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ontolake.curate.report import MAX_VALUES, InvalidValue, Issue, SuggestedValue
+
+if TYPE_CHECKING:
+    from ontolake.curate.registry_cache import RegistryCache
+    from ontolake.curate.report import ValidationReport
+
+__all__ = ["check_names"]
+
+
+def check_names(
+    names: Sequence[str],
+    itype: str,
+    slot: str,
+    column: str,
+    report: ValidationReport,
+    cache: RegistryCache,
+    curator_name: str,
+) -> None:
+    """Report names (columns, or the var index) that are not values of ``itype``."""
+    allowed = cache.names(itype)
+    invalid = [str(name) for name in names if str(name) not in allowed]
+    if not invalid:
+        return
+    counts: dict[str, int] = {}
+    for name in invalid:
+        counts[name] = counts.get(name, 0) + 1
+    values = [InvalidValue(value=name, count=count) for name, count in counts.items()]
+    if itype != "Feature":
+        from ontolake.schemas.dtypes import parse_dtype
+
+        vocabulary = cache.vocabulary(parse_dtype(f"cat[{itype}]"))
+        for value in values[:50]:
+            value.suggestions = [
+                SuggestedValue(s.kind, s.value, s.score) for s in vocabulary.suggest(value.value)
+            ]
+            if value.value in vocabulary.replacements:
+                value.reason = "obsolete term"
+    else:
+        values = [
+            InvalidValue(value=v.value, count=v.count, reason="not a defined Feature")
+            for v in values
+        ]
+    fixable = any(s.kind in ("synonym", "case") for v in values for s in v.suggestions)
+    key = column if slot == "main" else f"{slot}:{column}"
+    report.add(
+        Issue(
+            slot,
+            column,
+            "invalid_names",
+            f"{len(invalid)} of {len(names)} name(s) are not values of {itype}",
+            values=values[:MAX_VALUES],
+            hint=f"{curator_name}.standardize({key!r})" if fixable else "",
+        )
+    )

@@ -1,0 +1,145 @@
+"""Curators of containers made of parts: MuData modalities and SpatialData tables.
+
+Each part is an AnnData checked like :class:`ontolake.curate.anndata.AnnDataCurator`
+checks one; a slot of the schema whose part the data lacks is reported as a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ontolake.curate.base import Curator, NameList, Table
+from ontolake.curate.report import Issue, ValidationReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ontolake.registries.artifact import Artifact
+    from ontolake.registries.schema import Schema
+
+__all__ = ["Part", "PartsCurator"]
+
+
+class Part(Protocol):
+    """One checked piece of a container (an AnnData inside a MuData or a SpatialData).
+
+    :class:`ontolake.curate.anndata.AnnDataSlots` is the implementation.
+    """
+
+    changed: bool
+
+    def tables(self) -> list[Table]:
+        """The tables of the part."""
+
+    def name_lists(self) -> list[NameList]:
+        """The name lists of the part."""
+
+    def check(self, report: ValidationReport) -> None:
+        """Checks beyond tables and names."""
+
+    def dataset_values(self) -> dict[str, Any]:
+        """Dataset-level feature values found in the part."""
+
+
+class PartsCurator(Curator):
+    """A curator of a container made of parts (MuData modalities, SpatialData tables).
+
+    Subclasses set ``self._parts`` (the parts) and ``self._missing`` (slots of the schema
+    the data lacks, with the reason: each is reported as a failure, never skipped).
+
+    Example:
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+    """
+
+    _parts: list[Part]
+    _missing: dict[str, str]
+    _artifact: Artifact | None
+
+    @staticmethod
+    def split_slots(
+        slots: Mapping[str, Schema],
+    ) -> tuple[dict[str, dict[str, Schema]], dict[str, Schema]]:
+        """``{"rna:obs": s, "uns": t}`` → ``({"rna": {"obs": s}}, {"uns": t})``."""
+        grouped: dict[str, dict[str, Schema]] = {}
+        top: dict[str, Schema] = {}
+        for slot, component in slots.items():
+            group, _, inner = slot.rpartition(":")
+            if group:
+                grouped.setdefault(group, {})[inner] = component
+            else:
+                top[slot] = component
+        return grouped, top
+
+    def _attach_parts(
+        self,
+        grouped: dict[str, dict[str, Schema]],
+        found: Mapping[str, Any],
+        *,
+        kind: str,
+        container: str,
+        first: list[Part],
+    ) -> None:
+        """One AnnData part per group present in the data; a missing group is a failure."""
+        from ontolake.curate.anndata import AnnDataSlots
+
+        parts = list(first)
+        self._missing = {}
+        for group, components in grouped.items():
+            data = found.get(group)
+            if data is None:
+                for inner in components:
+                    self._missing[f"{group}:{inner}"] = (
+                        f"{container} has no {kind} {group!r} (it has "
+                        f"{sorted(found) or 'none'}): nothing could be checked"
+                    )
+                continue
+            parts.append(AnnDataSlots(data, components, prefix=f"{group}:"))
+        self._parts = parts
+
+    def _tables(self) -> list[Table]:
+        return [table for part in self._parts for table in part.tables()]
+
+    def _name_lists(self) -> list[NameList]:
+        return [names for part in self._parts for names in part.name_lists()]
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        for part in self._parts:
+            part.check(report)
+        for slot, message in self._missing.items():
+            report.add(Issue(slot, None, "slot", message))
+
+    def _dataset_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for part in self._parts:
+            values.update(part.dataset_values())
+        return values
+
+    def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
+        table.frame[column] = series
+        self._changed = True
+
+    @property
+    def changed(self) -> bool:
+        """Whether standardizing changed the data (a file then needs writing)."""
+        return getattr(self, "_changed", False) or any(part.changed for part in self._parts)
+
+    def save_artifact(
+        self,
+        key: str | None = None,
+        *,
+        description: str | None = None,
+        artifact: Artifact | None = None,
+    ) -> Artifact:
+        """Validate, then save the container as an artifact with its labels and values.
+
+        An unchanged Artifact being curated is annotated as is. See
+        :meth:`Curator.save_artifact`.
+
+        Example:
+            >>> curator.save_artifact(key="multiome/x.h5mu")  # doctest: +SKIP
+        """
+        if artifact is None and self._artifact is not None and not self.changed:
+            artifact = self._artifact
+        return super().save_artifact(key, description=description, artifact=artifact)
