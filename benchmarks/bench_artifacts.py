@@ -1,13 +1,17 @@
-"""Saving 1,000 small DataFrame artifacts and 1,000 small files one by one (SQLite + local)."""
+"""Saving 1,000 small DataFrame artifacts and 1,000 small files one by one (SQLite + local).
+
+Each repetition starts from a fresh instance so every sample saves into the same state.
+"""
 
 from __future__ import annotations
 
+import sys
 import time
 
-from common import fresh_instance, report
+from common import DEFAULT_REPEAT, Result, fresh_instance, result
 
 
-def main(count: int = 1000) -> list[str]:
+def _once(count: int) -> tuple[float, float]:
     import pandas as pd
 
     import ontolake as ol
@@ -29,12 +33,26 @@ def main(count: int = 1000) -> list[str]:
     start = time.perf_counter()
     for i, path in enumerate(paths):
         ol.Artifact(path, key=f"raw/reads{i}.txt").save()
-    files = time.perf_counter() - start
+    return dataframes, time.perf_counter() - start
+
+
+def main(repeat: int = DEFAULT_REPEAT, count: int = 1000) -> list[Result]:
+    samples = [_once(count) for _ in range(repeat)]
     return [
-        report(f"{count} small DataFrame artifacts saved one by one", dataframes, 2.0),
-        report(f"{count} small files saved one by one", files, 1.0),
+        result(
+            f"{count:,} small DataFrame artifacts saved one by one",
+            [s[0] for s in samples],
+            2.0,
+            lamindb_key="save_dataframes_1000" if count == 1000 else None,
+        ),
+        result(
+            f"{count:,} small files saved one by one",
+            [s[1] for s in samples],
+            1.0,
+            lamindb_key="save_files_1000" if count == 1000 else None,
+        ),
     ]
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT)

@@ -10,40 +10,69 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
-from common import best_of, fresh_instance, report
+from common import DEFAULT_REPEAT, Result, fresh_instance, measure, result, timings
 
 
-def _frame(n: int):  # type: ignore[no-untyped-def]
+def pools() -> dict[str, list[str]]:
+    """The CL values the DataFrame columns are drawn from (also given to LaminDB's side)."""
+    import ontolake as ol
+
+    current = ol.bio.CellType.filter(is_obsolete=False)[:300]
+    t_cells = ol.bio.CellType.get(ontology_id="CL:0000084").query_children()
+    return {
+        "names": [r.name for r in current],
+        "ids": [r.ontology_id for r in current],
+        "t_cells": [r.name for r in t_cells],
+    }
+
+
+def frame(n: int, values: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     import numpy as np
     import pandas as pd
 
-    import ontolake as ol
-
     rng = np.random.default_rng(0)
-    names = [r.name for r in ol.bio.CellType.filter(is_obsolete=False)[:300]]
-    ids = [r.ontology_id for r in ol.bio.CellType.filter(is_obsolete=False)[:300]]
-    t_cells = [r.name for r in ol.bio.CellType.get(ontology_id="CL:0000084").query_children()]
+
+    def draw(pool: list[str]):  # type: ignore[no-untyped-def]
+        return np.array(pool, dtype=object)[rng.integers(0, len(pool), n)]
+
     return pd.DataFrame(
         {
-            "cell_type": np.array(names, dtype=object)[rng.integers(0, len(names), n)],
-            "cell_type_id": np.array(ids, dtype=object)[rng.integers(0, len(ids), n)],
-            "t_cell_type": np.array(t_cells, dtype=object)[rng.integers(0, len(t_cells), n)],
+            "cell_type": draw(values["names"]),
+            "cell_type_id": draw(values["ids"]),
+            "t_cell_type": draw(values["t_cells"]),
             "n_genes": rng.integers(0, 5000, n),
             "fraction_mito": rng.random(n),
         }
     )
 
 
-def main() -> list[str]:
+def sparse_counts(n_obs: int, n_var: int, per_row: int):  # type: ignore[no-untyped-def]
+    """A CSR matrix with ``per_row`` distinct random columns per row, built directly.
+
+    ``scipy.sparse.random`` draws positions out of all n_obs x n_var cells and needed
+    ~16 GB for 100,000 x 20,000; this takes the size of the result (~160 MB).
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    step = n_var // per_row
+    offsets = rng.integers(0, step, size=(n_obs, 1))
+    columns = np.sort((offsets + np.arange(per_row) * step) % n_var, axis=1).astype(np.int32)
+    data = rng.random(n_obs * per_row, dtype=np.float32)
+    indptr = np.arange(0, n_obs * per_row + 1, per_row, dtype=np.int64)
+    return sp.csr_matrix((data, columns.ravel(), indptr), shape=(n_obs, n_var))
+
+
+def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
     import anndata as ad
     import numpy as np
     import pandas as pd
-    import scipy.sparse as sp
 
     import ontolake as ol
 
@@ -57,32 +86,37 @@ def main() -> list[str]:
         ol.Feature(name="fraction_mito", dtype=float),
     ]
     schema = ol.Schema(features=features, name="bench").save()
-    frame = _frame(1_000_000)
-    lines = []
+    table = frame(1_000_000, pools())
     allowed = {
-        column: set(ol.curate.DataFrameCurator(frame, schema)._cache.allowed(f, f.parsed_dtype))
-        for column, f in zip(frame.columns[:3], features[:3], strict=True)
+        column: set(ol.curate.DataFrameCurator(table, schema)._cache.allowed(f, f.parsed_dtype))
+        for column, f in zip(table.columns[:3], features[:3], strict=True)
     }
 
     def floor() -> None:
         for column, values in allowed.items():
-            frame[column].isin(values).all()
+            table[column].isin(values).all()
 
     def validate() -> None:
-        ol.curate.DataFrameCurator(frame, schema).validate()
+        ol.curate.DataFrameCurator(table, schema).validate()
 
     validate()
-    best, _ = best_of(floor, repeat=5)
-    lines.append(report("pandas isin over 3 columns x 1M rows (floor)", best))
-    best, _ = best_of(validate, repeat=5)
-    lines.append(report("DataFrameCurator.validate, 1M rows, 3 ontology + 2 numeric", best, 0.2))
+    results = [
+        measure("pandas isin over 3 columns x 1M rows (floor)", floor, repeat),
+        measure(
+            "DataFrameCurator.validate, 1M rows, 3 ontology + 2 numeric (fresh curator)",
+            validate,
+            repeat,
+            0.2,
+            lamindb_key="dataframe_curator_1m",
+        ),
+    ]
 
     folder = Path(tempfile.mkdtemp(prefix="ontolake-bench-h5ad-"))
     path = folder / "big.h5ad"
     n_obs, n_var = 100_000, 20_000
     genes = [f"ENSG{i:011d}" for i in range(n_var)]
     ol.save([ol.bio.Gene(name=g, ontology_id=g, symbol=g) for g in genes])
-    x = sp.random(n_obs, n_var, density=0.01, format="csr", dtype=np.float32, random_state=0)
+    x = sparse_counts(n_obs, n_var, per_row=n_var // 100)
     names = [r.name for r in ol.bio.CellType.filter(is_obsolete=False)[:50]]
     obs = pd.DataFrame(
         {
@@ -101,20 +135,24 @@ def main() -> list[str]:
             "var.T": ol.Schema(itype=ol.bio.Gene.ontology_id, dtype="num"),
         },
     )
+    samples = timings(lambda: ol.curate.AnnDataCurator(path, composite).validate(), repeat)
     tracemalloc.start()
-    start = time.perf_counter()
     ol.curate.AnnDataCurator(path, composite).validate()
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    lines.append(report("AnnDataCurator.validate from path, 100,000 x 20,000 sparse", elapsed, 3.0))
-    lines.append(
-        f"  file {size / 1e6:.0f} MB, peak Python memory while validating {peak / 1e6:.0f} MB"
+    note = f"file {size / 1e6:.0f} MB, peak Python memory {peak / 1e6:.0f} MB"
+    results.append(
+        result(
+            "AnnDataCurator.validate from path, 100,000 x 20,000 sparse h5ad",
+            samples,
+            3.0,
+            lamindb_key="anndata_curator",
+            note=note,
+        )
     )
-    print(lines[-1])
     path.unlink()
-    return lines
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT)

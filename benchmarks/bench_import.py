@@ -6,30 +6,38 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import best_of, report
+from common import DEFAULT_REPEAT, Result, measure
 
 CURATE = str(Path(sys.executable).parent / "curate")
 
 
-def main() -> list[str]:
-    def import_package() -> None:
-        subprocess.run([sys.executable, "-c", "import ontolake"], check=True)
+def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
+    def run(*command: str) -> None:
+        subprocess.run(command, check=True, capture_output=True)
 
-    def bare_python() -> None:
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-
-    def curate_help() -> None:
-        subprocess.run([CURATE, "--help"], check=True, capture_output=True)
-
-    interpreter, _ = best_of(bare_python)
-    package, _ = best_of(import_package)
-    help_time, _ = best_of(curate_help)
+    # each sample is the mean of 3 fresh interpreters (one start-up is ~25 ms and noisy)
     return [
-        report("python -c pass (baseline)", interpreter),
-        report("python -c 'import ontolake' (incl. interpreter start)", package, 0.15),
-        report("curate --help (incl. interpreter start)", help_time, 0.2),
+        measure(
+            "python -c pass (baseline)", lambda: run(sys.executable, "-c", "pass"), repeat, number=3
+        ),
+        measure(
+            "python -c 'import ontolake' (incl. interpreter start)",
+            lambda: run(sys.executable, "-c", "import ontolake"),
+            repeat,
+            target=0.15,
+            lamindb_key="import",
+            number=3,
+        ),
+        measure(
+            "curate --help (incl. interpreter start)",
+            lambda: run(CURATE, "--help"),
+            repeat,
+            target=0.2,
+            lamindb_key="cli_help",
+            number=3,
+        ),
     ]
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT)

@@ -7,13 +7,15 @@ Each measurement runs a fresh interpreter on a SQLite instance:
 - *connected*: after ``ol.connect()``; ``ol.track()`` still pays the one-time SQLAlchemy
   mapper set-up and statement compilation that the first query of a process pays;
 - *warm*: the script has queried the instance before;
-- *whole script*: best wall time of ``python empty.py`` with track/finish minus without.
+- *whole script*: median wall time of ``python empty.py`` with track/finish minus the median
+  without (the two are run alternately).
+
+Each figure is the median over ``repeat`` processes (at least 5: one process is noisy).
 """
 
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from common import fresh_instance, report
+from common import DEFAULT_REPEAT, Result, fresh_instance, result
 
 TIMED = textwrap.dedent(
     """
@@ -55,33 +57,44 @@ def _timed(folder: Path, mode: str, repeat: int) -> tuple[list[float], list[floa
     return tracks, finishes
 
 
-def _whole(folder: Path, body: str, repeat: int) -> float:
-    script = folder / f"whole_{abs(hash(body))}.py"
-    script.write_text(EMPTY.format(body=body))
-    times = []
+def _whole(folder: Path, repeat: int) -> list[float]:
+    """Tracked minus untracked wall time, one pair of processes per sample."""
+    scripts = []
+    for name, body in (("untracked", ""), ("tracked", "ol.track()\nol.finish()\n")):
+        script = folder / f"whole_{name}.py"
+        script.write_text(EMPTY.format(body=body))
+        scripts.append(script)
+    samples = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        times = []
+        for script in scripts:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        samples.append(times[1] - times[0])
+    return samples
 
 
-def main(repeat: int = 9) -> list[str]:
+def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
+    repeat = max(repeat, 5)
     instance, _base = fresh_instance("lineage")
     os.environ["ONTOLAKE_INSTANCE"] = instance.root.root
     folder = Path(tempfile.mkdtemp(prefix="ontolake-bench-scripts-"))
-    lines = []
+    results = []
     for mode in ("cold", "connected", "warm"):
         tracks, finishes = _timed(folder, mode, repeat)
-        track, finish = statistics.median(tracks), statistics.median(finishes)
-        lines.append(report(f"ol.track() ({mode} call, median)", track, 0.05, unit="ms"))
-        lines.append(report(f"ol.finish() ({mode} call, median)", finish, 0.02, unit="ms"))
-    untracked = _whole(folder, "", repeat)
-    tracked = _whole(folder, "ol.track()\nol.finish()\n", repeat)
-    overhead = tracked - untracked
-    lines.append(report("empty script: tracked minus untracked process", overhead, unit="ms"))
-    return lines
+        results.append(result(f"ol.track() ({mode} call)", tracks, 0.05, "ms"))
+        results.append(result(f"ol.finish() ({mode} call)", finishes, 0.02, "ms"))
+    results.append(
+        result(
+            "empty script: tracked minus untracked process",
+            _whole(folder, repeat),
+            unit="ms",
+            lamindb_key="track_whole",
+        )
+    )
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT)

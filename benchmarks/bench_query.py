@@ -6,7 +6,9 @@ The 10,000 artifact rows are inserted in bulk (their files are irrelevant to que
 
 from __future__ import annotations
 
-from common import best_of, fresh_instance, report
+import sys
+
+from common import DEFAULT_REPEAT, Result, fresh_instance, measure
 
 
 def seed(count: int = 10_000) -> None:
@@ -44,7 +46,7 @@ def seed(count: int = 10_000) -> None:
         session.execute(insert(ol.Artifact), rows)
 
 
-def main() -> list[str]:
+def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
     import ontolake as ol
 
     fresh_instance("query")
@@ -52,15 +54,35 @@ def main() -> list[str]:
     matching = ol.Artifact.filter(key__startswith="project-a/")
     frame = matching.to_dataframe()
     assert len(frame) == 1111, len(frame)
-    filter_time, _ = best_of(lambda: matching.to_dataframe(), repeat=20)
-    count_time, _ = best_of(lambda: matching.count(), repeat=20)
-    search_time, _ = best_of(lambda: ol.Artifact.search("sample-00042", limit=10).to_list())
+    # each sample is the mean of 20 calls (10 for the search)
     return [
-        report("key-prefix filter -> DataFrame, 1,111 of 10,000", filter_time, 0.005, "ms"),
-        report("key-prefix count over 10,000", count_time, None, "ms"),
-        report("search over 10,000 (ranked, fuzzy tier included)", search_time, None, "ms"),
+        measure(
+            "key-prefix filter -> DataFrame, 1,111 of 10,000",
+            lambda: matching.to_dataframe(),
+            repeat,
+            0.005,
+            "ms",
+            lamindb_key="key_prefix_dataframe",
+            number=20,
+        ),
+        measure(
+            "key-prefix count over 10,000",
+            lambda: matching.count(),
+            repeat,
+            unit="ms",
+            lamindb_key="key_prefix_count",
+            number=20,
+        ),
+        measure(
+            "search over 10,000 (ranked, fuzzy tier included)",
+            lambda: ol.Artifact.search("sample-00042", limit=10).to_list(),
+            repeat,
+            unit="ms",
+            lamindb_key="search",
+            number=10,
+        ),
     ]
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT)
