@@ -21,46 +21,45 @@ from array import array
 __all__ = ["ClosureRepair"]
 
 
+class _Numbers(dict[str, int]):
+    """Term id → a number, given on first lookup (a C-speed lookup for ids seen before)."""
+
+    def __missing__(self, term_id: str) -> int:
+        number = self[term_id] = len(self)
+        return number
+
+
 class ClosureRepair:
     """Collect ``(term, closure, direct parents)`` and name the links the parents miss.
 
     Example:
         >>> repair = ClosureRepair()
-        >>> repair.add("A:3", {"A:2": 1, "A:1": 2, "A:0": 3}, ["A:2"])
-        >>> repair.add("A:2", {"A:0": 2}, [])  # its parent A:1 was left out of the release
-        >>> repair.add("A:1", {"A:0": 1}, ["A:0"])
+        >>> repair.add("A:3", {"A:2": 1, "A:0": 3}, ["A:2"])
+        >>> repair.add("A:2", {"A:0": 2}, [])  # the term between A:2 and A:0 was left out
         >>> repair.add("A:0", {}, [])
         >>> repair.missing_parents()
         {'A:2': ['A:0']}
     """
 
     def __init__(self) -> None:
-        self._index: dict[str, int] = {}
-        self._ids: list[str] = []
+        self._index = _Numbers()
         self._terms: list[int] = []
         self._closures: dict[int, array[int]] = {}
         self._parents: dict[int, array[int]] = {}
 
-    def _number(self, term_id: str) -> int:
-        number = self._index.get(term_id)
-        if number is None:
-            number = self._index[term_id] = len(self._ids)
-            self._ids.append(term_id)
-        return number
-
     def add(self, term_id: str, closure: dict[str, int], parents: list[str]) -> None:
-        """Record one term: its ancestors (any order) and its direct parents."""
-        number = self._number(term_id)
+        """Record one term: its ancestors (any order) and its direct parents (among them)."""
+        number = self._index[term_id]
         self._terms.append(number)
-        self._closures[number] = array("i", [self._number(a) for a in closure])
-        self._parents[number] = array("i", [self._number(p) for p in parents])
+        self._closures[number] = array("i", map(self._index.__getitem__, closure))
+        self._parents[number] = array("i", map(self._index.__getitem__, parents))
 
     def _closure(self, number: int) -> array[int]:
         return self._closures.get(number, array("i"))
 
     def missing_parents(self) -> dict[str, list[str]]:
         """Term id → the extra parents that make the stored links reproduce its closure."""
-        missing: dict[str, list[str]] = {}
+        missing: dict[int, set[int]] = {}
         for number in self._terms:
             closure = self._closure(number)
             parents = self._parents[number]
@@ -75,6 +74,8 @@ class ClosureRepair:
             implied: set[int] = set()
             for ancestor in uncovered:
                 implied.update(self._closure(ancestor))
-            nearest = sorted(self._ids[a] for a in uncovered - implied)
-            missing[self._ids[number]] = nearest
-        return missing
+            missing[number] = uncovered - implied
+        if not missing:
+            return {}
+        ids = {number: term_id for term_id, number in self._index.items()}
+        return {ids[n]: sorted(ids[a] for a in nearest) for n, nearest in missing.items()}

@@ -5,7 +5,8 @@ test`` creates ``.venv-cellxgene-schema`` and points ``ONTOLAKE_CELLXGENE_SCHEMA
 ``cellxgene-schema`` executable. In CI (``CI=true``) a missing reference is a failure.
 
 The registry these tests check against is built once per test run (the first import of the
-pinned ontologies, NCBITaxon included, takes a minute or two); all tests here run on one
+pinned ontologies, NCBITaxon included, takes a minute or two; the fixtures are session-scoped
+so that other modules run in between do not tear it down); all tests here run on one
 worker (``xdist_group``).
 """
 
@@ -103,7 +104,7 @@ _FEATURE_ID = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("cellxgene")
     return {
@@ -112,7 +113,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def registry(tmp_path_factory, files) -> Path:
     """An instance with the convention's ontologies imported (by checking every file once)."""
     import ontolake as ol
@@ -134,7 +135,7 @@ def connected(registry):
     return ol.connect(registry, remember=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reference(files) -> dict[str, tuple[bool, list[str]]]:
     """``cellxgene-schema validate`` on every file: (valid, error lines)."""
     executable = os.environ.get("ONTOLAKE_CELLXGENE_SCHEMA")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["FUZZY_CUTOFF", "rank"]
 
 FUZZY_CUTOFF = 85.0
 _EXACT, _PREFIX, _SUBSTRING, _FUZZY = range(4)
+_WORDS = re.compile(r"[0-9a-z]+")
 
 
 def rank(
@@ -35,9 +37,10 @@ def rank(
     query = text.casefold().strip()
     if not query:
         return []
-    scored: list[tuple[int, float, int, int]] = []
+    best: dict[int, tuple[int, float, int]] = {}
+    fuzzy_owners: list[int] = []
+    fuzzy_values: list[str] = []
     for record_id, values in candidates:
-        best: tuple[int, float, int] | None = None
         for value in values:
             folded = value.casefold()
             if folded == query:
@@ -47,26 +50,47 @@ def rank(
             elif query in folded:
                 key = (_SUBSTRING, 0.0, len(folded))
             else:
-                score = _fuzzy_score(query, folded)
-                if score < FUZZY_CUTOFF:
-                    continue
-                key = (_FUZZY, -score, len(folded))
-            if best is None or key < best:
-                best = key
-        if best is not None:
-            scored.append((*best, record_id))
-    scored.sort()
-    ranked = [entry[3] for entry in scored]
+                fuzzy_owners.append(record_id)
+                fuzzy_values.append(folded)
+                continue
+            if record_id not in best or key < best[record_id]:
+                best[record_id] = key
+    scores = _fuzzy_scores(query, fuzzy_values) if fuzzy_values else []
+    for record_id, folded, score in zip(fuzzy_owners, fuzzy_values, scores, strict=True):
+        if score < FUZZY_CUTOFF:
+            continue
+        key = (_FUZZY, -score, len(folded))
+        if record_id not in best or key < best[record_id]:
+            best[record_id] = key
+    ranked = sorted(best, key=lambda record_id: (*best[record_id], record_id))
     return ranked if limit is None else ranked[:limit]
 
 
-def _fuzzy_score(query: str, value: str) -> float:
-    """The best ratio of ``query`` against ``value``, spaceless, or any run of as many words."""
-    from rapidfuzz import fuzz
+def _fuzzy_scores(query: str, values: list[str]) -> list[float]:
+    """For each value, the best ratio of ``query`` against it.
 
-    best = max(fuzz.ratio(query, value), fuzz.ratio(query.replace(" ", ""), value.replace(" ", "")))
-    words = re.findall(r"[0-9a-z]+", value)
+    Whole, spaceless, or any run of as many words as the query has; all scored in
+    rapidfuzz's vectorised ``cdist``.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    def ratios(text: str, choices: list[str]) -> Any:
+        return process.cdist([text], choices, scorer=fuzz.ratio, dtype=np.float64)[0]
+
+    best = np.maximum(
+        ratios(query, values),
+        ratios(query.replace(" ", ""), [value.replace(" ", "") for value in values]),
+    )
     width = max(len(query.split()), 1)
-    for start in range(max(len(words) - width + 1, 0)):
-        best = max(best, fuzz.ratio(query, " ".join(words[start : start + width])))
-    return float(best)
+    windows: list[str] = []
+    owners: list[int] = []
+    for position, value in enumerate(values):
+        words = _WORDS.findall(value)
+        if width > 1:
+            words = [" ".join(words[i : i + width]) for i in range(len(words) - width + 1)]
+        windows.extend(words)
+        owners.extend([position] * len(words))
+    if windows:
+        np.maximum.at(best, np.asarray(owners), ratios(query, windows))
+    return [float(score) for score in best]
