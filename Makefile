@@ -54,7 +54,7 @@ $(REFERENCE_VENV)/bin/cellxgene-schema:
 
 pytest: $(VENV)/.test-installed services $(REFERENCE_VENV)/bin/cellxgene-schema
 	ONTOLAKE_CELLXGENE_SCHEMA=$(abspath $(REFERENCE_VENV))/bin/cellxgene-schema \
-	  $(BIN)/pytest -n auto --dist loadgroup --durations=10
+	  $(BIN)/pytest -n auto --dist loadfile --durations=10
 
 test: lint typecheck pytest
 

@@ -4,10 +4,10 @@ The reference validator runs from its own virtualenv (its pins conflict with our
 test`` creates ``.venv-cellxgene-schema`` and points ``ONTOLAKE_CELLXGENE_SCHEMA`` at its
 ``cellxgene-schema`` executable. In CI (``CI=true``) a missing reference is a failure.
 
-The registry these tests check against is built once per test run (the first import of the
-pinned ontologies, NCBITaxon included, takes a minute or two; the fixtures are session-scoped
-so that other modules run in between do not tear it down); all tests here run on one
-worker (``xdist_group``).
+The registry these tests check against is built once per worker (the first import of the
+pinned ontologies, NCBITaxon included, takes a minute or two; the fixtures are
+session-scoped so that other modules run in between do not tear it down). ``make test``
+distributes tests by file (``--dist loadfile``), so one worker builds it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from curate.cellxgene_files import (
 )
 
 pytest.importorskip("cellxgene_ontology_guide")
-pytestmark = pytest.mark.xdist_group("cellxgene")
 
 V = VALID_HUMAN_ROW
 MOUSE_ROW = with_values(
