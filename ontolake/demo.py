@@ -1,7 +1,10 @@
 """The end-to-end demo behind ``make demo``: one instance, three kinds of content, versions.
 
-The demo tracks itself (``ol.track()``) and ends by writing the lineage picture of what it
-made to ``<folder>/lineage.svg`` (``lineage.dot`` when Graphviz is not installed).
+It also imports the Cell Ontology, curates an AnnData whose ``obs`` holds synonyms, a case
+variant, a typo and a new value (the first report is written to
+``<folder>/curation-report.html``), saves it with its labels, tracks itself
+(``ol.track()``) and ends by writing the lineage picture of what it made to
+``<folder>/lineage.svg`` (``lineage.dot`` when Graphviz is not installed).
 
 Run ``python -m ontolake.demo ./demo-data``. Running it again is safe: content that is
 already stored is recognised by its hash and not stored twice.
@@ -17,7 +20,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Init, track, save a file, a DataFrame and an AnnData, version, query, draw the lineage.
+    """Init, track, save, version, query, import CL, curate an AnnData, draw the lineage.
 
     Example:
         >>> main(["./demo-data"])  # doctest: +SKIP
@@ -92,6 +95,30 @@ def main(argv: list[str] | None = None) -> int:
     t_cell.view_parents(distance=2, path=hierarchy)
     shown = hierarchy if hierarchy.exists() else hierarchy.with_suffix(".dot")
     print(f"hierarchy picture:  {shown}")
+
+    ol.Feature(name="cell_type", dtype=ol.bio.CellType).save()
+    obs_schema = ol.Schema(features=[ol.Feature.get(name="cell_type")], name="demo obs")
+    scrna = ol.Schema(otype="AnnData", name="demo scRNA", slots={"obs": obs_schema}).save()
+    given = ["T cell", "T-cell", "b lymphocyte", "t cell", "T cel", "my new cell"]
+    messy = anndata.AnnData(
+        X=generator.poisson(1.0, size=(len(given), 20)).astype(np.float32),
+        obs=pd.DataFrame({"cell_type": given}, index=[f"m{i}" for i in range(len(given))]),
+        var=pd.DataFrame(index=[f"ENSG{i:011d}" for i in range(20)]),
+    )
+    curator = ol.curate.AnnDataCurator(messy, scrna)
+    first = curator.collect()  # synonyms, a case variant, a typo and a new value
+    print(f"\ncuration, first look:\n{first.summary()}")
+    report_page = Path(folder) / "curation-report.html"
+    report_page.write_text(first.to_html(), encoding="utf-8")
+    print("standardized:", curator.standardize("obs:cell_type"))
+    print("still not validated:", curator.non_validated)
+    curator.obs["cell_type"] = curator.obs["cell_type"].replace({"T cel": "T cell"})  # the typo
+    added = curator.add_new_from("obs:cell_type")  # "my new cell": not in CL, a plain record
+    print("added:", [record.name for record in added])
+    curated = curator.save_artifact(key="scrna/curated.h5ad")
+    print(f"curated and saved:  {curated!r} with schema {scrna.name!r}")
+    print("found by label:", [a.key for a in ol.Artifact.filter(cell_type="B cell")])
+    print(f"report page:        {report_page}")
 
     @ol.tracked("demo.summarise")
     def summarise(key: str, column: str = "gc_content") -> ol.Artifact:
