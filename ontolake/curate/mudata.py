@@ -19,7 +19,7 @@ from ontolake.curate.anndata import (
     rewrite_frames,
 )
 from ontolake.curate.parts import Part, PartsCurator
-from ontolake.errors import InvalidDataError, UnsupportedObjectError
+from ontolake.errors import UnsupportedObjectError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,32 +122,16 @@ class MuDataCurator(PartsCurator):
         name: str = "curator",
     ) -> None:
         super().__init__(schema, features=features, name=name)
-        schema = self.schema  # resolved from a name, if one was given
-        if not schema.slots:
-            raise InvalidDataError(
-                f"Schema {schema.name or '(unnamed)'} has no slots: a MuData schema names obs, "
-                "uns or '<modality>:<slot>' (ol.Schema(otype='MuData', slots={'rna:obs': ...}))."
-            )
-        self._artifact = None
-        self._path: Path | None = None
-        self._changed = False
-        by_modality, top = self.split_slots(schema.slots)
-        if type(dataset).__name__ == "MuData":
-            self._data = MuDataParts.of(dataset)
-        elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
-            self._artifact = dataset
-            self._source = str(dataset.key or dataset.uid)
-            self._path = Path(dataset.cache())
-            self._data = read_mudata(self._path, list(by_modality))
-        elif isinstance(dataset, (str, Path)):
-            self._path = Path(dataset)
-            self._source = str(dataset)
-            self._data = read_mudata(self._path, list(by_modality))
-        else:
-            raise UnsupportedObjectError(
-                f"MuDataCurator takes a MuData, an .h5mu path or an Artifact, got "
-                f"{type(dataset).__name__}."
-            )
+        data, by_modality, top = self._open_container(
+            dataset,
+            type_name="MuData",
+            files="an .h5mu path",
+            slots_hint="a MuData schema names obs, uns or '<modality>:<slot>' "
+            "(ol.Schema(otype='MuData', slots={'rna:obs': ...})).",
+            of=MuDataParts.of,
+            read=read_mudata,
+        )
+        self._data: MuDataParts = data
         first: list[Part] = []
         if top:
             first.append(AnnDataSlots(self._data.top, top, allowed=_TOP_SLOTS, container="MuData"))

@@ -6,11 +6,13 @@ checks one; a slot of the schema whose part the data lacks is reported as a fail
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ontolake.curate.base import Curator, NameList, Table
 from ontolake.curate.report import Issue, ValidationReport
+from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,6 +73,45 @@ class PartsCurator(Curator):
             else:
                 top[slot] = component
         return grouped, top
+
+    def _open_container(
+        self,
+        dataset: Any,
+        *,
+        type_name: str,
+        files: str,
+        slots_hint: str,
+        of: Callable[[Any], Any],
+        read: Callable[[Path, list[str]], Any],
+    ) -> tuple[Any, dict[str, dict[str, Schema]], dict[str, Schema]]:
+        """The container's parts and the schema's slots split into (groups, top-level).
+
+        ``dataset`` is the object in memory (read with ``of``), or a path or an Artifact
+        whose file ``read`` opens for the groups the schema names.
+        """
+        if not self.schema.slots:
+            raise InvalidDataError(
+                f"Schema {self.schema.name or '(unnamed)'} has no slots: {slots_hint}"
+            )
+        self._artifact = None
+        self._path: Path | None = None
+        self._changed = False
+        grouped, top = self.split_slots(self.schema.slots)
+        if type(dataset).__name__ == type_name:
+            return of(dataset), grouped, top
+        if type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
+            self._artifact = dataset
+            self._source = str(dataset.key or dataset.uid)
+            self._path = Path(dataset.cache())
+        elif isinstance(dataset, (str, Path)):
+            self._path = Path(dataset)
+            self._source = str(dataset)
+        else:
+            raise UnsupportedObjectError(
+                f"{type(self).__name__} takes a {type_name}, {files} or an Artifact, got "
+                f"{type(dataset).__name__}."
+            )
+        return read(self._path, list(grouped)), grouped, top
 
     def _attach_parts(
         self,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
 from ontolake.curate.parts import Part, PartsCurator
-from ontolake.errors import InvalidDataError, UnsupportedObjectError
+from ontolake.errors import UnsupportedObjectError
 
 if TYPE_CHECKING:
     from ontolake.registries.artifact import Artifact
@@ -127,34 +127,17 @@ class SpatialDataCurator(PartsCurator):
         name: str = "curator",
     ) -> None:
         super().__init__(schema, features=features, name=name)
-        schema = self.schema  # resolved from a name, if one was given
-        if not schema.slots:
-            raise InvalidDataError(
-                f"Schema {schema.name or '(unnamed)'} has no slots: a SpatialData schema names "
-                "attrs or '<table>:<slot>' (ol.Schema(otype='SpatialData', "
-                "slots={'table:obs': ...}))."
-            )
-        self._artifact = None
-        self._path: Path | None = None
-        self._changed = False
-        by_table, top = self.split_slots(schema.slots)
+        data, by_table, top = self._open_container(
+            dataset,
+            type_name="SpatialData",
+            files="a .zarr path",
+            slots_hint="a SpatialData schema names attrs or '<table>:<slot>' "
+            "(ol.Schema(otype='SpatialData', slots={'table:obs': ...})).",
+            of=SpatialDataParts.of,
+            read=read_spatialdata,
+        )
+        self._data: SpatialDataParts = data
         attrs = {"uns" if slot == "attrs" else slot: component for slot, component in top.items()}
-        if type(dataset).__name__ == "SpatialData":
-            self._data = SpatialDataParts.of(dataset)
-        elif type(dataset).__name__ == "Artifact" and hasattr(dataset, "cache"):
-            self._artifact = dataset
-            self._source = str(dataset.key or dataset.uid)
-            self._path = Path(dataset.cache())
-            self._data = read_spatialdata(self._path, list(by_table))
-        elif isinstance(dataset, (str, Path)):
-            self._path = Path(dataset)
-            self._source = str(dataset)
-            self._data = read_spatialdata(self._path, list(by_table))
-        else:
-            raise UnsupportedObjectError(
-                f"SpatialDataCurator takes a SpatialData, a .zarr path or an Artifact, got "
-                f"{type(dataset).__name__}."
-            )
         import pandas as pd
 
         first: list[Part] = []
