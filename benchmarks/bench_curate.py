@@ -51,6 +51,19 @@ def frame(n: int, values: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     )
 
 
+def table_features():  # type: ignore[no-untyped-def]
+    """The features of :func:`frame`'s columns (CellType imported first)."""
+    import ontolake as ol
+
+    return [
+        ol.Feature(name="cell_type", dtype=ol.bio.CellType),
+        ol.Feature(name="cell_type_id", dtype=ol.bio.CellType.ontology_id),
+        ol.Feature(name="t_cell_type", dtype=ol.bio.CellType, descendants_of="CL:0000084"),
+        ol.Feature(name="n_genes", dtype=int, nullable=False),
+        ol.Feature(name="fraction_mito", dtype=float),
+    ]
+
+
 def sparse_counts(n_obs: int, n_var: int, per_row: int):  # type: ignore[no-untyped-def]
     """A CSR matrix with ``per_row`` distinct random columns per row, built directly.
 
@@ -78,13 +91,7 @@ def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
 
     fresh_instance("curate")
     ol.bio.CellType.import_source()
-    features = [
-        ol.Feature(name="cell_type", dtype=ol.bio.CellType),
-        ol.Feature(name="cell_type_id", dtype=ol.bio.CellType.ontology_id),
-        ol.Feature(name="t_cell_type", dtype=ol.bio.CellType, descendants_of="CL:0000084"),
-        ol.Feature(name="n_genes", dtype=int, nullable=False),
-        ol.Feature(name="fraction_mito", dtype=float),
-    ]
+    features = table_features()
     schema = ol.Schema(features=features, name="bench").save()
     table = frame(1_000_000, pools())
     allowed = {

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ontolake.curate.parquet import ColumnSource
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
@@ -37,11 +38,22 @@ __all__ = ["Curator", "NameList", "Table"]
 
 @dataclass
 class Table:
-    """One DataFrame of the dataset and the schema it must follow."""
+    """One table of the dataset and the schema it must follow.
+
+    ``data`` is a DataFrame, or a :class:`~ontolake.curate.parquet.ColumnSource` (a parquet
+    file) that validation reads one column at a time; ``frame`` loads it whole.
+    """
 
     slot: str
-    frame: pd.DataFrame
+    data: pd.DataFrame | ColumnSource
     schema: Schema
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The whole DataFrame (read from a column source on first use)."""
+        import pandas as pd
+
+        return self.data if isinstance(self.data, pd.DataFrame) else self.data.load()
 
 
 @dataclass
@@ -160,7 +172,7 @@ class Curator:
             raise
         for table in tables:
             fixed = check_frame(
-                table.frame,
+                table.data,
                 table.schema,
                 slot=table.slot,
                 report=report,
@@ -279,7 +291,7 @@ class Curator:
         if table.schema.flexible:
             from ontolake.registries.features import Feature
 
-            extra = [str(c) for c in table.frame.columns if str(c) not in members]
+            extra = [str(c) for c in table.data.columns if str(c) not in members]
             if extra:
                 members.update({f.name: f for f in Feature.filter(name__in=extra)})
         return members
@@ -288,7 +300,7 @@ class Curator:
         found = []
         for table in self._tables():
             members = self._columns_features(table)
-            for column in table.frame.columns:
+            for column in table.data.columns:
                 feature = members.get(str(column))
                 if feature is None or not feature.parsed_dtype.is_categorical:
                     continue

@@ -1,4 +1,10 @@
-"""Curate a pandas DataFrame (or a parquet/CSV file, or a DataFrame artifact)."""
+"""Curate a pandas DataFrame (or a parquet/CSV file, or a DataFrame artifact).
+
+A parquet file is validated column by column (:mod:`ontolake.curate.parquet`): at most one
+column (plus the index) is in memory at a time, and the whole DataFrame is read only when
+something needs it — ``curator.dataset``, ``standardize``, ``add_new_from``,
+``save_artifact``, a column converted by dtype coercion, or dataframe-level pandera checks.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ontolake.curate.base import Curator, Table
+from ontolake.curate.parquet import ParquetColumns, dictionary_columns
 from ontolake.errors import InvalidDataError, PathNotFoundError, UnsupportedObjectError
 
 if TYPE_CHECKING:
@@ -25,7 +32,8 @@ class DataFrameCurator(Curator):
 
     Args:
         dataset: a ``pandas.DataFrame``, a path to a parquet, CSV or TSV file, or a saved
-            DataFrame ``Artifact``.
+            DataFrame ``Artifact``. A parquet file is validated one column at a time and
+            read whole only when needed (see the module docstring).
         schema: a Schema with ``otype`` None or ``"DataFrame"``.
         features: dataset-level feature values, e.g. ``{"experiment_date": "2025-10-24"}``,
             validated against their Features and saved with the artifact.
@@ -53,15 +61,16 @@ class DataFrameCurator(Curator):
         import pandas as pd
 
         self._artifact: Artifact | None = None
+        self._data: pd.DataFrame | ParquetColumns
         if isinstance(dataset, pd.DataFrame):
-            self._df = dataset
+            self._data = dataset
         elif _is_artifact(dataset):
             self._artifact = dataset
             self._source = str(dataset.key or dataset.uid)
-            self._df = read_table(Path(dataset.cache()))
+            self._data = _open(Path(dataset.cache()), schema)
         elif isinstance(dataset, (str, Path)):
             self._source = str(dataset)
-            self._df = read_table(Path(dataset))
+            self._data = _open(Path(dataset), schema)
         else:
             raise UnsupportedObjectError(
                 f"DataFrameCurator takes a pandas DataFrame, a parquet/CSV path or an "
@@ -75,16 +84,19 @@ class DataFrameCurator(Curator):
 
     @property
     def dataset(self) -> pd.DataFrame:
-        """The DataFrame (changed in place by ``standardize`` and dtype coercion)."""
-        return self._df
+        """The DataFrame (changed in place by ``standardize`` and dtype coercion).
+
+        From a parquet file, read whole on first access.
+        """
+        return self._tables()[0].frame
 
     def _tables(self) -> list[Table]:
-        return [Table("main", self._df, self.schema)]
+        return [Table("main", self._data, self.schema)]
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact
 
-        return Artifact.from_dataframe(self._df, key=key, description=description)
+        return Artifact.from_dataframe(self.dataset, key=key, description=description)
 
     def save_artifact(
         self,
@@ -107,6 +119,13 @@ class DataFrameCurator(Curator):
 
 def _is_artifact(value: Any) -> bool:
     return type(value).__name__ == "Artifact" and hasattr(value, "cache")
+
+
+def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns:
+    """A parquet file as columns read one at a time; any other table read whole."""
+    if path.suffix.lower() == ".parquet" and path.is_file():
+        return ParquetColumns(path, dictionary_columns(schema))
+    return read_table(path)
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from ontolake.errors import OntolakeError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ontolake.curate.parquet import ColumnSource
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
@@ -58,9 +59,15 @@ def example_values(
     series: pd.Series[Any], values: Iterable[str], reason: str = "not in registry"
 ) -> list[InvalidValue]:
     """Counts and example rows of the given (string) values in a column, most frequent first."""
+    import pandas as pd
+
     wanted = list(values)
     keyed = series.dropna()
-    if not (keyed.dtype == object and all(isinstance(v, str) for v in wanted[:1])):
+    if isinstance(keyed.dtype, pd.CategoricalDtype):  # select by category, then convert
+        names = set(wanted)
+        codes = [i for i, c in enumerate(keyed.cat.categories) if str(c) in names]
+        keyed = keyed[keyed.cat.codes.isin(codes).to_numpy()].astype(str)
+    elif not (keyed.dtype == object and all(isinstance(v, str) for v in wanted[:1])):
         keyed = keyed.astype(str)
     else:
         keyed = keyed.map(lambda value: value if isinstance(value, str) else str(value))
@@ -281,7 +288,7 @@ def _filter_text(filters: dict[str, Any]) -> str:
 
 # ---- frames -------------------------------------------------------------------------------
 def check_frame(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | ColumnSource,
     schema: Schema,
     *,
     slot: str,
@@ -294,12 +301,16 @@ def check_frame(
     Every failure goes into ``report``: missing or extra columns, column order, dtypes,
     missing values in non-nullable columns, categorical values outside their registries,
     column names outside the itype, duplicated index values and failed pandera checks.
+    ``frame`` may be a :class:`~ontolake.curate.parquet.ColumnSource` (a parquet file): the
+    columns are then read one at a time, and the whole table only for dataframe-level checks.
 
     Example:
         >>> report = ValidationReport()
         >>> cache = RegistryCache()
         >>> check_frame(df, schema, slot="main", report=report, cache=cache)  # doctest: +SKIP
     """
+    import pandas as pd
+
     report.slots[slot] = len(frame)
     members = {feature.name: feature for feature in schema.members}
     columns = [str(column) for column in frame.columns]
@@ -365,7 +376,7 @@ def check_frame(
     fixed: dict[str, pd.Series[Any]] = {}
     for name, feature in checked.items():
         series = frame[name]
-        if isinstance(series, type(frame)):
+        if isinstance(series, pd.DataFrame):
             report.add(Issue(slot, name, "duplicated_index", f"column {name!r} appears twice"))
             continue
         coerce = schema.coerce_dtype or feature.coerce
@@ -397,7 +408,7 @@ def check_frame(
 
 
 def _check_index(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | ColumnSource,
     schema: Schema,
     slot: str,
     report: ValidationReport,
@@ -437,11 +448,17 @@ def _check_index(
             report.add(Issue(slot, label, "missing_values", "the index holds missing values"))
 
 
-def _run_checks(frame: pd.DataFrame, schema: Schema, slot: str, report: ValidationReport) -> None:
+def _run_checks(
+    frame: pd.DataFrame | ColumnSource, schema: Schema, slot: str, report: ValidationReport
+) -> None:
+    import pandas as pd
+
     for name, checks in schema.live_checks().items():
-        if name and name not in frame.columns:
+        if not checks or (name and name not in frame.columns):
             continue
-        target = frame if not name else frame[name]
+        # a dataframe-level check sees whole rows: a column source loads the table for it
+        whole = frame if isinstance(frame, pd.DataFrame) else None
+        target = frame[name] if name else whole if whole is not None else frame.load()
         for check in checks:
             check_name = getattr(check, "name", None) or repr(check)
             try:

@@ -8,7 +8,6 @@ file and inserts the row atomically. Reading back (``cache``/``load``/``open``) 
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,8 +26,6 @@ from ontolake.registries.links import (
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
-    from sqlalchemy.orm import Session
     from typing_extensions import Self
 
     from ontolake.curate.base import Curator
@@ -345,23 +342,3 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
             curation.validate()
             return store_curated(curation, self)  # type: ignore[return-value]
         return save_artifacts([self])[0]  # type: ignore[return-value]
-
-    def find_predecessor(self, session: Session) -> Artifact | None:
-        """The latest artifact under the same key, which new content supersedes."""
-        if self.key is None or self.in_place:
-            return None
-        found = session.connection().execute(_latest_under_key(), {"key": self.key}).scalar()
-        return None if found is None else session.get(Artifact, found)
-
-
-@cache
-def _latest_under_key() -> Select[Any]:
-    """The id of the latest, non-trashed managed artifact under a key (built once)."""
-    from sqlalchemy import bindparam, select
-
-    return select(Artifact.id).where(
-        Artifact.key == bindparam("key"),
-        Artifact.is_latest.is_(True),
-        Artifact.is_trashed.is_(False),
-        Artifact.in_place.is_(False),
-    )

@@ -169,19 +169,24 @@ def _insert_new(
     The same-content check happens here only, under the write lock, where it is exact.
     """
     from ontolake.lineage.context import stamp_run
+    from ontolake.registries.artifact import Artifact
 
     _lock(session, [artifacts[index] for index in new])
     for index in new:
         artifact = artifacts[index]
         artifact.id = None  # type: ignore[assignment]  # a retry inserts afresh
-        existing = _find_same_content(session, artifact)
+        same_id, latest_id = _same_content_and_latest(session, artifact)
+        existing = None if same_id is None else session.get(Artifact, same_id)
         results[index] = artifact if existing is None else existing
         if existing is not None:
             continue
         artifact.created_by_id = artifact.created_by_id or user_id
         stamp_run(artifact)  # an output of the current run, if any
         artifact.storage_id = _storage_id(session, instance, artifact, user_id)
-        artifact.assign_version(session, getattr(artifact, "_revises", None))
+        revises = getattr(artifact, "_revises", None)
+        if revises is None and latest_id is not None:
+            revises = session.get(Artifact, latest_id)
+        artifact.assign_version(session, revises)
         _insert(session, artifact)
 
 
@@ -240,6 +245,37 @@ def _find_same_content(session: Session, artifact: Artifact) -> Artifact | None:
 
     found = session.connection().execute(_same_content(), {"hash": artifact.hash}).scalar()
     return None if found is None else session.get(Artifact, found)
+
+
+def _same_content_and_latest(session: Session, artifact: Artifact) -> tuple[int | None, int | None]:
+    """In one query: the artifact with the same content, and the latest one under the key.
+
+    The latest is the one new content under a managed key supersedes (None without a key
+    and for artifacts registered in place).
+    """
+    key = None if artifact.in_place else artifact.key
+    row = (
+        session.connection()
+        .execute(_same_content_and_latest_query(), {"hash": artifact.hash, "key": key})
+        .one()
+    )
+    return row[0], row[1]
+
+
+@cache
+def _same_content_and_latest_query() -> Select[Any]:
+    """Both ids of :func:`_same_content_and_latest` as scalar subqueries (built once)."""
+    from sqlalchemy import bindparam, select
+
+    from ontolake.registries.artifact import Artifact
+
+    latest = select(Artifact.id).where(
+        Artifact.key == bindparam("key"),
+        Artifact.is_latest.is_(True),
+        Artifact.is_trashed.is_(False),
+        Artifact.in_place.is_(False),
+    )
+    return select(_same_content().scalar_subquery(), latest.scalar_subquery())
 
 
 @cache

@@ -8,22 +8,25 @@ __all__ = ["BASE62", "STEM_LENGTH", "VERSION_LENGTH", "new_uid", "version_suffix
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 STEM_LENGTH = 12
+_TO_BASE62 = bytes.maketrans(bytes(range(248)), BASE62.encode() * 4)
+_UNEVEN = bytes(range(248, 256))
 VERSION_LENGTH = 4
 
 
 def new_uid(length: int = 12) -> str:
     """A random base62 string (62**12 ≈ 3e21 values for the default length).
 
+    Random bytes below 248 (4 * 62) map evenly onto the 62 characters; the others are
+    dropped, so every character is uniform.
+
     Example:
         >>> len(new_uid(16))
         16
     """
-    number = int.from_bytes(secrets.token_bytes(length), "big")  # 8 random bits per character
-    characters = []
-    for _ in range(length):
-        number, remainder = divmod(number, 62)
-        characters.append(BASE62[remainder])
-    return "".join(characters)
+    characters = b""
+    while len(characters) < length:  # 8 spare bytes: a second draw is rare
+        characters += secrets.token_bytes(length + 8).translate(_TO_BASE62, _UNEVEN)
+    return characters[:length].decode()
 
 
 def version_suffix(version: int) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ontolake.errors import HashMismatchError
-from ontolake.storage.hashing import Digest, hash_path
+from ontolake.storage.hashing import Digest, hash_path, list_files
 from ontolake.storage.keys import validate_key
 from ontolake.storage.root import storage_errors
 
@@ -90,11 +90,21 @@ def cache_remote(fs: AbstractFileSystem, path: str, expected_hash: str, cache_ke
 
 
 def _download(fs: AbstractFileSystem, path: str, destination: Path) -> None:
+    """Copy the remote file or folder ``path`` to ``destination``.
+
+    A folder is copied file by file to the names its listing gives, each checked to stay
+    inside the folder (:func:`~ontolake.storage.hashing.list_files`).
+    """
     with storage_errors(path, remote=True):
-        if fs.isdir(path):
-            fs.get(f"{path.rstrip('/')}/", str(destination), recursive=True)
-        else:
+        if not fs.isdir(path):
             fs.get_file(path, str(destination))
+            return
+    files = list_files(path, fs)
+    with storage_errors(path, remote=True):
+        fs.get(
+            [full for _relative, full in files],
+            [str(destination / relative) for relative, _full in files],
+        )
 
 
 def _is_verified_copy(target: Path, sidecar: Path, expected_hash: str) -> bool:

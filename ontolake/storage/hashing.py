@@ -34,6 +34,7 @@ __all__ = [
     "hash_file",
     "hash_folder",
     "hash_path",
+    "list_files",
     "list_local_files",
 ]
 
@@ -95,7 +96,7 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
         Digest(hash='2c26b46b68ffc68f...', size=52311, n_files=38)
     """
     location = str(path)
-    files = _list_files(location, fs)
+    files = list_files(location, fs)
     if not files:
         raise InvalidDataError(f"Folder {location!r} is empty, nothing to save: add files to it.")
     sha256 = hashlib.sha256()
@@ -193,8 +194,20 @@ def _exists(path: str, fs: AbstractFileSystem | None) -> bool:
         return bool(fs.exists(path))
 
 
-def _list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, str]]:
-    """Sorted ``(relative POSIX path, full path)`` of every file below ``folder``."""
+def list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, str]]:
+    """Sorted ``(relative POSIX path, full path)`` of every file below ``folder``.
+
+    Raises:
+        UnsafePathError: a local symbolic link leaves the folder (see
+            :func:`list_local_files`), or a remote object's name has ``..``, ``.`` or empty
+            segments or a backslash.
+        PathNotFoundError: nothing exists at ``folder``.
+        InvalidDataError: ``folder`` is a file.
+
+    Example:
+        >>> list_files("s3://bucket/counts.zarr", fs)[:1]  # doctest: +SKIP
+        [('.zattrs', 'bucket/counts.zarr/.zattrs')]
+    """
     if not _is_folder(folder, fs):
         if _exists(folder, fs):
             raise InvalidDataError(f"{folder!r} is a file, not a folder: use hash_file().")
@@ -205,8 +218,24 @@ def _list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, s
         base = fs._strip_protocol(folder).rstrip("/")
         with storage_errors(folder, remote=True):
             found = fs.find(folder, withdirs=False)
-        files = [(full[len(base) + 1 :], full) for full in found]
+        files = [(_contained(full[len(base) + 1 :], folder), full) for full in found]
     return sorted(files)
+
+
+def _contained(relative: str, folder: str) -> str:
+    """``relative`` (an object's name below a remote folder) if it stays inside the folder.
+
+    Object stores allow any key, including ``a/../../x``; a copy of such a folder made by
+    joining names onto a local path would land outside it.
+    """
+    segments = relative.split("/")
+    if "\\" in relative or any(segment in ("", ".", "..") for segment in segments):
+        raise UnsafePathError(
+            f"{folder.rstrip('/')}/{relative} is in the folder {folder!r} under a name with "
+            "'..', '.' or empty segments or a backslash, which would place its copy outside "
+            "the folder: rename or remove that object."
+        )
+    return relative
 
 
 def list_local_files(folder: str) -> list[tuple[str, str]]:

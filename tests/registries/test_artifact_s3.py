@@ -23,6 +23,7 @@ from ontolake.errors import (
     OntolakeError,
     PathNotFoundError,
     StorageCredentialsError,
+    UnsafePathError,
 )
 
 pytestmark = pytest.mark.s3
@@ -349,6 +350,35 @@ def test_a_url_is_registered_in_place_and_hash_checked_on_cache(
     artifact.delete(permanent=True)
     assert ol.Artifact.filter(is_trashed__in=[True, False]).count() == 0
     assert fs.cat(url) == b"other content"
+
+
+def test_a_folder_with_objects_named_with_dot_dot_is_refused_in_place_and_on_cache(
+    sqlite_instance, s3_bucket, monkeypatch, tmp_path
+):
+    """Object stores take any key; a '..' in one must not place a copy outside the folder."""
+    fs = fresh_s3fs()
+    folder = f"{s3_bucket}/runs/run7"
+    fs.pipe(f"{folder}/a.txt", b"a")
+    fs.pipe(f"{folder}/../../escaped.txt", b"evil")  # a literal key, listed under the folder
+
+    with pytest.raises(UnsafePathError, match=r"run7/\.\./\.\./escaped\.txt"):
+        ol.Artifact(folder)
+    assert ol.Artifact.filter().count() == 0
+
+    # registered while clean; the object appears afterwards: the download refuses it
+    fs.rm(f"{folder}/../../escaped.txt")
+    artifact = ol.Artifact(folder).save()
+    fs.pipe(f"{folder}/../../escaped.txt", b"evil")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ONTOLAKE_CACHE_DIR", str(cache))
+    with pytest.raises(UnsafePathError, match="rename or remove that object"):
+        artifact.cache()
+    assert not [p for p in tmp_path.rglob("escaped.txt")]
+    assert not [p for p in cache.rglob("*") if p.is_file()]
+
+    fs.rm(f"{folder}/../../escaped.txt")
+    cached = Path(artifact.cache())
+    assert [p.name for p in cached.rglob("*") if p.is_file()] == ["a.txt"]
 
 
 # ---- 4. refused credentials -----------------------------------------------------------------

@@ -12,21 +12,24 @@ gives back the file's closure exactly. Deprecated entries with an empty label (C
 named by their id.
 
 The files reach 844 MB uncompressed (NCBITaxon), so the top-level object is split into
-entries while it streams: only one buffer of text (about 1 MiB) and the entry being decoded
-are in memory at any time; the terms themselves are yielded once the whole file is read
-(the missing links are known only then).
+entries while it streams (:mod:`~ontolake.ontology_sources.json_stream`): only one buffer
+of text (about 1 MiB) and the entry being decoded are in memory at any time; the terms
+themselves are yielded once the whole file is read (the missing links are known only then).
 """
 
 from __future__ import annotations
 
-import codecs
-import json
-import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ontolake.errors import OntologyFormatError
 from ontolake.ontology_sources.closure import ClosureRepair
+from ontolake.ontology_sources.json_stream import (
+    CHUNK_BYTES,
+    MAX_VALUE_CHARS,
+    JsonStream,
+    JsonStreamError,
+)
 from ontolake.ontology_sources.terms import Relation, Synonym, Term
 
 if TYPE_CHECKING:
@@ -34,10 +37,13 @@ if TYPE_CHECKING:
 
 __all__ = ["iter_entries", "read_cellxgene"]
 
-_WHITESPACE = re.compile(r"[ \t\r\n]*")
-_CHUNK_BYTES = 1 << 20
-_MAX_ENTRY_CHARS = 16 << 20
-"""Longest text one entry may span (real entries are kilobytes): bounds memory on bad input."""
+_CHUNK_BYTES = CHUNK_BYTES
+"""Bytes read at a time (looked up on each call, so a test can shrink it)."""
+_PROBLEMS = {
+    "too_deep": "JSON nested too deeply to be an ontology term",
+    "too_long": f"one entry is longer than {MAX_VALUE_CHARS >> 20} MiB of text, far beyond "
+    "any real term; the file is corrupt or not an ontology",
+}
 _PARENT = "parent"
 _ANCESTOR = "ancestor"
 
@@ -121,110 +127,21 @@ def iter_entries(handle: BinaryIO, label: str) -> Iterator[tuple[str, Any]]:
         >>> list(iter_entries(io.BytesIO(b'{"A:1": {"label": "a"}}'), "x.json"))
         [('A:1', {'label': 'a'})]
     """
-    scanner = _Scanner(handle, label)
-    scanner.expect("{", None)
-    if scanner.peek() == "}":
-        scanner.advance()
+    stream = JsonStream(handle, chunk_bytes=_CHUNK_BYTES)
+    try:
+        for key in stream.members("term id"):
+            yield key, stream.value()
+        stream.end()
+    except JsonStreamError as error:
+        raise _format_error(error, label) from error
+
+
+def _format_error(error: JsonStreamError, label: str) -> OntologyFormatError:
+    if error.reason == "encoding":
+        return OntologyFormatError(f"{label}: {error.problem}.")
+    if error.key:
+        where = f" in term {error.key}"
     else:
-        while True:
-            key = scanner.string()
-            scanner.expect(":", key)
-            value = scanner.value(key)
-            scanner.last_key = key
-            yield key, value
-            if scanner.peek() == "}":
-                scanner.advance()
-                break
-            scanner.expect(",", key)
-    if scanner.peek() != "":
-        scanner.fail("unexpected text after the top-level object", None)
-
-
-class _Scanner:
-    """A window of decoded text over a byte stream, refilled as parsing moves on."""
-
-    def __init__(self, handle: BinaryIO, label: str) -> None:
-        self.handle = handle
-        self.label = label
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.json = json.JSONDecoder()
-        self.text = ""
-        self.pos = 0
-        self.offset = 0
-        self.eof = False
-        self.last_key: str | None = None
-
-    def refill(self, size: int = _CHUNK_BYTES) -> bool:
-        """Append the next ``size`` bytes (dropping what was consumed); False at the end."""
-        if self.eof:
-            return False
-        data = self.handle.read(size)
-        self.eof = not data
-        try:
-            decoded = self.decoder.decode(data, final=self.eof)
-        except UnicodeDecodeError as error:
-            raise OntologyFormatError(f"{self.label}: not valid UTF-8 text ({error}).") from error
-        self.offset += self.pos
-        self.text = self.text[self.pos :] + decoded
-        self.pos = 0
-        return True
-
-    def peek(self) -> str:
-        """The next non-blank character ('' at the end), without consuming it."""
-        while True:
-            blank = _WHITESPACE.match(self.text, self.pos)
-            self.pos = blank.end() if blank else self.pos
-            if self.pos < len(self.text) or not self.refill():
-                return self.text[self.pos : self.pos + 1]
-
-    def advance(self) -> None:
-        self.pos += 1
-
-    def expect(self, char: str, key: str | None) -> None:
-        found = self.peek()
-        if found != char:
-            self.fail(f"expected {char!r}, found {repr(found) if found else 'the end'}", key)
-        self.advance()
-
-    def string(self) -> str:
-        if self.peek() != '"':
-            self.fail("expected a quoted term id", None)
-        key = self._decode(lambda: self.json.raw_decode(self.text, self.pos), None)
-        return str(key)
-
-    def value(self, key: str) -> Any:
-        self.peek()
-        return self._decode(lambda: self.json.raw_decode(self.text, self.pos), key)
-
-    def _decode(self, decode: Any, key: str | None) -> Any:
-        while True:
-            try:
-                value, end = decode()
-            except RecursionError:
-                self.fail("JSON nested too deeply to be an ontology term", key)
-            except json.JSONDecodeError as error:
-                pending = len(self.text) - self.pos
-                if pending > _MAX_ENTRY_CHARS:
-                    self.fail(
-                        f"one entry is longer than {_MAX_ENTRY_CHARS >> 20} MiB of text, far "
-                        "beyond any real term; the file is corrupt or not an ontology",
-                        key,
-                    )
-                # Read as much again as is buffered: a long entry is decoded O(n) times in
-                # total, not once per 1 MiB chunk.
-                if self.refill(max(_CHUNK_BYTES, pending)):
-                    continue
-                self.fail(f"invalid JSON ({error.msg})", key, self.offset + error.pos)
-            if end < len(self.text) or not self.refill():
-                self.pos = end
-                return value
-
-    def fail(self, problem: str, key: str | None, at: int | None = None) -> NoReturn:
-        if key:
-            where = f" in term {key}"
-        else:
-            where = f" after term {self.last_key}" if self.last_key else ""
-        raise OntologyFormatError(
-            f"{self.label}, character {at if at is not None else self.offset + self.pos}"
-            f"{where}: {problem}."
-        )
+        where = f" after term {error.after}" if error.after else ""
+    problem = _PROBLEMS.get(error.reason, error.problem)
+    return OntologyFormatError(f"{label}, character {error.offset}{where}: {problem}.")

@@ -69,24 +69,23 @@ def _column_array(values: tuple[Any, ...], column: Any) -> Any:
     import pandas as pd
 
     column_type = column.type
-    missing = values.count(None)
-    has_missing = missing > 0
     if isinstance(column_type, UTCDateTime):
         return pd.to_datetime(list(values), utc=True, format="ISO8601", cache=False)
-    if isinstance(column_type, Boolean) and not has_missing:
-        return np.array(values, dtype=bool)
-    if isinstance(column_type, Integer):
-        if missing == len(values):
-            return pd.arrays.IntegerArray(
-                np.zeros(missing, dtype=np.int64), np.ones(missing, dtype=bool)
-            )
-        return pd.array(values, dtype="Int64") if has_missing else np.array(values, dtype=np.int64)
     if isinstance(getattr(column_type, "impl", column_type), JSON):
         return np.array(
             [json.loads(value) if isinstance(value, str) else value for value in values] or [],
             dtype=object,
         )
-    return np.array(values, dtype=object)
+    if not isinstance(column_type, (Boolean, Integer)):
+        return np.array(values, dtype=object)
+    missing = values.count(None)  # counted only where it decides the type
+    if isinstance(column_type, Boolean):
+        return np.array(values, dtype=object if missing else bool)
+    if missing == len(values):
+        return pd.arrays.IntegerArray(
+            np.zeros(missing, dtype=np.int64), np.ones(missing, dtype=bool)
+        )
+    return pd.array(values, dtype="Int64") if missing else np.array(values, dtype=np.int64)
 
 
 def _related_values(model: type[Any], path: str, ids: Any, index: Any) -> list[Any]:
