@@ -350,23 +350,28 @@ class QuerySet(Generic[RecordT]):
         Example:
             >>> ol.Record.search("p53 mutnt").first()  # doctest: +SKIP
         """
-        from ontolake.registries.query.search import rank
+        from ontolake.registries.query.search import rank_values
 
         clone = self._clone()
         clone._ranking = None
-        candidates = clone._search_candidates(field)
-        ranked = rank(text, candidates, limit=limit)
+        owners, values = clone._search_values(field)
+        ranked = rank_values(text, owners, values, limit=limit)
         clone._ranking = {record_id: position for position, record_id in enumerate(ranked)}
         clone._offset, clone._limit = 0, None
         return clone
 
-    def _search_candidates(self, field: str | None) -> list[tuple[int, list[str]]]:
+    def _search_values(self, field: str | None) -> tuple[list[int], list[str]]:
+        """Flat ``(owners, values)``: every non-empty name-like value and its record's id."""
         fields = [field] if field else list(self.model._search_fields)  # type: ignore[attr-defined]
         columns = [resolve_column(self.model, name) for name in fields]
-        return [
-            (row[0], [value for value in row[1:] if value])
-            for row in self.rows(self.model.id, *columns)  # type: ignore[attr-defined]
-        ]
+        rows = self.driver_rows(*columns)
+        owners: list[int] = []
+        values: list[str] = []
+        for position in range(1, len(columns) + 1):
+            pairs = [(row[0], row[position]) for row in rows if row[position]]
+            owners.extend(pair[0] for pair in pairs)
+            values.extend(str(pair[1]) for pair in pairs)
+        return owners, values
 
     def lookup(self, field: str | None = None) -> Lookup:
         """An auto-complete object: one attribute per normalised value of ``field``.
