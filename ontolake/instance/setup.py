@@ -434,8 +434,7 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
                 f"{root.root!r} holds no ontolake instance: create one with "
                 f"ol.init(storage={root.root!r}) or `curate init --storage {root.root}`."
             )
-        with root.fs.open(marker_path, "r") as handle:
-            marker = json.loads(handle.read())
+        marker = json.loads(root.read_text(marker_path))
     if db is not None:
         return root.root, db
     recorded = str(marker.get("db", "sqlite"))

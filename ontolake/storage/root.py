@@ -301,6 +301,18 @@ class StorageRoot:
         with storage_errors(path, remote=True):
             return bool(self.fs.exists(path))
 
+    def read_text(self, path: str) -> str:
+        """The text of the file at ``path`` (locally without loading fsspec).
+
+        Example:
+            >>> StorageRoot("/data").read_text("/data/.ontolake/instance.json")  # doctest: +SKIP
+            '{"db": "sqlite", ...}'
+        """
+        if self.is_local:
+            return Path(path).read_text(encoding="utf-8")
+        with storage_errors(path, remote=True), self.fs.open(path, "r", encoding="utf-8") as handle:
+            return str(handle.read())
+
     def upload(self, local_source: str, destination: str) -> None:
         """Copy a local file or folder to ``destination``, creating parent folders.
 
