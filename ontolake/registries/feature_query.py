@@ -304,15 +304,18 @@ def feature_columns(queryset: QuerySet[Any], index: Any) -> dict[str, Any]:
     for row in rows:
         dtype = _parsed(row[-1])
         values = collected.setdefault(row[-2], (dtype, {}))[1]
-        element = _stored_element(dtype, row[:-2])
-        if dtype.is_list:
-            values.setdefault(row[0], []).append(element)
-        else:
-            values[row[0]] = element
+        values.setdefault(row[0], []).append(_stored_element(dtype, row[:-2]))
     columns = {}
     for name, (dtype, values) in collected.items():
-        data = [values.get(record_id) for record_id in index]
-        columns[name] = pd.Series(data, index=index, dtype=_pandas_dtype(dtype), name=name)
+        several = dtype.is_list or any(len(found) > 1 for found in values.values())
+        # as in get_values: a record annotated with several labels of a non-list feature
+        # shows them all, as a list
+        data = [
+            None if found is None else found if several else found[0]
+            for found in map(values.get, index)
+        ]
+        pandas_dtype = _pandas_dtype(dtype) if not several or dtype.is_list else object
+        columns[name] = pd.Series(data, index=index, dtype=pandas_dtype, name=name)
     return columns
 
 

@@ -241,6 +241,9 @@ def _stored_element(dtype: DType, row: Any, *, as_label: bool = False) -> Any:
 def get_values(record: Any) -> dict[str, Any]:
     """``{feature name: value}`` of a saved artifact, run or record.
 
+    List features give lists; so does a non-list feature annotated with several labels (the
+    distinct values of a curated column).
+
     Example:
         >>> get_values(ol.Artifact.get(key="raw/a.fasta"))  # doctest: +SKIP
         {'gc_content': 0.55}
@@ -258,20 +261,22 @@ def get_values(record: Any) -> dict[str, Any]:
         .where(owner == record.id)
         .order_by(Feature.name, table.c.position)
     )
+    from ontolake.registries.features import _parsed
+
     with current_instance().read() as session:
         rows = session.execute(statement).all()
-    values: dict[str, Any] = {}
+    elements: dict[str, list[Any]] = {}
+    is_list: dict[str, bool] = {}
     for row in rows:
-        name, dtype_text = row[-2], row[-1]
-        from ontolake.registries.features import _parsed
-
-        dtype = _parsed(dtype_text)
-        element = _stored_element(dtype, row[:-2])
-        if dtype.is_list:
-            values.setdefault(name, []).append(element)
-        else:
-            values[name] = element
-    return values
+        name, dtype = row[-2], _parsed(row[-1])
+        elements.setdefault(name, []).append(_stored_element(dtype, row[:-2]))
+        is_list[name] = dtype.is_list
+    # a non-list feature holds several values when a curated save linked every label of a
+    # column (one row takes one cell type; the dataset holds many): all of them, as a list
+    return {
+        name: found if is_list[name] or len(found) > 1 else found[0]
+        for name, found in elements.items()
+    }
 
 
 def remove_values(record: Any, features: Any = None, *, value: Any = None) -> int:

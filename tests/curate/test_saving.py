@@ -56,7 +56,10 @@ def test_save_links_the_schema_and_annotates(instance, samples):
     curator = ol.curate.DataFrameCurator(frame(), samples, features={"n_reads": 7})
     artifact = curator.save_artifact(key="tables/samples.parquet")
     assert artifact.schema_id == samples.id and artifact.schema.name == "samples"
-    assert artifact.features.get_values()["n_reads"] == 7
+    assert artifact.features.get_values() == {"n_reads": 7, "sample": ["s1", "s2"]}
+    shown = ol.Artifact.filter().to_dataframe(include="features")
+    assert shown.loc[artifact.id, "sample"] == ["s1", "s2"]
+    assert shown.loc[artifact.id, "n_reads"] == 7
     for label in ("s1", "s2"):  # every label of the column
         assert ol.Artifact.filter(sample=label).one().id == artifact.id
     assert ol.Artifact.filter(schema=samples).one().id == artifact.id
