@@ -111,8 +111,11 @@ class Feature(Registry):
 
     def before_save(self, session: Session) -> bool:
         """Refuse a dtype change; update the stored definition of a feature saved before."""
+        from ontolake.instance.engine import lock_names
+
         if self.id is not None:
             return True
+        lock_names(session, f"feature:{self.name}")  # writers of one name queue (PostgreSQL)
         existing = session.execute(select(Feature).where(Feature.name == self.name)).scalar()
         if existing is None:
             return True

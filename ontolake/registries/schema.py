@@ -263,10 +263,12 @@ class Schema(Registry):
     # ---- writes ---------------------------------------------------------------------------
     def before_save(self, session: Session) -> bool:
         """Return the stored schema's identity if identical; else save members and slots."""
+        from ontolake.instance.engine import lock_names
         from ontolake.schemas.compose import require_serialisable
 
         if self.id is not None:
             return True
+        lock_names(session, f"schema:{self.hash}")  # writers of one definition queue (PostgreSQL)
         existing = session.execute(select(Schema).where(Schema.hash == self.hash)).scalar()
         if existing is not None:
             for field in ("id", "uid", "created_at", "created_by_id", "description"):

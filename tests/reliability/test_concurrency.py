@@ -2,12 +2,14 @@
 
 The processes (``multiprocessing``, spawn) run the scenarios of ``workers.py`` in step: new
 versions of one key, identical content, the same ontology term from a source, the same
-ontology import, a project with a unique name, labels with a repeated name. What must hold:
+ontology import, a project with a unique name, labels with a repeated name, the same feature
+and schema. What must hold:
 
 - every save returns; versions are numbered 1..N without gaps or duplicates, each revising
   the one before, exactly one is latest, and every file is stored with its row;
 - writers of the same natural key end up with one record, and a get-or-create (identical
-  content, ``from_source``, ``import_source``) returns it to every process without error;
+  content, ``from_source``, ``import_source``, a feature or schema defined again) returns it
+  to every process without error;
 - creating a record whose unique name another process just took fails as it would one after
   the other: with ``ol.errors.IntegrityError`` — never a driver error or a lock timeout.
 
@@ -139,6 +141,11 @@ def test_eight_processes_writing_at_once(instance, concurrent_outcomes):
     labels = successes(outcomes, "label")
     assert len(set(labels)) == N_WORKERS
     assert ol.ULabel.filter(name=workers.LABEL).count() == N_WORKERS
+
+    # the same feature and schema defined everywhere: one of each, returned to every process
+    assert len(set(successes(outcomes, "feature-and-schema"))) == 1
+    assert ol.Feature.filter(name=workers.FEATURE).count() == 1
+    assert ol.Schema.filter().count() == 1
 
     # every row has its file with the right hash, and no file is left without a row
     doctor = CliRunner().invoke(main, ["doctor"])

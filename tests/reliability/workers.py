@@ -20,6 +20,7 @@ SAVES_PER_WORKER = 3
 TERM = "CL:0000084"  # T cell, with its ancestors
 PROJECT = "Drug screen"
 LABEL = "batch 7"
+FEATURE = "gc_content"
 
 
 def versions(index: int, folder: Path) -> list[tuple[str, int]]:
@@ -72,6 +73,15 @@ def label(_index: int, _folder: Path) -> int:
     return int(ol.ULabel(name=LABEL).save().id)
 
 
+def feature_and_schema(_index: int, _folder: Path) -> tuple[int, int]:
+    """Define the same feature and the same schema (get-or-create by name and content)."""
+    import ontolake as ol
+
+    feature = ol.Feature(name=FEATURE, dtype="float").save()
+    schema = ol.Schema(features=[feature, ol.Feature(name="n_cells", dtype="int")]).save()
+    return int(feature.id), int(schema.id)
+
+
 SCENARIOS = {
     "versions": versions,
     "same-content": same_content,
@@ -79,6 +89,7 @@ SCENARIOS = {
     "import-source": import_source,
     "project": project,
     "label": label,
+    "feature-and-schema": feature_and_schema,
 }
 
 
