@@ -128,10 +128,12 @@ def _project_ids(session: Session, names: tuple[str, ...], user_id: int) -> tupl
     """Ids of the projects named, creating the missing ones."""
     from sqlalchemy import select
 
+    from ontolake.instance.engine import lock_names
     from ontolake.registries.labels import Project
 
     ids: list[int] = []
     for name in names:
+        lock_names(session, f"project:{name}")  # concurrent runs create it once (PostgreSQL)
         found = session.execute(select(Project.id).where(Project.name == name)).scalar()
         if found is None:
             project = Project(name=name, created_by_id=user_id)
@@ -159,6 +161,7 @@ def start_run(
     transform between calls). The run's environment starts as ``environment`` (default: the
     identity of this process, see :mod:`~ontolake.lineage.processes`).
     """
+    from ontolake.instance.engine import lock_names
     from ontolake.lineage.processes import process_identity
     from ontolake.registries.base import utcnow
     from ontolake.registries.labels import Project
@@ -173,6 +176,7 @@ def start_run(
     user_id = instance.user_id
     with instance.write() as session:
         if transform_id is None:
+            lock_names(session, f"transform:{spec.key}")  # one creator per key (PostgreSQL)
             found = _find_transform(session, spec)  # another process may have made it
             if found is not None:
                 transform_id = found[0]

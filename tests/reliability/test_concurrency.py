@@ -3,7 +3,7 @@
 The processes (``multiprocessing``, spawn) run the scenarios of ``workers.py`` in step: new
 versions of one key, identical content, the same ontology term from a source, the same
 ontology import, a project with a unique name, labels with a repeated name, the same feature
-and schema. What must hold:
+and schema, runs tracked in a new project. What must hold:
 
 - every save returns; versions are numbered 1..N without gaps or duplicates, each revising
   the one before, exactly one is latest, and every file is stored with its row;
@@ -146,6 +146,11 @@ def test_eight_processes_writing_at_once(instance, concurrent_outcomes):
     assert len(set(successes(outcomes, "feature-and-schema"))) == 1
     assert ol.Feature.filter(name=workers.FEATURE).count() == 1
     assert ol.Schema.filter().count() == 1
+
+    # runs tracked at once in a new project: one project, every run in it
+    assert len(set(successes(outcomes, "tracked-run"))) == 1
+    assert ol.Project.filter(name=workers.RUN_PROJECT).count() == 1
+    assert ol.Run.filter(projects__name=workers.RUN_PROJECT).count() == N_WORKERS
 
     # every row has its file with the right hash, and no file is left without a row
     doctor = CliRunner().invoke(main, ["doctor"])

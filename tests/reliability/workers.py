@@ -21,6 +21,7 @@ TERM = "CL:0000084"  # T cell, with its ancestors
 PROJECT = "Drug screen"
 LABEL = "batch 7"
 FEATURE = "gc_content"
+RUN_PROJECT = "Shared analysis"
 
 
 def versions(index: int, folder: Path) -> list[tuple[str, int]]:
@@ -82,6 +83,15 @@ def feature_and_schema(_index: int, _folder: Path) -> tuple[int, int]:
     return int(feature.id), int(schema.id)
 
 
+def tracked_run(_index: int, _folder: Path) -> int:
+    """Track a run in a project no run has named before: the project is created once."""
+    import ontolake as ol
+
+    run = ol.track("concurrent-analysis", project=RUN_PROJECT, capture_output=False)
+    ol.finish()
+    return int(run.projects[0].id)
+
+
 SCENARIOS = {
     "versions": versions,
     "same-content": same_content,
@@ -90,6 +100,7 @@ SCENARIOS = {
     "project": project,
     "label": label,
     "feature-and-schema": feature_and_schema,
+    "tracked-run": tracked_run,
 }
 
 
