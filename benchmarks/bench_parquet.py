@@ -1,4 +1,4 @@
-"""Validating a parquet file column by column against loading it first.
+"""Validating a parquet or CSV file column by column against loading it first.
 
 A 5,000,000-row parquet (3 ontology-backed string columns, 1 int and 6 float columns; the
 columns of ``bench_curate.frame`` plus five float scores) is validated against a schema over
@@ -6,12 +6,16 @@ the 3 categorical and 2 numeric columns, each way in its own subprocess (peak RS
 :func:`peak_rss`; wall time of the validation alone):
 
 - ``DataFrameCurator(path, schema)``: column by column, one column (plus the index) in memory;
-- ``DataFrameCurator(pd.read_parquet(path), schema)``: the whole frame loaded first.
+- ``DataFrameCurator(read_table(path), schema)``: the whole frame loaded first.
+
+Then the same table with 2,000,000 rows written as CSV (no index column), both ways; parsing
+CSV is slower, and column by column parses the file once per column read (and once more for
+the row count and a check of the rows' fields).
 
 A third subprocess (``baseline``) does everything but validate (imports, connecting, the
 schema and the registry's labels): the floor of the peak RSS, printed with both results.
 
-    python benchmarks/bench_parquet.py [REPEAT] [N_ROWS]
+    python benchmarks/bench_parquet.py [REPEAT] [N_ROWS] [CSV_ROWS]
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ from pathlib import Path
 from common import DEFAULT_REPEAT, Result, fresh_instance, result
 
 N_ROWS = 5_000_000
+CSV_ROWS = 2_000_000
 SCHEMA = "bench_parquet"
 MODES = {
     "columns": "DataFrameCurator(path).validate, column by column",
-    "loaded": "DataFrameCurator(pd.read_parquet(path)).validate, frame loaded first",
+    "loaded": "DataFrameCurator(read_table(path)).validate, frame loaded first",
 }
 
 
 def write_file(path: Path, n_rows: int) -> None:
-    """The benchmark table: ``bench_curate.frame`` plus five float columns, as parquet."""
+    """The benchmark table: ``bench_curate.frame`` plus five float columns, parquet or CSV."""
     import numpy as np
     from bench_curate import frame, pools
 
@@ -43,7 +48,10 @@ def write_file(path: Path, n_rows: int) -> None:
     rng = np.random.default_rng(1)
     for i in range(5):
         table[f"score_{i}"] = rng.random(n_rows)
-    table.to_parquet(path)
+    if path.suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        table.to_parquet(path)
 
 
 def child(mode: str, storage: str, path: str) -> None:
@@ -51,6 +59,7 @@ def child(mode: str, storage: str, path: str) -> None:
     import pandas as pd
 
     import ontolake as ol
+    from ontolake.curate.dataframe import read_table
 
     ol.connect(storage)
     schema = ol.Schema.get(name=SCHEMA)
@@ -63,7 +72,7 @@ def child(mode: str, storage: str, path: str) -> None:
             cache.allowed(feature, feature.parsed_dtype)
     start = time.perf_counter()
     if mode != "baseline":
-        dataset = path if mode == "columns" else pd.read_parquet(path)
+        dataset = path if mode == "columns" else read_table(Path(path))
         curator = ol.curate.DataFrameCurator(dataset, schema)
         curator._cache = cache
         curator.validate()
@@ -98,7 +107,9 @@ def run(mode: str, storage: str, path: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def main(repeat: int = DEFAULT_REPEAT, n_rows: int = N_ROWS) -> list[Result]:
+def main(
+    repeat: int = DEFAULT_REPEAT, n_rows: int = N_ROWS, csv_rows: int = CSV_ROWS
+) -> list[Result]:
     from bench_curate import table_features
 
     import ontolake as ol
@@ -107,25 +118,28 @@ def main(repeat: int = DEFAULT_REPEAT, n_rows: int = N_ROWS) -> list[Result]:
     ol.bio.CellType.import_source()
     features = table_features()  # 3 categorical, n_genes (int), fraction_mito (float)
     ol.Schema(features=features, name=SCHEMA).save()
-    path = Path(tempfile.mkdtemp(prefix="ontolake-bench-parquet-")) / "cells.parquet"
-    write_file(path, n_rows)
-    size = path.stat().st_size
-    print(f"{n_rows:,} rows x 10 columns, parquet file {size / 1e6:.0f} MB", flush=True)
     storage = str(folder / "lake")
-    floor = max(run("baseline", storage, path)["peak"] for _ in range(repeat))
-    print(f"floor (imports, connect, schema, registry labels): peak RSS {floor / 1e6:,.0f} MB")
+    floor = 0
     results = []
-    for mode, label in MODES.items():
-        runs = [run(mode, storage, path) for _ in range(repeat)]
-        peak = max(r["peak"] for r in runs)
-        results.append(
-            result(
-                f"parquet {n_rows:,} rows: {label}",
-                [r["seconds"] for r in runs],
-                note=f"peak RSS {peak / 1e6:,.0f} MB, floor {floor / 1e6:,.0f} MB",
+    for name, rows in (("cells.parquet", n_rows), ("cells.csv", csv_rows)):
+        path = Path(tempfile.mkdtemp(prefix="ontolake-bench-parquet-")) / name
+        write_file(path, rows)
+        kind = path.suffix[1:]
+        print(f"{rows:,} rows x 10 columns, {kind} file {path.stat().st_size / 1e6:.0f} MB")
+        if not floor:
+            floor = max(run("baseline", storage, path)["peak"] for _ in range(repeat))
+            print(f"floor (imports, connect, schema, registry labels): {floor / 1e6:,.0f} MB")
+        for mode, label in MODES.items():
+            runs = [run(mode, storage, path) for _ in range(repeat)]
+            peak = max(r["peak"] for r in runs)
+            results.append(
+                result(
+                    f"{kind} {rows:,} rows: {label}",
+                    [r["seconds"] for r in runs],
+                    note=f"peak RSS {peak / 1e6:,.0f} MB, floor {floor / 1e6:,.0f} MB",
+                )
             )
-        )
-    shutil.rmtree(path.parent)
+        shutil.rmtree(path.parent)
     return results
 
 
@@ -133,7 +147,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(*sys.argv[2:5])
     else:
-        main(
-            int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEAT,
-            int(sys.argv[2]) if len(sys.argv) > 2 else N_ROWS,
-        )
+        main(*(int(argument) for argument in sys.argv[1:4]))

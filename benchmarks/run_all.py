@@ -28,6 +28,7 @@ import bench_features
 import bench_import
 import bench_lineage
 import bench_ontology
+import bench_parquet
 import bench_query
 from common import DEFAULT_REPEAT, Result, fmt, fresh_instance, load, machine
 
@@ -42,6 +43,7 @@ MODULES = {
     "features": bench_features,
     "lineage": bench_lineage,
     "curate": bench_curate,
+    "files": bench_parquet,
     "cellxgene": bench_cellxgene,
 }
 # our workloads whose LaminDB counterpart measures a different count (quick mode)

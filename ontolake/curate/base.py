@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from ontolake.curate.parquet import ColumnSource
+    from ontolake.curate.columns import ColumnSource
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
@@ -40,8 +40,8 @@ __all__ = ["Curator", "NameList", "Table"]
 class Table:
     """One table of the dataset and the schema it must follow.
 
-    ``data`` is a DataFrame, or a :class:`~ontolake.curate.parquet.ColumnSource` (a parquet
-    file) that validation reads one column at a time; ``frame`` loads it whole.
+    ``data`` is a DataFrame, or a :class:`~ontolake.curate.columns.ColumnSource` (a parquet,
+    CSV or TSV file) that validation reads one column at a time; ``frame`` loads it whole.
     """
 
     slot: str

@@ -25,7 +25,7 @@ from ontolake.errors import OntolakeError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ontolake.curate.parquet import ColumnSource
+    from ontolake.curate.columns import ColumnSource
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
@@ -301,8 +301,9 @@ def check_frame(
     Every failure goes into ``report``: missing or extra columns, column order, dtypes,
     missing values in non-nullable columns, categorical values outside their registries,
     column names outside the itype, duplicated index values and failed pandera checks.
-    ``frame`` may be a :class:`~ontolake.curate.parquet.ColumnSource` (a parquet file): the
-    columns are then read one at a time, and the whole table only for dataframe-level checks.
+    ``frame`` may be a :class:`~ontolake.curate.columns.ColumnSource` (a parquet, CSV or TSV
+    file): the columns are then read one at a time, and the whole table only for
+    dataframe-level checks.
 
     Example:
         >>> report = ValidationReport()

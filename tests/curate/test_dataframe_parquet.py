@@ -1,14 +1,23 @@
-"""A parquet path is validated column by column, with the report of the loaded DataFrame."""
+"""A parquet, CSV or TSV path is validated column by column, with the loaded frame's report."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
 import ontolake as ol
+from ontolake.curate import dataframe
+from ontolake.curate.columns import CsvColumns
 from ontolake.curate.dataframe import read_table
 from ontolake.errors import InvalidDataError, ValidationError
+
+
+@pytest.fixture(autouse=True)
+def csv_by_column(monkeypatch):
+    """Every CSV/TSV here is validated a column at a time (by default, only large ones)."""
+    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 0)
 
 
 @pytest.fixture
@@ -48,12 +57,53 @@ def _schema(features, **kwargs):
     )
 
 
+def _write(frame, path, index=True):
+    """``frame`` written as parquet, CSV or TSV, by the suffix of ``path``."""
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=index)
+    else:
+        frame.to_csv(path, sep="\t" if path.suffix == ".tsv" else ",", index=index)
+    return path
+
+
 def _reports(path, schema):
     """The report of ``path`` validated column by column and of the same file loaded first."""
     by_column = ol.curate.DataFrameCurator(path, schema)
     by_column._source = "dataset"  # the loaded frame has no file name to report
-    loaded = ol.curate.DataFrameCurator(pd.read_parquet(path), schema)
+    loaded = ol.curate.DataFrameCurator(read_table(path), schema)
     return by_column, by_column.collect().to_dict(), loaded.collect().to_dict()
+
+
+def _columns_only(patch):
+    """Make reading a whole file fail: parquet never whole, CSV only with usecols or nrows."""
+    patch.setattr(pd, "read_parquet", lambda *a, **k: pytest.fail("whole file read"))
+    read_csv = pd.read_csv
+
+    def partial_read_csv(*args, **kwargs):
+        assert "usecols" in kwargs or "nrows" in kwargs, "whole file read"
+        return read_csv(*args, **kwargs)
+
+    patch.setattr(pd, "read_csv", partial_read_csv)
+
+
+def _assert_every_failure(report, indexed):
+    kinds = {(issue["column"], issue["kind"]) for issue in report["issues"]}
+    assert {
+        ("donor", "missing_column"),
+        ("extra", "extra_column"),
+        ("n_genes", "dtype"),
+        ("n_genes", "missing_values"),
+        ("n_genes", "check"),
+        ("cell_type", "invalid_values"),
+        ("t_cell_type", "invalid_values"),
+        ("t_cell_type", "missing_values"),
+    } <= kinds
+    if indexed:
+        assert ("index", "duplicated_index") in kinds
+        (cell_type,) = [i for i in report["issues"] if i["column"] == "cell_type"]
+        synonym = next(v for v in cell_type["values"] if v["value"] == "T-cell")
+        assert synonym["count"] == 6 and synonym["rows"][:2] == ["cell1", "cell6"]
+        assert synonym["suggestions"][0]["value"] == "T cell"
 
 
 @pytest.mark.parametrize("index", ["labels", "named", "range"])
@@ -68,29 +118,104 @@ def test_report_identical_to_the_loaded_frame(features, tmp_path, monkeypatch, i
     schema = _schema(features)
     loaded = ol.curate.DataFrameCurator(pd.read_parquet(path), schema).collect().to_dict()
     with monkeypatch.context() as patch:  # validating must never read the whole file
-        patch.setattr(pd, "read_parquet", lambda *a, **k: pytest.fail("whole file read"))
+        _columns_only(patch)
         curator = ol.curate.DataFrameCurator(path, schema)
         curator._source = "dataset"  # the loaded frame has no file name to report
         report = curator.collect().to_dict()
     assert report == loaded
     assert not curator._data.loaded
-    kinds = {(issue["column"], issue["kind"]) for issue in report["issues"]}
-    assert {
-        ("donor", "missing_column"),
-        ("extra", "extra_column"),
-        ("n_genes", "dtype"),
-        ("n_genes", "missing_values"),
-        ("n_genes", "check"),
-        ("cell_type", "invalid_values"),
-        ("t_cell_type", "invalid_values"),
-        ("t_cell_type", "missing_values"),
-    } <= kinds
-    if index != "range":
-        assert ("index", "duplicated_index") in kinds
-        (cell_type,) = [i for i in report["issues"] if i["column"] == "cell_type"]
-        synonym = next(v for v in cell_type["values"] if v["value"] == "T-cell")
-        assert synonym["count"] == 6 and synonym["rows"][:2] == ["cell1", "cell6"]
-        assert synonym["suggestions"][0]["value"] == "T cell"
+    _assert_every_failure(report, indexed=index != "range")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+@pytest.mark.parametrize("index", ["labels", "numbers", "none"])
+def test_csv_report_identical_to_the_loaded_frame(features, tmp_path, monkeypatch, suffix, index):
+    frame = _frame() if index == "labels" else _frame().reset_index(drop=True)
+    path = _write(frame, tmp_path / f"cells{suffix}", index=index != "none")
+    whole = read_table(path)
+    assert isinstance(whole.index, pd.RangeIndex) is (index == "none")  # else "Unnamed: 0"
+    schema = _schema(features)
+    loaded = ol.curate.DataFrameCurator(whole, schema).collect().to_dict()
+    with monkeypatch.context() as patch:  # never a whole read: one column at a time
+        _columns_only(patch)
+        curator = ol.curate.DataFrameCurator(path, schema)
+        curator._source = "dataset"
+        report = curator.collect().to_dict()
+    assert report == loaded
+    assert isinstance(curator._data, CsvColumns) and not curator._data.loaded
+    _assert_every_failure(report, indexed=index == "labels")
+
+
+def test_csv_columns_have_the_dtypes_and_values_of_a_whole_read(tmp_path):
+    """Each column parsed alone equals the column of a whole read, in dtype and value types.
+
+    70,000 rows of 10 columns: pandas parses 65,536 rows at a time, so ``mixed`` holds ints
+    from the first block and strings from the second, as a whole read gives them.
+    """
+    n = 70_000
+    rng = np.random.default_rng(0)
+    numbers = rng.integers(0, 100, n)
+    holes = np.arange(n) % 7 == 3
+    frame = pd.DataFrame(
+        {
+            "int": numbers,
+            "float": rng.random(n),
+            "str": np.where(numbers % 2 == 0, "T cell", "B cell"),
+            "bool": numbers % 3 == 0,
+            "mixed": np.where(np.arange(n) < 68_000, numbers.astype(str), "x"),
+            "int_missing": pd.Series(numbers, dtype="Int64").mask(holes),
+            "bool_missing": pd.Series(numbers % 3 == 0, dtype="boolean").mask(holes),
+            "str_missing": pd.Series(np.where(numbers % 2 == 0, "a", "b")).mask(holes),
+            "none": [None] * n,
+        }
+    )
+    frame.index = [f"cell{i}" for i in range(n)]
+    path = _write(frame, tmp_path / "types.csv")
+    whole = read_table(path)
+    source = CsvColumns(path)
+    assert list(source.columns) == list(whole.columns) == list(frame.columns)
+    assert source.index.equals(whole.index) and len(source) == n
+    kinds = {}
+    for name in source.columns:
+        column = source[name]
+        pd.testing.assert_series_equal(column, whole[name])
+        assert column.map(type).equals(whole[name].map(type)), name
+        kinds[name] = str(column.dtype)
+    assert kinds == {
+        "int": "int64",
+        "float": "float64",
+        "str": "object",
+        "bool": "bool",
+        "mixed": "object",
+        "int_missing": "float64",
+        "bool_missing": "object",
+        "str_missing": "object",
+        "none": "float64",
+    }
+    assert set(whole["mixed"].map(type)) == {int, str}  # the two blocks, as a whole read
+    assert not source.loaded
+
+
+def test_csv_errors_and_files_read_whole(features, tmp_path):
+    schema = _schema(features)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cell_type,n_genes\nT cell,1\nB cell,2,3\n")  # a row with a field too many
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    for path in (bad, empty):
+        with pytest.raises(InvalidDataError, match=rf"{path.name}: cannot be read as"):
+            ol.curate.DataFrameCurator(path, schema)
+        with pytest.raises(InvalidDataError, match=rf"{path.name}: cannot be read as"):
+            read_table(path)
+    short = tmp_path / "short.csv"  # rows with fewer fields are filled with missing values
+    short.write_text("cell_type,n_genes,extra\nT cell,1\nB cell,2,3\n")
+    implicit = tmp_path / "implicit.csv"  # one field more than the header: read_csv's index
+    implicit.write_text("cell_type,n_genes\nc1,T cell,1\nc2,B cell,2\n")
+    for path, whole in ((short, False), (implicit, True)):
+        curator, by_column, loaded = _reports(path, schema)
+        assert by_column == loaded
+        assert curator._data.loaded is whole
+    assert read_table(implicit).index.tolist() == ["c1", "c2"]
 
 
 def test_index_feature_and_dtype_of_extra_columns(features, tmp_path):
@@ -119,13 +244,13 @@ def test_dataframe_level_check_loads_the_frame(features, tmp_path):
     assert curator._data.loaded  # documented: dataframe-level checks need whole rows
 
 
-def test_coercion_standardize_and_saving_load_lazily(features, tmp_path):
-    frame = pd.DataFrame(
-        {"cell_type": ["T-cell", "B cell"], "t_cell_type": ["T cell"] * 2, "n_genes": ["1", "2"]},
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".tsv"])
+def test_coercion_standardize_and_saving_load_lazily(features, tmp_path, suffix):
+    frame = pd.DataFrame(  # n_genes: strings in parquet, floats in CSV, converted to int
+        {"cell_type": ["T-cell", "B cell"], "t_cell_type": ["T cell"] * 2, "n_genes": ["1", "2.0"]},
         index=["a", "b"],
     )
-    path = tmp_path / "cells.parquet"
-    frame.to_parquet(path)
+    path = _write(frame, tmp_path / f"cells{suffix}")
     members = [features[name] for name in ("cell_type", "t_cell_type", "n_genes")]
     schema = ol.Schema(features=members, coerce_dtype=True)
     curator = ol.curate.DataFrameCurator(path, schema)
@@ -142,9 +267,10 @@ def test_coercion_standardize_and_saving_load_lazily(features, tmp_path):
     assert pd.read_parquet(artifact.cache())["cell_type"].tolist() == ["T cell", "B cell"]
 
 
-def test_add_new_from_and_dataset_on_a_path(features, tmp_path):
-    path = tmp_path / "cells.parquet"
-    pd.DataFrame({"cell_type": ["my new cell", "T cell"]}).to_parquet(path)
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".tsv"])
+def test_add_new_from_and_dataset_on_a_path(features, tmp_path, suffix):
+    frame = pd.DataFrame({"cell_type": ["my new cell", "T cell"]})
+    path = _write(frame, tmp_path / f"cells{suffix}", index=False)
     schema = ol.Schema(features=[features["cell_type"]])
     curator = ol.curate.DataFrameCurator(path, schema)
     assert curator.non_validated == {"cell_type": ["my new cell"]}
@@ -166,3 +292,11 @@ def test_missing_columns_and_a_corrupt_file(features, tmp_path):
     for read in (lambda: ol.curate.DataFrameCurator(corrupt, schema), lambda: read_table(corrupt)):
         with pytest.raises(InvalidDataError, match=r"corrupt\.parquet: cannot be read"):
             read()
+
+
+def test_a_csv_below_the_size_threshold_is_read_whole(features, tmp_path, monkeypatch):
+    path = _write(_frame(), tmp_path / "cells.csv")
+    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", path.stat().st_size + 1)
+    assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, pd.DataFrame)
+    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", path.stat().st_size)
+    assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, CsvColumns)
