@@ -260,17 +260,20 @@ def _check_categorical(
     sure = ("synonym", "case", "obsolete")
     if not filters and any(not any(s.kind in sure for s in v.suggestions) for v in values):
         hints.append(f"{curator_name}.add_new_from({key!r})")
-    hint = "; ".join(hints)
     registries = " | ".join(str(target) for target in dtype.targets)
+    message = f"{len(values)} value(s) not valid for {registries}"
+    if not allowed and all(hasattr(t.model, "import_source") for t in dtype.targets):
+        # nothing can be valid yet: the ontology was never imported (a fresh instance)
+        message += " (empty: import its ontology, or pin a source in the schema file)"
+        hints = [f"ol.{target.registry}.import_source()" for target in dtype.targets]
     report.add(
         Issue(
             slot,
             column,
             "invalid_values",
-            f"{len(values)} value(s) not valid for {registries}"
-            + (f" {_filter_text(filters)}" if filters else ""),
+            message + (f" {_filter_text(filters)}" if filters else ""),
             values=values[:MAX_VALUES],
-            hint=hint,
+            hint="; ".join(hints),
         )
     )
     return has_missing

@@ -189,3 +189,16 @@ def test_from_parquet_path(cells, tmp_path):
     (tmp_path / "x.xlsx").write_text("nope")
     with pytest.raises(ol.errors.UnsupportedObjectError):
         ol.curate.DataFrameCurator(tmp_path / "x.xlsx", cells)
+
+
+def test_an_ontology_never_imported_says_so_instead_of_proposing_new_records(sqlite_instance):
+    schema = ol.Schema(features=[ol.Feature(name="cell_type", dtype=ol.bio.CellType)])
+    curator = ol.curate.DataFrameCurator(pd.DataFrame({"cell_type": ["T cell"]}), schema)
+    (issue,) = _issues(curator).issues
+    assert "bio.CellType (empty: import its ontology" in issue.message
+    assert issue.hint == "ol.bio.CellType.import_source()"
+    ol.bio.CellType.import_source()
+    assert (
+        ol.curate.DataFrameCurator(pd.DataFrame({"cell_type": ["T cell"]}), schema).validate()
+        is None
+    )
