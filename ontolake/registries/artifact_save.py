@@ -101,6 +101,15 @@ def save_artifacts(
     user_id = instance.user_id  # registered before the write transaction, on first use
     results: list[Artifact] = list(artifacts)
     changed = [artifact for artifact in artifacts if artifact.id is not None]
+    for artifact in changed:
+        if not artifact.is_latest:  # edits of an old version are easy to lose sight of
+            logger.warning(
+                "saving changes to version %s of %r (%s), which is not the latest version: "
+                "ol.Artifact.get(key=...) and listings show the latest one",
+                artifact.version,
+                artifact.key,
+                artifact.uid,
+            )
     new: list[int] = []
     sources: dict[int, str] = {}  # where staged content was copied from
     try:

@@ -50,6 +50,22 @@ def test_file_is_stored_under_its_uid_with_its_hash(instance, fasta):
     assert fasta.exists()  # the source is copied, never moved
 
 
+def test_editing_an_old_version_warns(sqlite_instance, fasta, caplog):
+    first = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    fasta.write_text(">r1\nACGTTT\n")
+    latest = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    with caplog.at_level("WARNING", logger="ontolake"):
+        latest.description = "the current reads"
+        latest.save()
+        assert not caplog.records
+        first.description = "the first reads"
+        first.save()
+    (warning,) = caplog.records
+    assert "version 1 of 'raw/sample.fasta'" in warning.getMessage()
+    assert "not the latest version" in warning.getMessage()
+    assert ol.Artifact.get(first.uid).description == "the first reads"  # saved all the same
+
+
 def test_new_content_under_a_key_is_a_new_version(instance, fasta):
     first = ol.Artifact(fasta, key="raw/sample.fasta").save()
     fasta.write_text(">r1\nACGTTT\n")
