@@ -48,7 +48,7 @@ def test_the_same_ontology_in_three_formats_gives_the_same_registry(sqlite_insta
     assert ol.bio.Phenotype.get(ontology_id="HP:0000001").query_children().count() > 50
 
 
-def test_gene_table_import(sqlite_instance):
+def test_gene_table_import(instance):
     ol.bio.Gene.import_source(DATA / "genes_homo_sapiens_subset.csv.gz")
     assert ol.bio.Gene.filter().count() == 300
     gene = ol.bio.Gene.filter(biotype="protein_coding").first()
