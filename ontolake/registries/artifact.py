@@ -60,6 +60,23 @@ def _bio_link(table: str) -> Any:
     return relationship(secondary=f"artifact_{table}", back_populates="artifacts")
 
 
+_SPARSE_COLUMNS = ("n_observations", "otype", "run_id", "schema_id")
+"""Artifact columns that are NULL for most saves (plain files, no tracked run, no schema)."""
+
+
+def _sparse_index(column: str) -> Index:
+    """``ix_artifacts_<column>`` over the rows where ``column`` is set.
+
+    Rows with NULL are left out of the index, so saving them maintains one index less, while
+    ``column = x``, ``column > x`` and ``column IN (...)`` still use it (both databases infer
+    ``column IS NOT NULL`` from them); ``column IS NULL`` scans.
+    """
+    condition = text(f"{column} IS NOT NULL")
+    return Index(
+        f"ix_artifacts_{column}", column, sqlite_where=condition, postgresql_where=condition
+    )
+
+
 class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
     """A file, folder or in-memory object (DataFrame, AnnData, MuData, SpatialData) with metadata.
 
@@ -87,6 +104,7 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
             sqlite_where=text(_LATEST_PER_KEY),
             postgresql_where=text(_LATEST_PER_KEY),
         ),
+        *(_sparse_index(column) for column in _SPARSE_COLUMNS),
     )
     _search_fields: ClassVar[tuple[str, ...]] = ("key", "description")
     _repr_fields: ClassVar[tuple[str, ...]] = (
@@ -104,16 +122,12 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
     size: Mapped[int | None] = mapped_column(BigInteger, index=True)
     hash: Mapped[str | None] = mapped_column(String(64), index=True)
     n_files: Mapped[int | None]
-    n_observations: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    otype: Mapped[str | None] = mapped_column(String(32), index=True)
+    n_observations: Mapped[int | None] = mapped_column(BigInteger)
+    otype: Mapped[str | None] = mapped_column(String(32))
     in_place: Mapped[bool] = mapped_column(default=False)
     storage_id: Mapped[int] = mapped_column(ForeignKey("storages.id"), index=True)
-    run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("runs.id", ondelete="SET NULL"), index=True
-    )
-    schema_id: Mapped[int | None] = mapped_column(
-        ForeignKey("schemas.id", ondelete="SET NULL"), index=True
-    )
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    schema_id: Mapped[int | None] = mapped_column(ForeignKey("schemas.id", ondelete="SET NULL"))
     """The schema a curator validated the content against (None: not curated)."""
 
     storage: Mapped[Storage] = relationship()

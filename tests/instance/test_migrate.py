@@ -278,7 +278,7 @@ def test_upgrade_to_the_schema_link_keeps_artifacts_and_their_values(instance):
             assert (
                 connection.execute(text("SELECT id, uid, key, hash FROM artifacts")).all() == before
             )
-        migrate.upgrade(engine, "0005")
+        migrate.upgrade(engine, migrate.SCHEMA_REVISION)
         with engine.connect() as connection:
             after = connection.execute(
                 text("SELECT id, uid, key, hash, schema_id FROM artifacts")

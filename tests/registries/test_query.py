@@ -245,3 +245,25 @@ def test_to_dataframe_is_in_id_order_when_the_index_reads_otherwise(instance):
     assert (
         list(ol.ULabel.filter(name__startswith="sample-")[1:3].to_dataframe()["name"]) == names[1:3]
     )
+
+
+@pytest.mark.parametrize(
+    ("lookups", "index"),
+    [
+        ({"otype": "DataFrame"}, "ix_artifacts_otype"),
+        ({"n_observations": 5}, "ix_artifacts_n_observations"),
+        ({"run_id": 3}, "ix_artifacts_run_id"),
+        ({"schema_id__in": [1, 2]}, "ix_artifacts_schema_id"),
+    ],
+)
+def test_filters_on_sparse_columns_use_their_partial_indexes(sqlite_instance, lookups, index):
+    """The indexes of mostly-NULL columns hold only set values; filters still use them."""
+    statement = ol.Artifact.filter(**lookups)._statement(ol.Artifact.id)
+    with sqlite_instance.read() as session:
+        compiled = statement.compile(
+            session.get_bind(), compile_kwargs={"render_postcompile": True}
+        )
+        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
+        plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
+        details = " ".join(str(row[-1]) for row in plan)
+    assert index in details, details
