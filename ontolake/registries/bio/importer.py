@@ -10,7 +10,6 @@ records, which data may link to.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from ontolake._gc import collector_paused
 from ontolake.errors import DoesNotExistError, OntologyFormatError
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def import_source(
     if existing is not None and existing.hash == content_hash and existing.n_terms and not update:
         logger.info("%s %s %s is already imported", spec.entity, spec.name, spec.version)
         return existing
-    with _collector_paused():
+    with collector_paused():
         terms = check_terms(ontology.terms(), spec.location)
     user_id = instance.user_id
 
@@ -100,7 +100,7 @@ def import_source(
             _upsert_terms(connection, model, terms, source_id, user_id, advance)
         _flag_dropped_terms(connection, model, ontology, source_id)
 
-    with _collector_paused():
+    with collector_paused():
         _write_queued(model, write)
     _expire_loaded(instance.session, model)
     imported = _find_source(model, ontology)
@@ -179,24 +179,6 @@ def _write_queued(model: type[Any], write: Callable[[Connection], None]) -> None
             if attempt == _ATTEMPTS:
                 raise
             logger.debug("import into %s lost a race; retrying", model.__name__)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a source is read and written.
-
-    An import builds hundreds of thousands of objects that all stay alive until it ends
-    (terms, then their rows); each automatic collection walks all of them again, which made
-    reading MONDO twice as slow. They form no reference cycles, so nothing is lost by
-    waiting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_terms(terms: Iterable[Term], location: str) -> list[Term]:

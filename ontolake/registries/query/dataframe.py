@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Integer, inspect, select
 from sqlalchemy.orm import aliased
 
+from ontolake._gc import collector_paused
 from ontolake.errors import InvalidFieldError
 from ontolake.registries.base import UTCDateTime
 
@@ -33,15 +34,18 @@ def records_frame(queryset: QuerySet[Any], include: list[str]) -> Any:
 
     model = queryset.model
     columns = [column for column in inspect(model).columns if column.key != "id"]
-    rows = queryset.driver_rows(*columns)
-    values_by_column = (
-        list(zip(*rows, strict=True)) if rows else [() for _ in range(len(columns) + 1)]
-    )
-    index = pd.Index(np.array(values_by_column[0], dtype=np.int64), name="id")
-    data = {
-        column.key: _column_array(values, column)
-        for column, values in zip(columns, values_by_column[1:], strict=True)
-    }
+    with collector_paused():  # a row tuple per record, freed before the collector would run
+        rows = queryset.driver_rows(*columns)
+        values_by_column = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in range(len(columns) + 1)]
+        )
+        del rows
+        index = pd.Index(np.array(values_by_column[0], dtype=np.int64), name="id")
+        data = {
+            column.key: _column_array(values, column)
+            for column, values in zip(columns, values_by_column[1:], strict=True)
+        }
+        del values_by_column
     frame = pd.DataFrame(data, index=index, copy=False)
     if "features" in include:  # one column per feature, after the record's own fields
         from ontolake.registries.feature_query import feature_columns

@@ -359,12 +359,14 @@ class QuerySet(Generic[RecordT]):
         Example:
             >>> ol.Record.search("p53 mutnt").first()  # doctest: +SKIP
         """
+        from ontolake._gc import collector_paused
         from ontolake.registries.query.search import rank_values
 
         clone = self._clone()
         clone._ranking = None
-        owners, values = clone._search_values(field)
-        ranked = rank_values(text, owners, values, limit=limit)
+        with collector_paused():  # a row tuple per candidate, freed before it would run
+            owners, values = clone._search_values(field)
+            ranked = rank_values(text, owners, values, limit=limit)
         clone._ranking = {record_id: position for position, record_id in enumerate(ranked)}
         clone._offset, clone._limit = 0, None
         return clone
