@@ -427,6 +427,8 @@ def _progress(label: str, total: int, *, show: bool | None) -> Iterator[Callable
 def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the keys of the first) with one driver ``executemany``.
 
+    The rows' values are replaced by what the driver receives (bind processors applied).
+
     SQLAlchemy's executemany processes the parameters of every row in Python, a third of
     the time of a MONDO import; here the statement is compiled once, each column's bind
     processor (e.g. timestamps to text on SQLite) is looked up once, and the driver receives
@@ -442,12 +444,11 @@ def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]
         for key in keys
         if (processor := table.c[key].type.bind_processor(dialect)) is not None
     ]
-    if processors:
-        rows = [
-            {**row, **{key: processor(row[key]) for key, processor in processors}} for row in rows
-        ]
+    for row in rows:  # the rows are built for this insert: processed in place
+        for key, processor in processors:
+            row[key] = processor(row[key])
     if compiled.positiontup is not None:
-        values = itemgetter(*compiled.positiontup)  # a tuple even for one column: see below
+        values = itemgetter(*compiled.positiontup)  # one key gives the bare value: wrapped below
         parameters = [values(row) for row in rows]
         if len(compiled.positiontup) == 1:
             parameters = [(value,) for value in parameters]

@@ -340,8 +340,9 @@ class QuerySet(Generic[RecordT]):
         statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
         # in the default order (by id) and unsliced, sorting the ids here spares the database
         # a sort of whole rows (SQLite: a temporary B-tree, a sixth of a 1,000-row read)
-        sort_here = not (self._order or self._offset or self._ranking is not None)
-        sort_here = sort_here and self._limit is None
+        sort_here = not (self._order or self._offset or self._limit is not None) and (
+            self._ranking is None
+        )
         if sort_here:
             statement = statement.order_by(None)
         with current_instance().read() as session:
@@ -376,13 +377,8 @@ class QuerySet(Generic[RecordT]):
         fields = [field] if field else list(self.model._search_fields)  # type: ignore[attr-defined]
         columns = [resolve_column(self.model, name) for name in fields]
         rows = self.driver_rows(*columns)
-        owners: list[int] = []
-        values: list[str] = []
-        for position in range(1, len(columns) + 1):
-            pairs = [(row[0], row[position]) for row in rows if row[position]]
-            owners.extend(pair[0] for pair in pairs)
-            values.extend(str(pair[1]) for pair in pairs)
-        return owners, values
+        pairs = [(row[0], str(value)) for row in rows for value in row[1:] if value]
+        return [owner for owner, _ in pairs], [value for _, value in pairs]
 
     def lookup(self, field: str | None = None) -> Lookup:
         """An auto-complete object: one attribute per normalised value of ``field``.

@@ -84,8 +84,8 @@ def _fuzzy_scores(query: str, values: list[str]) -> Any:
     """For each (folded) value, the best ratio of ``query`` against it, as an array.
 
     Whole, spaceless, or any run of as many words as the query has; all scored in
-    rapidfuzz's vectorised ``cdist``. The words of all values come from one regex pass over
-    their concatenation, split by a separator that is not a word.
+    rapidfuzz's vectorised ``cdist``. The words of all values are split in one pass over
+    their concatenation (:func:`_words_and_ends`).
     """
     from rapidfuzz import fuzz, process
 
