@@ -7,6 +7,12 @@ real PostgreSQL server started by ``services.postgres``.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["services.postgres", "services.s3"]
@@ -48,3 +54,52 @@ def sqlite_instance(tmp_path):
     import ontolake as ol
 
     return ol.init(storage=tmp_path / "lake")
+
+
+@dataclasses.dataclass
+class CurateCLI:
+    """The installed ``curate`` executable, run as a person types it.
+
+    Each call is a new process in ``cwd`` with ``HOME`` set to a fresh folder and no
+    ``ONTOLAKE_*`` or ``XDG_*`` variables, so nothing the test process imported or configured
+    can help the command: models, settings and caches are all the command's own.
+    """
+
+    cwd: Path
+    home: Path
+    env: dict[str, str]
+
+    def __call__(
+        self, *arguments: object, timeout: float = 300, input: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``curate *arguments``; ``env`` adds variables (e.g. ``ONTOLAKE_INSTANCE``)."""
+        executable = Path(sys.executable).with_name("curate")
+        return subprocess.run(
+            [str(executable), *(str(argument) for argument in arguments)],
+            cwd=self.cwd,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            check=False,
+        )
+
+
+@pytest.fixture
+def curate_cli(tmp_path):
+    """A ``curate`` runner with a fresh HOME and working folder (``curate_cli.cwd``).
+
+    Example: ``result = curate_cli("init", "--storage", "./data"); assert result.returncode == 0``.
+    """
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("ONTOLAKE_", "XDG_")) and name != "PYTHONHASHSEED"
+    }
+    env["HOME"] = str(home)
+    return CurateCLI(cwd=work, home=home, env=env)

@@ -144,3 +144,25 @@ def test_ontology_import_ls_search(run, tmp_path):
     assert unknown.exit_code == 2 and "CellType" in unknown.output
     catalog = run("ontology", "ls", "--available")
     assert "CellType" in catalog.output and "cl" in catalog.output
+
+
+def test_the_readme_shell_quickstart_in_fresh_processes(curate_cli):
+    (curate_cli.cwd / "sample.fasta").write_text(">s\nACGT\n")
+    steps = [
+        ("init", "--storage", "./data"),
+        ("save", "sample.fasta", "--key", "raw/sample.fasta", "--description", "reads"),
+        ("ls", "--key-prefix", "raw/"),
+        ("load", "--key", "raw/sample.fasta"),
+        ("search", "sample"),
+        ("info",),
+    ]
+    outputs = {}
+    for step in steps:
+        result = curate_cli(*step)
+        assert result.returncode == 0, (step, result.stderr)
+        assert "Traceback" not in result.stderr
+        outputs[step[0]] = result.stdout
+    assert "raw/sample.fasta" in outputs["ls"]
+    assert Path(outputs["load"].strip()).read_text() == ">s\nACGT\n"
+    assert "raw/sample.fasta" in outputs["search"]
+    assert "artifacts: 1" in outputs["info"]

@@ -8,12 +8,20 @@ and ``describe`` behave the same on every registry.
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 from ontolake.registries.uid import new_uid
 
@@ -73,6 +81,18 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSONType,
     }
+
+
+@event.listens_for(Mapper, "before_configured")
+def _map_every_registry() -> None:
+    """Import every model before SQLAlchemy resolves relationships by class name.
+
+    Relationships name their targets as strings (``"Storage"``); they resolve only once the
+    target's module has run. Whatever module a program imports first (``curate save`` imports
+    only ``registries.artifact``), the first query or new object configures the mappers, and
+    this hook completes the set of models just before that happens.
+    """
+    importlib.import_module("ontolake.registries.models")
 
 
 class RecordVerbs:
