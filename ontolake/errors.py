@@ -38,6 +38,7 @@ OntolakeError
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
 ├── TrackingError (RuntimeError)
+├── NotebookError (RuntimeError)
 └── ValidationError (ValueError)
     └── FeatureValueError
 ```
@@ -73,6 +74,7 @@ __all__ = [
     "MissingDependencyError",
     "MultipleResultsError",
     "NotConnectedError",
+    "NotebookError",
     "OntolakeError",
     "OntologyFormatError",
     "PathNotFoundError",
@@ -231,6 +233,17 @@ class MultipleResultsError(QueryError, LookupError):
 
 class TrackingError(OntolakeError, RuntimeError):
     """Run tracking was used out of order (``finish()`` without ``track()``, nested ``track()``)."""
+
+
+class NotebookError(OntolakeError, RuntimeError):
+    """A notebook run headless stopped: a cell raised or timed out, or the kernel died.
+
+    ``run`` is the run the notebook's ``ol.track()`` started (None when it started none).
+    """
+
+    def __init__(self, message: str, run: object = None) -> None:
+        super().__init__(message)
+        self.run = run
 
 
 class ValidationError(OntolakeError, ValueError):
