@@ -35,6 +35,7 @@ __all__ = [
     "require_exists",
     "resolve_package",
     "sha256_of",
+    "stored_size",
 ]
 
 PACKAGE_PREFIX = "package:"
@@ -154,8 +155,13 @@ def open_raw(location: str) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def open_binary(location: str) -> Iterator[BinaryIO]:
+def open_binary(
+    location: str, *, on_read: Callable[[int], None] | None = None
+) -> Iterator[BinaryIO]:
     """Open ``location`` for reading, transparently decompressing gzip and zstd content.
+
+    ``on_read``, when given, is called after each chunk taken from storage with the number of
+    stored (still compressed) bytes read so far: how far through the file a reader is.
 
     Compression is recognised by its magic bytes, whatever the file is called. Corrupt or
     truncated compressed content raises :class:`OntologyFormatError` naming the file (a
@@ -179,11 +185,33 @@ def open_binary(location: str) -> Iterator[BinaryIO]:
         shown = display_name(location)
         if magic.startswith(_GZIP_MAGIC):
             gzipped = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-            yield _buffered(_Checked(gzipped.read, shown, "gzip", _gzip_errors(), raw.tell))
+            checked = _Checked(gzipped.read, shown, "gzip", _gzip_errors(), raw.tell)
         elif magic == _ZSTD_MAGIC:
-            yield _buffered(_zstd_reader(raw, shown))
+            checked = _zstd_reader(raw, shown)
+        elif on_read is not None:
+            checked = _Checked(raw.read, shown, "plain", (), raw.tell)  # counted as it is read
         else:
             yield raw
+            return
+        checked.on_read = on_read
+        yield _buffered(checked)
+
+
+def stored_size(location: str) -> int | None:
+    """The size of the bytes stored at a local or ``package:`` location; None for URLs.
+
+    Example:
+        >>> stored_size("https://example.org/cl.obo") is None
+        True
+    """
+    if is_remote_location(location):
+        return None
+    path = resolve_package(location) if location.startswith(PACKAGE_PREFIX) else None
+    local = path or Path(location.removeprefix("file://")).expanduser()
+    try:
+        return local.stat().st_size
+    except OSError:
+        return None
 
 
 def decompression_failure(handle: BinaryIO) -> OntologyFormatError | None:
@@ -216,6 +244,8 @@ class _Checked(GuardedStream):
         self._errors = errors
         self._consumed = consumed
         self._produced = 0
+        self.on_read: Callable[[int], None] | None = None
+        """Called with the stored bytes read so far, after each chunk."""
 
     def _next(self, size: int) -> bytes:
         try:
@@ -227,6 +257,8 @@ class _Checked(GuardedStream):
                 error,
             )
         self._produced += len(data)
+        if self.on_read is not None:
+            self.on_read(self._consumed())
         if self._produced > _BOMB_AFTER and self._produced > _MAX_RATIO * self._consumed():
             self._refuse(
                 f"{self._shown}: {self._consumed():,} {self._kind}-compressed bytes expand to more "
@@ -305,10 +337,18 @@ def sha256_of(location: str) -> str:
         >>> sha256_of("tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
         '5f1c...'
     """
+    from ontolake._progress import progress
+
     digest = hashlib.sha256()
-    with open_raw(location) as handle, storage_errors(display_name(location)):
+    described = f"hashing {display_name(location).rsplit('/', 1)[-1]}"
+    with (
+        open_raw(location) as handle,
+        storage_errors(display_name(location)),
+        progress(described, total=stored_size(location), unit="bytes") as step,
+    ):
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
+            step.advance(len(chunk))
     return digest.hexdigest()
 
 
