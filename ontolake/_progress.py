@@ -89,7 +89,13 @@ class Progress:
     """
 
     def __init__(
-        self, description: str, total: int | None, unit: str, stream: TextIO, show: bool
+        self,
+        description: str,
+        total: int | None,
+        unit: str,
+        stream: TextIO,
+        show: bool,
+        delay: float = DELAY_SECONDS,
     ) -> None:
         self.description = description
         self.total = total
@@ -97,6 +103,7 @@ class Progress:
         self.done = 0
         self._stream = stream
         self._show = show
+        self._delay = delay
         self._started = time.monotonic()
         self._bar: Any = None
         self._task: Any = None
@@ -121,7 +128,7 @@ class Progress:
         if not self._show:
             return
         now = time.monotonic()
-        if now - self._started < DELAY_SECONDS:
+        if now - self._started < self._delay:
             return
         if self._bar is not None:
             self._bar.update(self._task, completed=done)
@@ -205,7 +212,8 @@ def progress(
         total: how many units the step has, when known (percentages and a bar need it).
         unit: the units counted (``terms``, ``files``); ``bytes`` are shown in MB.
         show: True or False to decide; None (default): as an enclosing :func:`showing`
-            decided, else when :func:`enabled`.
+            decided, else when :func:`enabled`. Asked for (True), progress shows at once;
+            otherwise only steps still running after ``DELAY_SECONDS`` show it.
         stream: where to write; ``sys.stderr`` (never stdout) by default.
 
     Example:
@@ -214,4 +222,5 @@ def progress(
     """
     decided = show if show is not None else _decided.get()
     shown = enabled() if decided is None else decided
-    return Progress(description, total, unit, stream or sys.stderr, shown)
+    delay = 0.0 if decided else DELAY_SECONDS
+    return Progress(description, total, unit, stream or sys.stderr, shown, delay)

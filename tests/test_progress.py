@@ -97,15 +97,18 @@ def test_quiet_turns_it_off(tmp_path):
     assert done.stderr == ""
 
 
-def test_steps_shorter_than_the_delay_show_nothing():
+def test_steps_shorter_than_the_delay_show_nothing_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("ONTOLAKE_QUIET", raising=False)
     stream = io.StringIO()
-    with progress("hashing x", total=100, unit="bytes", show=True, stream=stream) as step:
+    with progress("hashing x", total=100, unit="bytes", stream=stream) as step:
         step.update(100)
     assert stream.getvalue() == ""
+    with progress("hashing x", total=100, unit="bytes", show=True, stream=stream) as step:
+        step.update(100)
+    assert stream.getvalue().splitlines()[0] == "ontolake: hashing x: 100 bytes / 100 bytes (100%)"
 
 
-def test_lines_every_tenth_and_when_done(monkeypatch):
-    monkeypatch.setattr(_progress, "DELAY_SECONDS", 0.0)
+def test_lines_every_tenth_and_when_done():
     stream = io.StringIO()
     with progress("standardizing", total=4, unit="files", show=True, stream=stream) as step:
         for _ in range(4):

@@ -72,8 +72,8 @@ def import_source(
     """Import every term of ``source`` into ``model``; return the Source record.
 
     Reading and writing report their progress on stderr when they take more than 2 s
-    (:mod:`ontolake._progress`); ``progress`` True or False shows or hides it, None follows
-    ``ONTOLAKE_QUIET`` / ``ol.settings.progress``.
+    (:mod:`ontolake._progress`); ``progress=True`` shows it from the start, ``False`` hides
+    it, None follows ``ONTOLAKE_QUIET`` / ``ol.settings.progress``.
 
     Example:
         >>> import_source(CellType, "tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
