@@ -477,9 +477,11 @@ def standardize(ctx: click.Context, paths: tuple[str, ...], schema_spec: str, ou
     if len(paths) > 1 or out.is_dir():
         out.mkdir(parents=True, exist_ok=True)
     invalid = 0
-    with click.progressbar(paths, label="standardizing", file=sys.stderr) as bar:
+    from ontolake._progress import progress
+
+    with progress("standardizing", total=len(paths), unit="files") as bar:
         rows = []
-        for path in bar:
+        for path in paths:
             curator = _curator(path, schema)
             mapping = curator.standardize()
             destination = out / Path(path).name if out.is_dir() else out
@@ -489,6 +491,7 @@ def standardize(ctx: click.Context, paths: tuple[str, ...], schema_spec: str, ou
             changed = sum(len(m) for m in mapping.values())
             verdict = "valid" if report.is_valid else f"{len(report.issues)} issue(s) left"
             rows.append((path, str(destination), changed, verdict))
+            bar.advance()
     click.echo(f"{'input':<40} {'output':<40} {'mapped':>6}  result")
     for source, written, changed, verdict in rows:
         click.echo(f"{source:<40} {written:<40} {changed:>6}  {verdict}")

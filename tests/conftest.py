@@ -103,3 +103,40 @@ def curate_cli(tmp_path):
     }
     env["HOME"] = str(home)
     return CurateCLI(cwd=work, home=home, env=env)
+
+
+@pytest.fixture(scope="session")
+def without_package(tmp_path_factory):
+    """A function giving environment variables for a subprocess without some packages.
+
+    ``env = without_package("cellxgene_schema", "cellxgene_schema-")`` returns ``PYTHONPATH``
+    naming a ``sitecustomize`` module that, at start-up, swaps every site folder holding
+    an entry whose name starts with one of the prefixes for a folder of links to its other
+    entries: neither ``import`` nor ``importlib.metadata`` finds the package there, exactly
+    as in an install without it.
+    """
+
+    def make(*prefixes: str) -> dict[str, str]:
+        base = tmp_path_factory.mktemp("without")
+        swaps = {}
+        for index, folder in enumerate(dict.fromkeys(sys.path)):
+            site = Path(folder)
+            if not site.is_dir() or not any(
+                entry.name.startswith(prefixes) for entry in site.iterdir()
+            ):
+                continue
+            shadow = base / f"site{index}"
+            shadow.mkdir()
+            for entry in site.iterdir():
+                if not entry.name.startswith(prefixes):
+                    (shadow / entry.name).symlink_to(entry)
+            swaps[str(site)] = str(shadow)
+        custom = base / "custom"
+        custom.mkdir()
+        (custom / "sitecustomize.py").write_text(
+            f"import sys\nswaps = {swaps!r}\nsys.path[:] = [swaps.get(p, p) for p in sys.path]\n"
+        )
+        inherited = os.environ.get("PYTHONPATH")
+        return {"PYTHONPATH": os.pathsep.join([str(custom), *([inherited] if inherited else [])])}
+
+    return make

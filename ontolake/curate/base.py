@@ -316,7 +316,7 @@ class Curator:
         return None
 
     def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
-        """Replace synonyms and case variants by canonical values, in place.
+        """Replace synonyms, case variants and versioned ids by canonical values, in place.
 
         Args:
             key: a column (``"cell_type"``, or ``"obs:cell_type"``), a name list such as

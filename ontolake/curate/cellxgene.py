@@ -88,7 +88,9 @@ class CellxgeneCurator:
                 if isinstance(value, str):
                     distinct.update(value.split(_DELIMITER))
         organism = self.uns.get(_ORGANISM_KEY)
-        self.terms.load([*distinct, *([organism] if isinstance(organism, str) else [])])
+        organism = organism if isinstance(organism, str) else None
+        GeneIndex.require([organism] if organism else [], self._name)  # before slow imports
+        self.terms.load([*distinct, *([organism] if organism else [])])
         self._check_organism(report)
         self._check_names(report)
         for column in convention.COLUMNS:
@@ -195,7 +197,9 @@ class CellxgeneCurator:
             report.add(Issue("var", "index", "duplicated_index", "the var index is not unique"))
         organism = self.uns.get(_ORGANISM_KEY)
         organism = organism if isinstance(organism, str) else None
-        found = GeneIndex().organisms_of(ids, organism)
+        lineage = self.terms.ancestors(organism, inclusive=True) if organism else frozenset()
+        GeneIndex.require(lineage, self._name)
+        found = GeneIndex().organisms_of(ids, lineage)
         unknown = [i for i in dict.fromkeys(ids) if i not in found]
         if unknown:
             values = [InvalidValue(i, 1, reason="in no gene table") for i in unknown]
@@ -203,7 +207,6 @@ class CellxgeneCurator:
             report.add(Issue("var", "index", "invalid_names", message, values))
         if organism is None:
             return
-        lineage = self.terms.ancestors(organism, inclusive=True)
         foreign = sorted(
             {
                 taxon

@@ -219,6 +219,8 @@ def _check_categorical(
         series = series.dropna().explode()
     import pandas as pd
 
+    from ontolake.registries.bio.vocabulary import STANDARDIZABLE
+
     try:
         allowed = cache.allowed(feature, dtype)
     except OntolakeError as error:
@@ -248,8 +250,8 @@ def _check_categorical(
             else:
                 value.reason = f"outside the feature's filter {_filter_text(filters)}"
                 suggestions = [s for s in suggestions if s.kind == "obsolete"]
-        elif any(s.kind in ("synonym", "case") for s in suggestions):
-            best = next(s for s in suggestions if s.kind in ("synonym", "case"))
+        elif any(s.kind in STANDARDIZABLE for s in suggestions):
+            best = next(s for s in suggestions if s.kind in STANDARDIZABLE)
             value.reason = f"{best.kind} of {best.value!r}"
             standardizable = True
         elif text in vocabulary.ambiguous:
@@ -257,7 +259,7 @@ def _check_categorical(
         value.suggestions = [SuggestedValue(s.kind, s.value, s.score) for s in suggestions]
     key = column if slot == "main" else f"{slot}:{column}"
     hints = [f"{curator_name}.standardize({key!r})"] if standardizable else []
-    sure = ("synonym", "case", "obsolete")
+    sure = (*STANDARDIZABLE, "obsolete")
     if not filters and any(not any(s.kind in sure for s in v.suggestions) for v in values):
         hints.append(f"{curator_name}.add_new_from({key!r})")
     registries = " | ".join(str(target) for target in dtype.targets)

@@ -29,6 +29,8 @@ def check_names(
     curator_name: str,
 ) -> None:
     """Report names (columns, or the var index) that are not values of ``itype``."""
+    from ontolake.registries.bio.vocabulary import STANDARDIZABLE
+
     allowed = cache.names(itype)
     invalid = [str(name) for name in names if str(name) not in allowed]
     if not invalid:
@@ -47,12 +49,14 @@ def check_names(
             ]
             if value.value in vocabulary.replacements:
                 value.reason = "obsolete term"
+            elif base := vocabulary.unversioned(value.value):
+                value.reason = f"version suffix: {itype} holds ids without version ({base})"
     else:
         values = [
             InvalidValue(value=v.value, count=v.count, reason="not a defined Feature")
             for v in values
         ]
-    fixable = any(s.kind in ("synonym", "case") for v in values for s in v.suggestions)
+    fixable = any(s.kind in STANDARDIZABLE for v in values for s in v.suggestions)
     key = column if slot == "main" else f"{slot}:{column}"
     report.add(
         Issue(

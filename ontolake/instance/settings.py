@@ -53,6 +53,22 @@ class Settings:
         self.track_run_inputs: bool = True
 
     @property
+    def progress(self) -> bool:
+        """Whether steps longer than 2 s report progress on stderr (``ONTOLAKE_QUIET=1``: no).
+
+        Setting it to False turns progress off for this process.
+        """
+        from ontolake._progress import enabled
+
+        return enabled()
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        from ontolake._progress import set_enabled
+
+        set_enabled(value)
+
+    @property
     def config_dir(self) -> Path:
         """Folder of the settings file."""
         if configured := os.environ.get("ONTOLAKE_CONFIG_DIR"):

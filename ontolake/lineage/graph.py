@@ -8,8 +8,7 @@ the runs they initiated. Edges point the way data flows: ``input → run → out
 
 Pictures (SVG, PNG, PDF) are drawn by Graphviz's ``dot`` program when it is installed
 (``apt-get install graphviz``, ``brew install graphviz``, ``conda install graphviz``);
-without it, the DOT text is written next to the requested file (``graph.svg`` →
-``graph.dot``) with a warning, and can be drawn anywhere later.
+without it, ontolake lays the graph out itself and writes an SVG (see ``ontolake._graphviz``).
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ __all__ = ["LineageGraph", "build_lineage", "view_lineage"]
 logger = logging.getLogger("ontolake")
 
 MAX_NODES = 2000
-DOT_TIMEOUT_SECONDS = 60
-_PICTURE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _STYLES = {
     "artifact": 'shape=note, style=filled, fillcolor="#e8f1fb", color="#3b6ea5"',
     "run": 'shape=box, style="rounded,filled", fillcolor="#fdf3e1", color="#b7791f"',

@@ -28,6 +28,7 @@ from ontolake.ontology_sources.locations import (
     open_binary,
     require_exists,
     sha256_of,
+    stored_size,
 )
 
 if TYPE_CHECKING:
@@ -194,12 +195,18 @@ class FileSource(OntologySource):
         return f"FileSource({display_name(self.location)!r}, format={self._format!r})"
 
     def _read(self) -> Iterator[Term]:
+        from ontolake._progress import progress
         from ontolake.ontology_sources.readers import get_reader
 
         reader = get_reader(self._format)
         label = display_name(self.location)
         count = 0
-        with open_binary(self.location) as handle:
+        described = f"reading {label.rsplit('/', 1)[-1]}"
+        size = stored_size(self.location)
+        with (
+            progress(described, total=size, unit="bytes") as step,
+            open_binary(self.location, on_read=step.update) as handle,
+        ):
             try:
                 for term in reader(handle, label):
                     count += 1

@@ -326,8 +326,9 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """The runs, transforms and inputs that made this artifact, as Graphviz DOT text.
 
         Args:
-            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
-                Graphviz is installed, else the DOT text next to it (``.dot``).
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf``
+                (drawn by Graphviz when installed, else an SVG drawn in Python: see
+                ``ontolake._graphviz``), the DOT text for ``.dot``.
             downstream: also show the runs that read this artifact and what they made.
 
         Example:

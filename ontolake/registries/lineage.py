@@ -123,8 +123,9 @@ class Run(Registry):
         """This run's transform, inputs and outputs (and upstream runs), as Graphviz DOT text.
 
         Args:
-            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
-                Graphviz is installed, else the DOT text next to it (``.dot``).
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf``
+                (drawn by Graphviz when installed, else an SVG drawn in Python: see
+                ``ontolake._graphviz``), the DOT text for ``.dot``.
             downstream: also show the runs that read this run's outputs, and so on.
 
         Example:

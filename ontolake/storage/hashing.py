@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ontolake._progress import progress
 from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError, UnsafePathError
 from ontolake.storage.root import storage_errors
 
@@ -73,10 +74,15 @@ def hash_file(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
     location = str(path)
     sha256 = hashlib.sha256()
     size = 0
-    with storage_errors(location, remote=fs is not None), _open(location, fs) as handle:
+    with (
+        storage_errors(location, remote=fs is not None),
+        _open(location, fs) as handle,
+        progress(f"hashing {location}", total=_size(handle), unit="bytes") as step,
+    ):
         while chunk := handle.read(CHUNK_SIZE):
             sha256.update(chunk)
             size += len(chunk)
+            step.advance(len(chunk))
     return Digest(hash=sha256.hexdigest(), size=size, n_files=None)
 
 
@@ -101,10 +107,12 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
         raise InvalidDataError(f"Folder {location!r} is empty, nothing to save: add files to it.")
     sha256 = hashlib.sha256()
     size = 0
-    for relative, full in files:
-        digest = hash_file(full, fs)
-        size += digest.size
-        sha256.update(f"{relative}\0{digest.hash}\n".encode())
+    with progress(f"hashing {location}", total=len(files), unit="files") as step:
+        for relative, full in files:
+            digest = hash_file(full, fs)
+            size += digest.size
+            sha256.update(f"{relative}\0{digest.hash}\n".encode())
+            step.advance()
     return Digest(hash=sha256.hexdigest(), size=size, n_files=len(files))
 
 
@@ -132,11 +140,13 @@ def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest
     ):
         writer = _create(destination)
         try:
-            with writer:
+            total = _size(reader)
+            with writer, progress(f"copying {location}", total=total, unit="bytes") as step:
                 while chunk := reader.read(CHUNK_SIZE):
                     sha256.update(chunk)
                     writer.write(chunk)
                     size += len(chunk)
+                    step.advance(len(chunk))
         except BaseException:
             with suppress(OSError):
                 os.unlink(destination)  # noqa: PTH108 - os, not Path: on every save
@@ -171,6 +181,17 @@ def hash_path(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
     if _is_folder(str(path), fs):
         return hash_folder(path, fs)
     return hash_file(path, fs)
+
+
+def _size(handle: BinaryIO) -> int | None:
+    """The size of an open local or fsspec file, if it tells."""
+    size = getattr(handle, "size", None)
+    if isinstance(size, int):
+        return size
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _open(path: str, fs: AbstractFileSystem | None) -> BinaryIO:

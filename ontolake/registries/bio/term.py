@@ -45,6 +45,9 @@ class OntologyTerm(Trashable, Registry):
     _search_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id", "synonyms", "abbr")
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id")
     _entity: ClassVar[str] = ""
+    versioned_id: ClassVar[str | None] = None
+    """A regular expression for ids written with a version suffix (group ``id``: the id
+    without it), which validate as invalid and standardize to the id; None: no versions."""
     synonym_table: ClassVar[Table]
     parent_table: ClassVar[Table]
     artifact_table: ClassVar[Table]

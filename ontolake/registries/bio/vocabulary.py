@@ -9,6 +9,7 @@ million values with a few thousand distinct ones cost little more than the disti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["InspectResult", "Suggestion", "TermEntry", "Vocabulary"]
+__all__ = ["STANDARDIZABLE", "InspectResult", "Suggestion", "TermEntry", "Vocabulary"]
 
 FUZZY_CUTOFF = 80.0
 FUZZY_CANDIDATES = 3
+STANDARDIZABLE = ("synonym", "case", "version")
+"""The suggestion kinds ``standardize`` applies."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ class TermEntry:
 class Suggestion:
     """A candidate for a value that did not validate.
 
-    ``kind`` is ``synonym``, ``case`` (same up to case), ``obsolete`` (the value names an
-    obsolete term; ``value`` is its replacement) or ``fuzzy`` (with a 0-100 ``score``).
+    ``kind`` is ``synonym``, ``case`` (same up to case), ``version`` (an id with a version
+    suffix, ``ENSG00000141510.19``; ``value`` is the id without it), ``obsolete`` (the value
+    names an obsolete term; ``value`` is its replacement) or ``fuzzy`` (with a 0-100 ``score``).
     """
 
     kind: str
@@ -80,9 +84,12 @@ class Vocabulary:
         [True, False]
     """
 
-    def __init__(self, entries: Iterable[TermEntry]) -> None:
+    def __init__(self, entries: Iterable[TermEntry], *, versioned_id: str | None = None) -> None:
         self.entries = list(entries)
         self.values = {entry.value for entry in self.entries}
+        self.versioned_id = versioned_id
+        """A pattern of ids written with a version suffix (group ``id``: the id without it)."""
+        self._versioned = re.compile(versioned_id) if versioned_id else None
         self._exact: dict[str, str] = {}
         self._folded: dict[str, str] = {}
         self.ambiguous: dict[str, set[str]] = {}
@@ -118,7 +125,10 @@ class Vocabulary:
 
     @classmethod
     def from_registry(cls, model: type[Any], field_name: str) -> Vocabulary:
-        """The vocabulary of ``field_name`` over the non-trashed records of ``model``."""
+        """The vocabulary of ``field_name`` over the non-trashed records of ``model``.
+
+        Ids written with a version suffix are recognised by ``model.versioned_id``.
+        """
         from sqlalchemy import select
 
         from ontolake.instance.setup import current_instance
@@ -144,7 +154,7 @@ class Vocabulary:
         by_record: dict[int, list[tuple[str, str]]] = {}
         for record_id, text, scope in synonym_rows:
             by_record.setdefault(record_id, []).append((text, scope))
-        return cls(
+        entries = (
             TermEntry(
                 value=str(value),
                 name=name,
@@ -156,6 +166,19 @@ class Vocabulary:
             for record_id, value, name, ontology_id, is_obsolete, replaced_by in rows
             if value is not None
         )
+        return cls(entries, versioned_id=model.versioned_id)
+
+    def unversioned(self, value: str) -> str | None:
+        r"""The valid value that ``value`` writes with a version suffix, if any.
+
+        Example:
+            >>> gene = TermEntry("ENSG00000141510", "TP53", "ENSG00000141510")
+            >>> vocabulary = Vocabulary([gene], versioned_id=r"(?P<id>ENSG\d+)\.\d+")
+            >>> vocabulary.unversioned("ENSG00000141510.19"), vocabulary.unversioned("TP53")
+            ('ENSG00000141510', None)
+        """
+        found = self._versioned.fullmatch(value) if self._versioned is not None else None
+        return found["id"] if found is not None and found["id"] in self.values else None
 
     # ---- verbs ----------------------------------------------------------------------------
     def validate(self, values: Any) -> np.ndarray[Any, Any]:
@@ -209,6 +232,8 @@ class Vocabulary:
                 folded = value.casefold()
                 if folded not in self._ambiguous_folded:
                     canonical = self._folded.get(folded)
+            if canonical is None:
+                canonical = self.unversioned(value)
             if canonical is not None:
                 mapping[value] = canonical
         return mapping
@@ -236,7 +261,7 @@ class Vocabulary:
         )
 
     def suggest(self, value: str) -> list[Suggestion]:
-        """Candidates for one value: synonym, case, obsolete replacement, then fuzzy matches."""
+        """Candidates for one value: synonym, case, version, obsolete replacement, then fuzzy."""
         from rapidfuzz import fuzz, process
 
         found: list[Suggestion] = []
@@ -246,6 +271,9 @@ class Vocabulary:
         folded = self._folded.get(value.casefold())
         if folded is not None and folded != exact:
             found.append(Suggestion("case", folded))
+        base = None if found else self.unversioned(value)
+        if base is not None:
+            found.append(Suggestion("version", base))
         for candidate in list(dict.fromkeys(s.value for s in found)) or [value]:
             if candidate in self.replacements:
                 found.append(Suggestion("obsolete", self.replacements[candidate]))
