@@ -123,3 +123,16 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def visium_store(corpus, tmp_path_factory):
+    """A SpatialData ``.zarr`` with images, labels, points, shapes and a table.
+
+    Built once per session by the installed spatialdata from squidpy's Visium test file (see
+    tests/corpus/visium.py); copy it before changing it.
+    """
+    from corpus.visium import write_visium
+
+    folder = tmp_path_factory.mktemp("visium")
+    return write_visium(corpus.path("squidpy_visium.h5ad"), folder / "visium.zarr")

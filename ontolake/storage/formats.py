@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import sys
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +117,8 @@ def write_object(obj: Any, otype: str, path: str, suffix: str) -> None:
     Only errors about the object's contents become an ``InvalidDataError``: pyarrow refusing
     a DataFrame's values, or anndata failing on one element (its error names the key). Any
     other error comes from inside the writing libraries (spatialdata, ome-zarr, dask, zarr), not
-    from the data: it is raised as it is, with a note naming the libraries' versions.
+    from the data: it is raised as it is, with a note naming the libraries' versions (Python
+    3.11+).
 
     Raises:
         InvalidDataError: the object cannot be stored as it is (for example a DataFrame with
@@ -186,12 +188,13 @@ def _note_library_versions(error: Exception, otype: str, kind: str) -> None:
             versions.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             continue
-    if hasattr(error, "add_note"):
-        error.add_note(
-            f"ontolake: writing the {otype} as {kind} failed inside its libraries "
-            f"({', '.join(versions)}), not because of its contents; ontolake's constraints.txt "
-            "lists versions known to work together."
-        )
+    note = (
+        f"ontolake: writing the {otype} as {kind} failed inside its libraries "
+        f"({', '.join(versions)}), not because of its contents; ontolake's constraints.txt "
+        "lists versions known to work together."
+    )
+    if sys.version_info >= (3, 11):
+        error.add_note(note)
 
 
 def _write(obj: Any, otype: str, kind: str, path: str) -> None:
