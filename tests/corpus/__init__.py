@@ -18,7 +18,8 @@ Tests take the session fixture ``corpus`` (tests/conftest.py) and ask for a priv
 
     path = corpus.copy("pbmc68k_reduced.h5ad", tmp_path)
 
-When the index cannot be reached the test fails with ``CI=true`` and is skipped otherwise.
+When the index cannot be reached the test fails with ``CI=true`` and is skipped otherwise
+(:func:`unavailable`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -46,6 +47,7 @@ __all__ = [
     "default_cache",
     "fetch",
     "sha256_of",
+    "unavailable",
 ]
 
 
@@ -241,25 +243,36 @@ def _locked(cache: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Fail the test with ``CI=true`` (nothing may skip silently in CI); skip it elsewhere."""
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
 class Corpus:
     """The corpus of one test session: fetches on first use, hands out private copies.
 
+    A file that cannot be had fails the test in CI and skips it elsewhere
+    (:func:`unavailable`).
+
     Args:
         cache: the cache folder (:func:`default_cache`).
-        on_unavailable: called with the reason when a file cannot be had; it must raise
-            (``pytest.fail`` in CI, ``pytest.skip`` elsewhere).
+        pip_env: the environment of ``pip download`` (default: this process's).
     """
 
-    def __init__(self, cache: Path, on_unavailable: Callable[[str], NoReturn]) -> None:
+    def __init__(self, cache: Path, *, pip_env: dict[str, str] | None = None) -> None:
         self.cache = cache
-        self._on_unavailable = on_unavailable
+        self.pip_env = pip_env
 
     def path(self, name: str) -> Path:
         """The cached file (read only: tests that write take :meth:`copy`)."""
         try:
-            return fetch(name, self.cache)
+            return fetch(name, self.cache, pip_env=self.pip_env)
         except CorpusUnavailableError as error:
-            self._on_unavailable(f"corpus file {name} is unavailable: {error}")
+            unavailable(f"corpus file {name} is unavailable: {error}")
 
     def copy(self, name: str, folder: Path) -> Path:
         """A private copy of corpus file ``name`` in ``folder`` (a file or a ``.zarr`` folder)."""
