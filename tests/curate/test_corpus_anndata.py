@@ -181,8 +181,17 @@ def test_unreadable_files_name_the_file_and_what_to_do(sqlite_instance, corpus, 
     with h5py.File(not_anndata, "w") as file:
         file["matrix/data"] = np.arange(3)
     for path in (truncated, not_anndata):
-        with pytest.raises(InvalidDataError) as caught:
-            ol.curate.AnnDataCurator(path, schema)
-        message = str(caught.value)
-        assert str(path) in message and "written by anndata" in message
-        assert "\n" not in message and caught.value.exit_code == 2
+        for curator in (lambda p: ol.curate.AnnDataCurator(p, schema), ol.curate.CellxgeneCurator):
+            with pytest.raises(InvalidDataError) as caught:
+                curator(path)
+            message = str(caught.value)
+            assert str(path) in message and "written by anndata" in message
+            assert "\n" not in message and caught.value.exit_code == 2
+
+
+def test_the_cellxgene_convention_reads_the_legacy_layout(corpus, tmp_path):
+    path = corpus.copy(PBMC, tmp_path)
+    expected = ad.read_h5ad(path)
+    curator = ol.curate.CellxgeneCurator(path)
+    pd.testing.assert_frame_equal(curator.obs, expected.obs)
+    assert curator.var_index == expected.var_names.tolist()
