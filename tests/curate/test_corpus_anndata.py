@@ -16,41 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from curate.corpus_schemas import GENES, PBMC, REGISTERED_POPULATIONS, ZARR, pbmc_obs_schema
 
 import ontolake as ol
 from ontolake.errors import InvalidDataError, ValidationError
-
-PBMC = "pbmc68k_reduced.h5ad"
-ZARR = "anndata_0.7.8.zarr"
-GENES = "cellxgene_genes_homo_sapiens.csv.gz"
-
-REGISTERED_POPULATIONS = [
-    "CD4+/CD25 T Reg",
-    "CD4+/CD45RO+ Memory",
-    "CD8+ Cytotoxic T",
-    "CD8+/CD45RA+ Naive Cytotoxic",
-    "CD14+ Monocyte",
-    "CD19+ B",
-    "CD56+ NK",
-    "dendritic",  # the file says "Dendritic": a case variant, mapped by standardize
-]
-
-
-def pbmc_obs_schema() -> ol.Schema:
-    """obs of the PBMC file with its real dtypes; bulk_labels and phase are labels."""
-    population = ol.Record(name="PBMC population", is_type=True).save()
-    ol.save([ol.Record(name=name, type=population) for name in REGISTERED_POPULATIONS])
-    ol.save([ol.ULabel(name=phase) for phase in ("G1", "G2M", "S")])
-    return ol.Schema(
-        features=[
-            ol.Feature(name="bulk_labels", dtype=population).save(),
-            ol.Feature(name="n_genes", dtype=int, nullable=False).save(),
-            ol.Feature(name="percent_mito", dtype=float).save(),
-            ol.Feature(name="n_counts", dtype=float).save(),
-            ol.Feature(name="phase", dtype=ol.ULabel).save(),
-        ],
-        name="pbmc obs",
-    )
 
 
 def _assert_same_anndata(found: ad.AnnData, expected: ad.AnnData, *, categories=True) -> None:

@@ -15,10 +15,15 @@ import anndata as ad
 import mudata as md
 import pandas as pd
 import spatialdata as sd
-from curate.test_corpus_anndata import PBMC, REGISTERED_POPULATIONS, ZARR, pbmc_obs_schema
-from curate.test_corpus_mudata import H5MU
-from curate.test_corpus_mudata import _schema as wu2020_schema
-from curate.test_corpus_spatialdata import _schema as visium_schema
+from curate.corpus_schemas import (
+    H5MU,
+    PBMC,
+    REGISTERED_POPULATIONS,
+    ZARR,
+    pbmc_obs_schema,
+    visium_schema,
+    wu2020_schema,
+)
 
 import ontolake as ol
 

@@ -10,41 +10,17 @@ import mudata as md
 import numpy as np
 import pandas as pd
 import pytest
+from curate.corpus_schemas import H5MU, wu2020_schema
 
 import ontolake as ol
 from ontolake.errors import ValidationError
-
-H5MU = "wu2020_200.h5mu"
-SOURCES = ("blood", "tumor")  # the file says "Blood", "Tumor" and "NAT"
-
-
-def _schema(*, with_rna: bool = False) -> ol.Schema:
-    ol.save([ol.ULabel(name=name) for name in SOURCES])
-    patient = ol.Record(name="Patient", is_type=True).save()
-    ol.save([ol.Record(name=f"Lung{i}", type=patient) for i in range(1, 7)])
-    gex = ol.Schema(
-        features=[
-            ol.Feature(name="source", dtype=ol.ULabel).save(),
-            ol.Feature(name="patient", dtype=patient).save(),
-        ]
-    )
-    airr = ol.Schema(
-        features=[
-            ol.Feature(name="high_confidence", dtype=bool).save(),
-            ol.Feature(name="is_cell", dtype=bool).save(),
-        ]
-    )
-    slots = {"gex:obs": gex, "airr:obs": airr}
-    if with_rna:
-        slots["rna:obs"] = gex
-    return ol.Schema(otype="MuData", name="wu2020", slots=slots)
 
 
 def test_scirpy_mudata_validates_standardizes_saves_and_loads(sqlite_instance, corpus, tmp_path):
     path = corpus.copy(H5MU, tmp_path)
     expected = md.read_h5mu(path)
     gex = expected["gex"].obs
-    curator = ol.curate.MuDataCurator(path, _schema())
+    curator = ol.curate.MuDataCurator(path, wu2020_schema())
     with pytest.raises(ValidationError) as caught:
         curator.validate()
     found = {
@@ -82,7 +58,7 @@ def test_scirpy_mudata_validates_standardizes_saves_and_loads(sqlite_instance, c
 
 def test_a_missing_modality_lists_the_files_own(sqlite_instance, corpus, tmp_path):
     path = corpus.copy(H5MU, tmp_path)
-    report = ol.curate.MuDataCurator(path, _schema(with_rna=True)).collect()
+    report = ol.curate.MuDataCurator(path, wu2020_schema(with_rna=True)).collect()
     (missing,) = [issue for issue in report.issues if issue.slot == "rna:obs"]
     assert missing.message == (
         "MuData has no modality 'rna' (its modalities: 'airr', 'gex'): nothing could be checked"

@@ -12,28 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import spatialdata as sd
+from curate.corpus_schemas import REGISTERED_CLUSTERS, visium_schema
 
 import ontolake as ol
 from ontolake.errors import ValidationError
-
-REGISTERED_CLUSTERS = ("0", "2")
-
-
-def _schema(*, version_dtype: type = str) -> ol.Schema:
-    ol.save([ol.ULabel(name=name) for name in REGISTERED_CLUSTERS])
-    table = ol.Schema(
-        features=[
-            ol.Feature(name="leiden", dtype=ol.ULabel).save(),
-            ol.Feature(name="in_tissue", dtype=int).save(),
-        ]
-    )
-    attrs = ol.Schema(
-        features=[
-            ol.Feature(name="software_version", dtype=version_dtype).save(),
-            ol.Feature(name="chemistry_description", dtype=str).save(),
-        ]
-    )
-    return ol.Schema(otype="SpatialData", name="visium", slots={"table:obs": table, "attrs": attrs})
 
 
 def _assert_same_elements(found: sd.SpatialData, expected: sd.SpatialData) -> None:
@@ -54,7 +36,7 @@ def test_visium_store_validates_standardizes_saves_and_loads(
     path = tmp_path / "visium.zarr"
     shutil.copytree(visium_store, path)
     expected = sd.read_zarr(path)
-    curator = ol.curate.SpatialDataCurator(path, _schema())
+    curator = ol.curate.SpatialDataCurator(path, visium_schema())
     with pytest.raises(ValidationError) as caught:
         curator.validate()
     (issue,) = caught.value.report.issues
@@ -77,11 +59,11 @@ def test_visium_store_validates_standardizes_saves_and_loads(
     loaded = artifact.load()
     _assert_same_elements(loaded, expected)
     pd.testing.assert_frame_equal(loaded["table"].obs, expected["table"].obs)
-    assert ol.curate.SpatialDataCurator(artifact, _schema()).validate() is None
+    assert ol.curate.SpatialDataCurator(artifact, visium_schema()).validate() is None
 
 
 def test_attrs_failures_are_reported_as_attrs_keys(sqlite_instance, visium_store):
-    report = ol.curate.SpatialDataCurator(visium_store, _schema(version_dtype=int)).collect()
+    report = ol.curate.SpatialDataCurator(visium_store, visium_schema(version_dtype=int)).collect()
     (issue,) = [i for i in report.issues if i.column == "software_version"]
     assert (issue.slot, issue.kind) == ("attrs", "dtype")
     assert issue.where == "attrs key 'software_version'"
