@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnnDataParts",
-    "LegacyLayoutError",
     "parts_of_group",
     "read_parts",
     "read_store",
@@ -73,6 +72,8 @@ class AnnDataParts:
 def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
     """Read ``obs``, ``var`` and ``uns`` of an ``.h5ad`` file or ``.zarr`` folder, never ``X``.
 
+    A ``.zarr`` folder in the layout of anndata < 0.7 is the exception: anndata reads it whole.
+
     Raises:
         PathNotFoundError: no such file.
         InvalidDataError: the file is truncated, corrupt or not an AnnData (names the file).
@@ -87,12 +88,16 @@ def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
         )
     try:
         return read_store(path, parts_of_group, kind="AnnData", slot=slot, legacy=True)
-    except LegacyLayoutError:
+    except _LegacyLayout:
         return _read_legacy(path)
 
 
-class LegacyLayoutError(Exception):
-    """An AnnData stored in the layout of anndata < 0.7 (obs/var as compound datasets)."""
+class _LegacyLayout(Exception):
+    """An AnnData in the layout of anndata < 0.7 (obs/var as compound datasets).
+
+    A signal between the readers of this module: :func:`read_store` turns it into an
+    :class:`InvalidDataError` unless :func:`read_parts` asked to read such files itself.
+    """
 
 
 def _read_legacy(path: Path) -> AnnDataParts:
@@ -127,8 +132,8 @@ def read_store(
 
     ``reader`` receives the root group (``h5py`` or ``zarr``); every error it raises while the
     file is read becomes an :class:`InvalidDataError` naming the file (and ``slot``). An
-    AnnData in the legacy layout raises :class:`LegacyLayoutError` when ``legacy`` is True
-    (the caller reads it otherwise), an :class:`InvalidDataError` when it is not.
+    AnnData in the legacy layout (which :func:`read_parts` reads another way when it passes
+    ``legacy=True``) is an :class:`InvalidDataError` too.
 
     Raises:
         PathNotFoundError: no such file.
@@ -156,7 +161,7 @@ def read_store(
             return reader(zarr.open_group(str(path), mode="r"))
     except OntolakeError:
         raise
-    except LegacyLayoutError as error:
+    except _LegacyLayout as error:
         if legacy:
             raise
         raise InvalidDataError(
@@ -297,7 +302,7 @@ def parts_of_group(group: Any) -> AnnDataParts:
             raise KeyError(f"no {key!r} group")
     obs, var = read_elem(group["obs"]), read_elem(group["var"])
     if not (isinstance(obs, pd.DataFrame) and isinstance(var, pd.DataFrame)):
-        raise LegacyLayoutError(group.name)
+        raise _LegacyLayout(group.name)
     uns = read_elem(group["uns"]) if "uns" in group else {}
     return AnnDataParts(obs, var, uns, _x_dtype(group))
 
