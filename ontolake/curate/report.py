@@ -42,6 +42,8 @@ ISSUE_KINDS = (
 
 _MAX_SHOWN = 20
 
+_LABEL_OF_SLOT = {"uns": "key", "attrs": "key", "features": "feature"}
+
 MAX_VALUES = 1000
 """The most distinct failing values one issue keeps (counts and examples of each)."""
 
@@ -85,9 +87,15 @@ class Issue:
 
     @property
     def where(self) -> str:
-        """``slot:column`` (or the slot alone)."""
-        column = "" if self.column is None else f" column {self.column!r}"
-        return f"{self.slot}{column}"
+        """The slot and what in it: ``obs column 'cell_type'``, ``attrs key 'title'``.
+
+        Keys of ``uns`` and ``attrs`` (also ``rna:uns``) are called keys, dataset-level
+        values features, and the rest columns.
+        """
+        if self.column is None:
+            return self.slot
+        label = _LABEL_OF_SLOT.get(self.slot.rpartition(":")[2], "column")
+        return f"{self.slot} {label} {self.column!r}"
 
 
 @dataclass

@@ -8,12 +8,12 @@ are read: no image, label, point or shape element and no ``X`` is loaded.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
+from ontolake.curate.anndata import AnnDataSlots
+from ontolake.curate.anndata_files import AnnDataParts, parts_of_group, read_store, rewrite_frames
 from ontolake.curate.parts import Part, PartsCurator
 from ontolake.errors import UnsupportedObjectError
 
@@ -28,14 +28,22 @@ SPATIALDATA_ATTRS = "spatialdata_attrs"
 
 
 class SpatialDataParts:
-    """The ``attrs`` and the parts of each table of a SpatialData."""
+    """The ``attrs`` and the parts of each table of a SpatialData.
+
+    ``names`` are all the tables of the SpatialData, also those not read.
+    """
 
     def __init__(
-        self, attrs: Mapping[str, Any], tables: Mapping[str, AnnDataParts], sdata: Any = None
+        self,
+        attrs: Mapping[str, Any],
+        tables: Mapping[str, AnnDataParts],
+        sdata: Any = None,
+        names: list[str] | None = None,
     ) -> None:
         self.attrs = dict(attrs)
         self.tables = dict(tables)
         self.sdata = sdata
+        self.names = list(self.tables) if names is None else list(names)
 
     @classmethod
     def of(cls, sdata: Any) -> SpatialDataParts:
@@ -70,10 +78,10 @@ def read_spatialdata(path: Path, tables: list[str] | None = None) -> SpatialData
         attrs.pop(SPATIALDATA_ATTRS)
         if "tables" not in group:
             return SpatialDataParts(attrs, {})
-        stored = group["tables"]
-        names = list(stored.keys()) if tables is None else tables
-        found = {name: parts_of_group(stored[name]) for name in names if name in stored}
-        return SpatialDataParts(attrs, found)
+        stored = list(group["tables"].keys())
+        names = stored if tables is None else tables
+        found = {name: parts_of_group(group["tables"][name]) for name in names if name in stored}
+        return SpatialDataParts(attrs, found, names=stored)
 
     return read_store(path, reader, kind="SpatialData")
 
@@ -149,7 +157,12 @@ class SpatialDataCurator(PartsCurator):
                 )
             )
         self._attach_parts(
-            by_table, self._data.tables, kind="table", container="SpatialData", first=first
+            by_table,
+            self._data.tables,
+            kind="table",
+            container="SpatialData",
+            first=first,
+            available=self._data.names,
         )
 
     @property
@@ -181,20 +194,11 @@ class SpatialDataCurator(PartsCurator):
             self._data.sdata.write(target, overwrite=True)
             return target
         assert self._path is not None
-        import zarr
-        from anndata.io import write_elem
-
-        if target.resolve() != self._path.resolve():
-            shutil.copytree(self._path, target, dirs_exist_ok=False)
-        # spatialdata consolidates the metadata; edit the plain store, then consolidate again
-        group: Any = zarr.open_group(str(target), mode="r+", use_consolidated=False)
+        frames = {}
         for table, parts in self._data.tables.items():
-            stored = group["tables"][table]
-            for key, frame in (("obs", parts.obs), ("var", parts.var)):
-                del stored[key]
-                write_elem(stored, key, frame)
-        zarr.consolidate_metadata(str(target))
-        return target
+            frames[f"tables/{table}/obs"] = parts.obs
+            frames[f"tables/{table}/var"] = parts.var
+        return rewrite_frames(self._path, target, frames)
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact

@@ -71,7 +71,7 @@ def test_invalid_obs_var_index_and_uns_from_file(schema, tmp_path):
     assert ("obs", "cell_type", "invalid_values") in where
     assert ("obs", "n_counts", "missing_values") in where
     assert ("var.T", "index", "invalid_names") in where
-    assert ("features", "title", "dtype") in where
+    assert ("uns", "title", "dtype") in where  # reported where the value was read
     (names,) = [i for i in report.issues if i.kind == "invalid_names"]
     assert {v.value for v in names.values} == {genes[1], "ENSG_NOT_A_GENE"}
     mapping = curator.standardize()
