@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,27 +46,39 @@ def standardize(
     in_place: bool,
 ) -> None:
     """Rewrite PATHS with synonyms and case variants mapped to canonical values."""
-    from ontolake.cli.writers import write_standardized
-
     outputs = plan_outputs(paths, output, in_place=in_place)
     schema = load_schema(schema_spec)
     refuse_convention(schema)
-    rows = []
-    invalid = 0
-    with click.progressbar(outputs, label="standardizing", file=sys.stderr) as bar:
-        for source, target in bar:
-            curator = curator_for(str(source), schema)
-            mapping = curator.standardize()
-            write_standardized(curator, source, target, mapping)
-            report = curator_for(str(target), schema).collect()  # the file as written
-            invalid += not report.is_valid
-            changed = sum(len(values) for values in mapping.values())
-            verdict = "valid" if report.is_valid else f"{len(report.issues)} issue(s) left"
-            rows.append((str(source), str(target), changed, verdict))
+    if len(outputs) == 1:
+        rows = [_standardize_one(*outputs[0], schema)]
+    else:
+        with click.progressbar(outputs, label="standardizing", file=sys.stderr) as bar:
+            rows = [_standardize_one(source, target, schema) for source, target in bar]
     click.echo(f"{'input':<40} {'output':<40} {'mapped':>6}  result")
-    for source_name, written, changed, verdict in rows:
-        click.echo(f"{source_name:<40} {written:<40} {changed:>6}  {verdict}")
-    ctx.exit(INVALID if invalid else VALID)
+    for source, target, changed, verdict in rows:
+        click.echo(f"{source!s:<40} {target!s:<40} {changed:>6}  {verdict}")
+    ctx.exit(VALID if all(verdict == "valid" for *_, verdict in rows) else INVALID)
+
+
+def _standardize_one(source: Path, target: Path, schema: Any) -> tuple[Path, Path, int, str]:
+    """Standardize ``source`` into ``target``; the row of the summary table."""
+    from ontolake.cli.writers import write_standardized
+    from ontolake.errors import UnsupportedObjectError
+
+    curator = curator_for(str(source), schema)
+    mapping = curator.standardize()
+    try:
+        write_standardized(curator, source, target, mapping)
+    except UnsupportedObjectError as error:
+        raise UnsupportedObjectError(f"{source}: {error}") from None
+    report = curator_for(str(target), schema).collect()  # the file as written
+    changed = sum(len(values) for values in mapping.values())
+    return (
+        source,
+        target,
+        changed,
+        "valid" if report.is_valid else f"{len(report.issues)} issue(s) left",
+    )
 
 
 def plan_outputs(

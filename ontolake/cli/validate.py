@@ -204,8 +204,7 @@ def _dry_run_text(dry_run: dict[str, Any] | None) -> str:
         )
     lines = [f"\nstandardize would map {len(changes)} value(s) (dry run: nothing written):"]
     lines += [f"  {where}: {', '.join(shown)}" for where, shown in by_where.items()]
-    after = "valid" if dry_run["valid_after"] else "still not valid"
-    lines.append(f"after standardizing, the data would be {after}")
+    lines.append(f"after standardizing: {'valid' if dry_run['valid_after'] else 'still not valid'}")
     return "\n".join(lines)
 
 
@@ -224,7 +223,7 @@ def _dry_run_markdown(dry_run: dict[str, Any] | None) -> str:
         for c in dry_run["changes"]
     ]
     after = "valid" if dry_run["valid_after"] else "still not valid"
-    return "\n".join([*lines, "", f"After standardizing, the data would be {after}.", ""])
+    return "\n".join([*lines, "", f"After standardizing: {after}.", ""])
 
 
 def _cell(value: Any) -> str:
