@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -18,6 +18,8 @@ __all__ = ["ARGV", "main"]
 ARGV = "ontolake.argv"
 """Key of ``ctx.meta`` holding the arguments ``curate`` was run with (for messages)."""
 _INTERRUPTED = 130
+_HELP_INSTEAD = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""Raised by click >= 8.2 for a group called without arguments (it prints the help)."""
 
 
 class _Group(click.Group):
@@ -31,13 +33,18 @@ class _Group(click.Group):
         **extra: Any,
     ) -> click.Context:
         arguments = list(args)
-        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            _usage(error)
         ctx.meta[ARGV] = arguments
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            _usage(error)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
@@ -49,6 +56,16 @@ class _Group(click.Group):
                 _print_traceback()
             click.secho(f"error: {failure.message}", fg="red", err=True)
             ctx.exit(failure.exit_code)
+
+
+def _usage(error: click.UsageError) -> NoReturn:
+    """A usage error as one line naming the help to read; exit 2."""
+    if isinstance(error, _HELP_INSTEAD):
+        raise error  # `curate` alone: click shows the help
+    where = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
+    message = Failure.of(error, []).message
+    click.secho(f"error: {message}{where}", fg="red", err=True)
+    raise click.exceptions.Exit(error.exit_code)
 
 
 def _print_traceback() -> None:

@@ -78,13 +78,20 @@ def _connect_or_use_cached_registry() -> bool:
     Returns whether the cached registry is used.
     """
     from ontolake.errors import NotConnectedError
+    from ontolake.instance.settings import settings
     from ontolake.instance.setup import current_instance, init
     from ontolake.storage.cache import cache_dir
 
     try:
         current_instance()
     except NotConnectedError:
-        init(storage=cache_dir() / "schema-registry", remember=False)
+        registry = init(storage=cache_dir() / "schema-registry", remember=False)
+        if not settings.quiet:
+            click.echo(
+                f"ontolake: using instance {registry.root.root} (sqlite) from the cache folder, "
+                "as no instance is connected",
+                err=True,
+            )
         return True
     return False
 

@@ -215,3 +215,24 @@ def test_reports_in_markdown_and_html_name_commands(files):
         in (page)
     )
     assert "ol." not in page.split("Next steps")[1]
+
+
+def test_ctrl_c_exits_130(files):
+    interrupted = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            BUGGY_CURATE.replace("raise AttributeError(", "raise KeyboardInterrupt("),
+            "validate",
+            "good.csv",
+            "--schema",
+            "cells.yaml",
+        ],
+        cwd=files.cwd,
+        env=files.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert interrupted.returncode == 130
+    assert interrupted.stderr.splitlines()[-1] == "interrupted"
