@@ -16,7 +16,6 @@ import os
 import re
 import shlex
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +26,10 @@ from ontolake._urls import mask_url
 from ontolake.errors import (
     ConfigurationError,
     InstanceNotFoundError,
-    NotConnectedError,
     OntolakeError,
 )
-from ontolake.instance.settings import INSTANCE_ENV, InstanceLocation, settings
+from ontolake.instance.selection import announce, implicit_instance
+from ontolake.instance.settings import InstanceLocation, settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,7 +57,6 @@ HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
 """This machine, as named in staging files."""
 _STAGING_TAG = re.compile(r"(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+)~")
 _current: Instance | None = None
-_announced: set[tuple[str, str]] = set()
 
 
 class Instance:
@@ -309,7 +307,8 @@ def connect(
     except BaseException:
         instance.close()
         raise
-    _announce(storage_root, db_url, origin)
+    if origin:
+        announce(storage_root, db_url, origin)
     return _activate(instance, location, remember=remember)
 
 
@@ -323,17 +322,7 @@ def _resolve(
     """
     origin = ""
     if target is None:
-        location = settings.last_instance()
-        if location is None:
-            raise NotConnectedError(
-                "No instance is connected and none was used before: run `curate init "
-                "--storage PATH` (Python: ol.init(storage=...)), or set ONTOLAKE_INSTANCE."
-            )
-        origin = (
-            f"${INSTANCE_ENV}"
-            if settings.instance_overridden
-            else f"the saved default ({settings.settings_file})"
-        )
+        location, origin = implicit_instance()
         target, db = location.storage or location.db, location.db if location.storage else None
     try:
         return (*_resolve_target(str(target), db), origin)
@@ -352,20 +341,6 @@ def _resolve_target(target: str, db: str | None) -> tuple[str, str, InstanceLoca
     return storage_root, db_url, InstanceLocation(storage_root, remembered)
 
 
-def _announce(storage_root: str, db_url: str, origin: str) -> None:
-    """Say once on stderr which instance an implicit connection uses (unless quiet)."""
-    if not origin or settings.quiet or (storage_root, db_url) in _announced:
-        return
-    _announced.add((storage_root, db_url))
-    inside = db_url == f"sqlite:///{Path(storage_root) / SQLITE_FILE}"
-    database = "sqlite" if inside else mask_url(db_url)
-    print(
-        f"ontolake: using instance {storage_root} ({database}) from {origin}",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def locate(target: str | os.PathLike[str] | None = None) -> tuple[Engine, str]:
     """The database engine and description of an instance, without checking its schema.
 
@@ -377,7 +352,8 @@ def locate(target: str | os.PathLike[str] | None = None) -> tuple[Engine, str]:
     from ontolake.instance.engine import create_db_engine
 
     storage_root, db_url, _location, origin = _resolve(target, None)
-    _announce(storage_root, db_url, origin)
+    if origin:
+        announce(storage_root, db_url, origin)
     engine = create_db_engine(db_url)
     description = Instance.describe_database(engine, db_url)
     return engine, description

@@ -134,3 +134,13 @@ def test_roles_and_a_masked_database_url(curate_cli, postgres_url, tmp_path):
     assert "s3cret-word" not in listed.stdout + listed.stderr
     refused = curate_cli("roles", "--db", f"sqlite:///{Path(tmp_path) / 'x.db'}")
     assert refused.returncode == 2 and "PostgreSQL" in error_line(refused)
+
+
+def test_passwords_never_appear_even_with_debug(curate_cli):
+    url = "postgresql://me:s3cret-word@127.0.0.1:1/none"  # nothing listens on port 1
+    for debug in ((), ("--debug",)):
+        refused = curate_cli(*debug, "init", "--storage", "./lake", "--db", url)
+        assert refused.returncode == 2, refused.stderr
+        assert "s3cret-word" not in refused.stdout + refused.stderr
+        assert "postgresql://me:***@127.0.0.1:1/none" in refused.stderr.splitlines()[-1]
+    assert ("Traceback" in refused.stderr) and not (curate_cli.cwd / "lake" / ".ontolake").exists()
