@@ -2,9 +2,9 @@
 
 Errors print one line naming what went wrong and what to do, with no traceback (``curate
 --debug`` shows it), and exit with a code CI can trust: 0 valid, 1 invalid, 2 usage error
-or unusable input, 3 internal error (:mod:`ontolake.cli.failures`). Only ``click`` and
-``ontolake.errors`` are imported up front, so ``curate --help`` answers at once; each
-command imports what it needs when it runs.
+or unusable input, 3 internal error (:mod:`ontolake.cli.failures`). Up front, the command
+modules import only ``click``, ``ontolake.errors`` and each other, so ``curate --help``
+answers at once; each command imports what it needs when it runs.
 
 Example:
     $ curate init --storage ./data
