@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -116,6 +117,9 @@ class ValidationReport:
     issues: list[Issue] = field(default_factory=list)
     curator_name: str = "curator"
     """The variable name used in the suggested next steps."""
+    next_step: Callable[[Issue], list[str]] | None = field(default=None, repr=False, compare=False)
+    """Writes the steps that fix one issue (default: its ``hint``, a Python call); ``curate``
+    sets one that writes shell commands."""
 
     _SEPARATOR: ClassVar[str] = "\n"
 
@@ -155,8 +159,11 @@ class ValidationReport:
 
     def next_steps(self) -> list[str]:
         """The calls that fix the failures, in order, without repeats."""
-        steps = [issue.hint for issue in self.issues if issue.hint]
-        return list(dict.fromkeys(steps))
+        if self.next_step is None:
+            steps = [issue.hint for issue in self.issues]
+        else:
+            steps = [step for issue in self.issues for step in self.next_step(issue)]
+        return list(dict.fromkeys(step for step in steps if step))
 
     # ---- exports --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

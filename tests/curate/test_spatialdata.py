@@ -127,8 +127,11 @@ def test_cli_picks_the_spatialdata_curator(sqlite_instance, tmp_path):
     assert runner.invoke(main, ["validate", str(good), "--schema", "visium"]).exit_code == 0
     result = runner.invoke(main, ["validate", str(bad), "--schema", "visium"])
     assert result.exit_code == 1 and "table:obs" in result.output
-    fixed = runner.invoke(main, ["validate", str(bad), "--schema", "visium", "--standardize"])
+    dry_run = runner.invoke(main, ["validate", str(bad), "--schema", "visium", "--standardize"])
+    assert dry_run.exit_code == 1 and "after standardizing: valid" in dry_run.output
+    fixed = runner.invoke(main, ["standardize", str(bad), "--schema", "visium", "--in-place"])
     assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(main, ["validate", str(bad), "--schema", "visium"]).exit_code == 0
 
 
 def test_save_artifact_and_curate_from_the_artifact(sqlite_instance):

@@ -162,7 +162,7 @@ def test_a_newer_schema_asks_to_upgrade_ontolake(instance, newer):
     finally:
         engine.dispose()
     result = CliRunner().invoke(main, ["migrate", "--storage", root])
-    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert "upgrade ontolake" in result.output
 
 

@@ -189,7 +189,7 @@ def test_curate_lineage_prints_or_writes_the_graph(chain, tmp_path):
     by_run = runner.invoke(main, ["lineage", "--uid", chain["runs"][0].uid[:10]])
     assert by_run.exit_code == 0 and chain["clean_run"] in by_run.output
     missing = runner.invoke(main, ["lineage", "--key", "nothing.parquet"])
-    assert missing.exit_code == 1 and missing.output.startswith("error: ")
+    assert missing.exit_code == 2 and missing.output.startswith("error: ")
     assert runner.invoke(main, ["lineage"]).exit_code == 2
 
 
