@@ -401,7 +401,12 @@ class Curator:
         if not targets:
             raise InvalidDataError(f"{key!r} is not a categorical column of this dataset.")
         plans = [
-            (feature, values_to_add(self, key, table.frame[column], feature, values))
+            (
+                feature,
+                values_to_add(
+                    self._cache, key, table.frame[column], feature, values, curator_name=self.name
+                ),
+            )
             for table, column, feature in targets
         ]
         if values is not None:

@@ -20,7 +20,7 @@ from ontolake.errors import OntolakeError, ValidationError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ontolake.curate.base import Curator
+    from ontolake.curate.registry_cache import RegistryCache
     from ontolake.registries.features import Feature
 
 __all__ = ["create_records", "values_to_add"]
@@ -29,11 +29,13 @@ logger = logging.getLogger("ontolake")
 
 
 def values_to_add(
-    curator: Curator,
+    cache: RegistryCache,
     key: str,
     series: pd.Series[Any],
     feature: Feature,
     values: Sequence[str] | None = None,
+    *,
+    curator_name: str = "curator",
 ) -> list[str]:
     """The non-validated values of a column that ``add_new_from`` adds, in column order.
 
@@ -45,14 +47,14 @@ def values_to_add(
             (``descendants_of`` …) that new records would still fail.
 
     Example:
-        >>> values_to_add(curator, "cell_type", df["cell_type"], feature)  # doctest: +SKIP
+        >>> values_to_add(RegistryCache(), "cell_type", df["cell_type"], feature)  # doctest: +SKIP
         ['my new cell']
     """
     dtype = feature.parsed_dtype
     if dtype.is_list:
         series = series.dropna().explode()
     uniques, _ = distinct_values(series)
-    allowed = curator._cache.allowed(feature, dtype)
+    allowed = cache.allowed(feature, dtype)
     new = [str(value) for value in uniques if str(value) not in allowed]
     if new and feature.cat_filters:
         raise ValidationError(
@@ -62,7 +64,7 @@ def values_to_add(
     if values is not None:
         wanted = set(values)
         return [value for value in new if value in wanted]
-    vocabulary = curator._cache.vocabulary(dtype)
+    vocabulary = cache.vocabulary(dtype)
     known = {}
     for value in new:
         confident = [s for s in vocabulary.suggest(value) if s.confident]
@@ -79,7 +81,7 @@ def values_to_add(
             len(known),
             shown,
             more,
-            curator.name,
+            curator_name,
             key,
         )
     return [value for value in new if value not in known]
