@@ -177,7 +177,7 @@ def test_a_typo_finds_artifacts_by_a_word_of_their_description(instance):
         frame.assign(reads=[120, 98]), key="tables/gc.parquet", description="GC content"
     ).save()
     other = ol.Artifact.from_dataframe(
-        frame, key="tables/reads.parquet", description="reads per sample"
+        frame.assign(reads=[7, 8]), key="tables/reads.parquet", description="reads per sample"
     ).save()
     assert [artifact.uid for artifact in ol.Artifact.search("gc contnt")] == [described.uid]
     assert {artifact.uid for artifact in ol.Artifact.search("gc")} == {plain.uid, described.uid}
