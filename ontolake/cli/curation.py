@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from ontolake.curate.report import Issue
+    from ontolake.curate.report import NextStep
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
@@ -36,7 +36,6 @@ SCHEMA_HELP = (
     "A schema.yaml file, a saved schema's name, or a built-in: valid_features, "
     "ensembl_gene_ids_and_valid_features_in_obs, cellxgene."
 )
-_SURE = ("synonym", "case")
 """Suggestion kinds ``standardize`` applies (the others need a person's choice)."""
 
 
@@ -206,39 +205,48 @@ def standardized_name(path: str) -> str:
 
 
 class ShellNextSteps:
-    """Writes the fix of a report's issue as a ``curate`` command (``report.next_step``).
+    """Writes a report's next steps as ``curate`` commands (``report.step_text``).
 
-    Values ``standardize`` maps -> ``curate standardize PATH --schema S -o PATH'``; the
-    other values of an ontology registry -> ``curate ontology search ENTITY VALUE`` (the
-    first of them). Failures no command fixes (a missing column, a wrong dtype) have no
-    step: the issue itself says what to change.
+    Values ``standardize`` maps -> ``curate standardize PATH --schema S -o PATH'``; an
+    ontology never imported -> ``curate ontology import ENTITY``; new values and typos of an
+    ontology registry -> ``curate ontology search ENTITY VALUE`` (the first of them, to look
+    for the term meant). An edit of the data (add or rename a column) is said as it is; what only
+    Python does (new labels, a new Feature) is named as the Python call.
 
     Example:
-        >>> steps = ShellNextSteps("cells.csv", "cells.yaml", schema)  # doctest: +SKIP
-        >>> report.next_step = steps  # doctest: +SKIP
+        >>> from ontolake.curate.report import NextStep
+        >>> steps = ShellNextSteps("cells.csv", "cells.yaml", schema=None)
+        >>> steps(NextStep("standardize", "cell_type", "curator.standardize('cell_type')"))
+        'curate standardize cells.csv --schema cells.yaml -o cells.standardized.csv'
+        >>> steps(NextStep("import_source", "bio.CellType", "ol.bio.CellType.import_source()"))
+        'curate ontology import CellType'
     """
+
+    _EDITS = ("add_column", "rename_column", "replace_values", "make_index_unique")
 
     def __init__(self, path: str, schema_spec: str, schema: Any) -> None:
         self.path = path
         self.schema_spec = schema_spec
         self.schema = schema
 
-    def __call__(self, issue: Issue) -> list[str]:
-        """The commands that fix ``issue`` (none when no command does)."""
-        if issue.kind not in ("invalid_values", "invalid_names") or not issue.values:
-            return []
-        steps = []
-        if any(s.kind in _SURE for value in issue.values for s in value.suggestions):
+    def __call__(self, step: NextStep) -> str:
+        """The command (or instruction) that carries out ``step``."""
+        if step.action == "standardize":
             command = ["curate", "standardize", self.path, "--schema", self.schema_spec]
-            steps.append(shlex.join([*command, "-o", standardized_name(self.path)]))
-        entity = self._entity(issue) if issue.kind == "invalid_values" else None
-        unsure = [v.value for v in issue.values if not any(s.kind in _SURE for s in v.suggestions)]
-        if entity is not None and unsure:
-            steps.append(shlex.join(["curate", "ontology", "search", entity, unsure[0]]))
-        return steps
+            return shlex.join([*command, "-o", standardized_name(self.path)])
+        if step.action == "import_source" and step.key.startswith("bio."):
+            return shlex.join(["curate", "ontology", "import", step.key.removeprefix("bio.")])
+        if step.action in ("add_new_from", "replace_values") and step.values:
+            entity = self._entity(step.key)
+            if entity is not None:
+                return shlex.join(["curate", "ontology", "search", entity, step.values[0]])
+        if step.action in self._EDITS:
+            return step.text
+        return f"in Python: {step.text}"
 
-    def _entity(self, issue: Issue) -> str | None:
-        feature = self._feature(issue.slot, issue.column)
+    def _entity(self, key: str) -> str | None:
+        slot, _, column = key.rpartition(":")
+        feature = self._feature(slot or "main", column)
         if feature is None:
             return None
         for target in feature.parsed_dtype.targets:

@@ -149,7 +149,7 @@ def validate(
             refuse_convention(schema)
         curator = curator_for(path, schema)
         report = curator.collect()
-        report.next_step = ShellNextSteps(path, schema_spec, schema)
+        report.step_text = ShellNextSteps(path, schema_spec, schema)
         dry_run = _dry_run(curator, report) if standardize else None
         code = VALID if report.is_valid else INVALID
         outputs.write(_render(report, dry_run, code))

@@ -11,15 +11,21 @@ over them, keeps the report, and writes fixes back into the dataset. Saving is
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.engine import check_frame, distinct_values
+from ontolake.curate.engine import check_frame
 from ontolake.curate.names import check_names
 from ontolake.curate.registry_cache import RegistryCache
-from ontolake.curate.report import Issue, ReportedValidationError, ValidationReport
+from ontolake.curate.report import (
+    InvalidValue,
+    Issue,
+    NextStep,
+    ReportedValidationError,
+    ValidationReport,
+)
 from ontolake.curate.standardize import standardize_series
 from ontolake.errors import InvalidDataError, OntolakeError, ValidationError
 
@@ -230,11 +236,14 @@ class Curator:
 
     @property
     def non_validated(self) -> dict[str, list[str]]:
-        """``{column: invalid values}`` of the last validation (validating if needed).
+        """``{key: invalid values}`` of the last validation (validating if needed).
+
+        Every categorical column, name list (``var.T``) and dataset-level feature with
+        values outside its registry; keys are what ``standardize`` and ``add_new_from`` take.
 
         Example:
             >>> curator.non_validated  # doctest: +SKIP
-            {'cell_type': ['T-cell', 'unknown cell']}
+            {'cell_type': ['T-cell', 'unknown cell'], 'var.T': ['ENSG00000000000']}
         """
         return self.report.non_validated()
 
@@ -258,7 +267,13 @@ class Curator:
                         name,
                         "missing_column",
                         f"dataset-level feature {name!r} is not defined",
-                        hint=f"ol.Feature(name={name!r}, dtype=...).save()",
+                        steps=[
+                            NextStep(
+                                "define_feature",
+                                name,
+                                f"ol.Feature(name={name!r}, dtype=...).save()",
+                            )
+                        ],
                     )
                 )
                 continue
@@ -278,6 +293,7 @@ class Curator:
                                 name,
                                 "invalid_values",
                                 f"{item!r} is not a label of {dtype}",
+                                values=[InvalidValue(str(item), 1)],
                             )
                         )
                     continue
@@ -360,66 +376,56 @@ class Curator:
         self._report = None
         return mappings
 
-    def add_new_from(self, key: str) -> list[Any]:
+    def add_new_from(self, key: str, values: Sequence[str] | None = None) -> list[Any]:
         """Create registry records for the values of ``key`` that are not valid yet.
 
         Terms found in the registry's ontology source are imported from it (with their
-        ancestors); other values become plain records. Afterwards validation passes for
-        ``key`` (unless a filter such as ``descendants_of`` excludes the new records, which
-        raises instead).
+        ancestors); other values become plain records. Values that look like an existing
+        term are left out, with a warning naming them: synonyms and case variants
+        (``standardize`` maps them), ambiguous synonyms, obsolete terms and close typos —
+        every value with a confident suggestion in ``curator.report``. Fix those in the data,
+        or name them in ``values`` to add them anyway. A filter such as ``descendants_of``
+        that would exclude the new records raises instead.
+
+        Args:
+            key: a categorical column (``"cell_type"``, ``"obs:cell_type"``).
+            values: add exactly these non-validated values of ``key``, none left out.
 
         Returns:
             The records created.
 
+        Raises:
+            InvalidDataError: ``key`` is no categorical column, or ``values`` names a value
+                that is valid already or not in the column (nothing is created).
+
         Example:
             >>> curator.add_new_from("donor")  # doctest: +SKIP
         """
-        import ontolake as ol
+        from ontolake.curate.new_records import create_records, values_to_add
 
         targets = self._categorical(key)
         if not targets:
             raise InvalidDataError(f"{key!r} is not a categorical column of this dataset.")
-        created: list[Any] = []
-        for table, column, feature in targets:
-            dtype = feature.parsed_dtype
-            series = table.frame[column]
-            if dtype.is_list:
-                series = series.dropna().explode()
-            uniques, _ = distinct_values(series)
-            allowed = self._cache.allowed(feature, dtype)
-            new = [str(value) for value in uniques if str(value) not in allowed]
-            if not new:
-                continue
-            if feature.cat_filters:
-                raise ValidationError(
-                    f"Column {column!r} ({feature.name}) only takes terms "
-                    f"{feature.cat_filters}: new records would still fail. Fix the values "
-                    f"{new[:10]} instead (see curator.report)."
+        plans = [
+            (
+                feature,
+                values_to_add(
+                    self._cache, key, table.frame[column], feature, values, curator_name=self.name
+                ),
+            )
+            for table, column, feature in targets
+        ]
+        if values is not None:
+            found = {value for _, new in plans for value in new}
+            unknown = [value for value in values if value not in found]
+            if unknown:
+                raise InvalidDataError(
+                    f"{unknown[:10]} are no non-validated values of {key!r}: add_new_from adds "
+                    "only values in the column that are not valid yet (see curator.non_validated)."
                 )
-            target = dtype.targets[0]
-            model = target.model
-            plain: list[Any] = []
-            for value in new:
-                record = None
-                if hasattr(model, "from_source"):
-                    lookup = (
-                        {"ontology_id": value} if target.field == "ontology_id" else {"name": value}
-                    )
-                    try:
-                        record = model.from_source(**lookup)
-                    except OntolakeError:
-                        record = None
-                if record is not None:
-                    created.append(record)
-                    continue
-                fields: dict[str, Any] = {target.field: value}
-                if target.field != "name":
-                    fields["name"] = value
-                if target.type_name is not None:
-                    fields["type"] = model.get(name=target.type_name, is_type=True)
-                plain.append(model(**fields))
-            if plain:
-                created.extend(ol.save(plain))
+        created: list[Any] = []
+        for feature, new in plans:
+            created += create_records(feature, new)
         self._cache.forget()
         self._report = None
         return created

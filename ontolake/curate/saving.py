@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.engine import distinct_values
+from ontolake.curate.column_values import distinct_values
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.engine import distinct_values
+from ontolake.curate.column_values import distinct_values
 from ontolake.schemas.values import is_missing
 
 if TYPE_CHECKING:

@@ -99,6 +99,9 @@ class RecordVerbs:
     """The verbs every registry shares: query, search, look up, save, delete, describe."""
 
     _search_fields: ClassVar[tuple[str, ...]] = ("name",)
+    _search_separators: ClassVar[dict[str, str]] = {}
+    """Search fields that hold several values joined by a separator (field → separator):
+    search compares the text with each value (an exact synonym is an exact match)."""
     _repr_fields: ClassVar[tuple[str, ...]] = ("name",)
     id: Mapped[int]
     uid: Mapped[str]

@@ -167,6 +167,23 @@ def test_search_ranks_exact_prefix_substring_then_fuzzy(instance):
     assert ol.Record.search("zzz").count() == 0
 
 
+def test_a_typo_finds_artifacts_by_a_word_of_their_description(instance):
+    import pandas as pd
+
+    frame = pd.DataFrame({"sample": ["s1", "s2"], "gc_content": [0.41, 0.55]})
+    plain = ol.Artifact.from_dataframe(frame, key="tables/gc.parquet").save()
+    assert ol.Artifact.search("gc contnt").count() == 0  # key words: "tables", "gc", "parquet"
+    described = ol.Artifact.from_dataframe(
+        frame.assign(reads=[120, 98]), key="tables/gc.parquet", description="GC content"
+    ).save()
+    other = ol.Artifact.from_dataframe(
+        frame.assign(reads=[7, 8]), key="tables/reads.parquet", description="reads per sample"
+    ).save()
+    assert [artifact.uid for artifact in ol.Artifact.search("gc contnt")] == [described.uid]
+    assert {artifact.uid for artifact in ol.Artifact.search("gc")} == {plain.uid, described.uid}
+    assert other.uid not in {artifact.uid for artifact in ol.Artifact.search("gc")}
+
+
 def test_lookup_gives_one_attribute_per_normalised_name(instance):
     ol.save([ol.Record(name=name) for name in ["P53 mutant 1", "p53-mutant-1", "10x kit"]])
     lookup = ol.Record.lookup()

@@ -43,6 +43,7 @@ class OntologyTerm(Trashable, Registry):
 
     __abstract__ = True
     _search_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id", "synonyms", "abbr")
+    _search_separators: ClassVar[dict[str, str]] = {"synonyms": SYNONYM_SEPARATOR}
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "ontology_id")
     _entity: ClassVar[str] = ""
     versioned_id: ClassVar[str | None] = None
