@@ -37,6 +37,7 @@ OntolakeError
 │   ├── InvalidFieldError (AttributeError)
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
+├── RelationError (ValueError)
 ├── TrackingError (RuntimeError)
 └── ValidationError (ValueError)
     └── FeatureValueError
@@ -78,6 +79,7 @@ __all__ = [
     "PathNotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "RelationError",
     "SchemaFileError",
     "SchemaVersionError",
     "SourceNotFoundError",
@@ -227,6 +229,12 @@ class MultipleResultsError(QueryError, LookupError):
     """Several records match a query that must return exactly one."""
 
     exit_code: ClassVar[int] = 1
+
+
+class RelationError(OntolakeError, ValueError):
+    """A link between records cannot be made as asked (an unsaved record, another registry)."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class TrackingError(OntolakeError, RuntimeError):
