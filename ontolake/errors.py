@@ -39,6 +39,7 @@ OntolakeError
 │   ├── InvalidFieldError (AttributeError)
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
+├── RelationError (ValueError)
 ├── TrackingError (RuntimeError)
 ├── NotebookError (RuntimeError)
 └── ValidationError (ValueError)
@@ -82,6 +83,7 @@ __all__ = [
     "PathNotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "RelationError",
     "SchemaFileError",
     "SchemaVersionError",
     "SourceNotFoundError",
@@ -212,6 +214,12 @@ class DoesNotExistError(QueryError, LookupError):
 
 class MultipleResultsError(QueryError, LookupError):
     """Several records match a query that must return exactly one."""
+
+
+class RelationError(OntolakeError, ValueError):
+    """A link between records cannot be made as asked (an unsaved record, another registry)."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class TrackingError(OntolakeError, RuntimeError):

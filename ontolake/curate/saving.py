@@ -3,9 +3,11 @@
 ``Curator.save_artifact`` validates, then calls :func:`save_curated`. The labels found in
 the categorical columns and the dataset-level feature values are collected first (no
 database work); then one write transaction inserts the artifact row, links it to the
-schema and writes the labels and values as its feature values, and only then places the
-file. Any failure — an invalid value, a label or feature deleted meanwhile, a constraint of
-the database — rolls all of it back: no artifact row, no feature value, no file.
+schema and writes the labels and values as its feature values — which link the labels to
+the artifact as well (``artifact.cell_types``, ``artifact.ulabels``: see
+:mod:`ontolake.registries.label_links`) — and only then places the file. Any failure — an
+invalid value, a label or feature deleted meanwhile, a constraint of the database — rolls
+all of it back: no artifact row, no feature value, no link, no file.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ class Annotation:
     def write(self, session: Session, artifacts: list[Artifact]) -> None:
         """Link ``artifacts`` to the schema and write the labels and values, in ``session``.
 
-        Runs inside the caller's write transaction (``on_inserted`` of the artifact save).
+        Runs inside the caller's write transaction (``on_inserted`` of the artifact save);
+        writing the labels as values also links them (``artifact.cell_types`` …).
         """
         from sqlalchemy import update
         from sqlalchemy.orm.attributes import set_committed_value

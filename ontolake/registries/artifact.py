@@ -23,6 +23,7 @@ from ontolake.registries.links import (
     collection_artifact,
     run_input_artifact,
 )
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -132,34 +133,41 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
 
     storage: Mapped[Storage] = relationship()
     run: Mapped[Run | None] = relationship(back_populates="outputs", foreign_keys=[run_id])
+    transform: Mapped[Transform | None] = relationship(
+        secondary="runs",
+        primaryjoin="Artifact.run_id == Run.id",
+        secondaryjoin="Run.transform_id == Transform.id",
+        viewonly=True,
+    )
+    """The transform whose run made this artifact (``filter(transform=t)`` works too)."""
     schema: Mapped[Schema | None] = relationship(back_populates="artifacts")
-    ulabels: Mapped[list[ULabel]] = relationship(
+    ulabels: Mapped[Related[ULabel]] = relationship(
         secondary=artifact_ulabel, back_populates="artifacts"
     )
-    records: Mapped[list[Record]] = relationship(
+    records: Mapped[Related[Record]] = relationship(
         secondary=artifact_record, back_populates="artifacts"
     )
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=artifact_project, back_populates="artifacts"
     )
-    collections: Mapped[list[Collection]] = relationship(
+    collections: Mapped[Related[Collection]] = relationship(
         secondary=collection_artifact, back_populates="artifacts"
     )
-    input_of_runs: Mapped[list[Run]] = relationship(
+    input_of_runs: Mapped[Related[Run]] = relationship(
         secondary=run_input_artifact, back_populates="inputs"
     )
     # bio annotations: the link tables ``artifact_<table>`` are built with each bio registry
-    organisms: Mapped[list[Organism]] = _bio_link("organisms")
-    cell_types: Mapped[list[CellType]] = _bio_link("cell_types")
-    cell_lines: Mapped[list[CellLine]] = _bio_link("cell_lines")
-    tissues: Mapped[list[Tissue]] = _bio_link("tissues")
-    diseases: Mapped[list[Disease]] = _bio_link("diseases")
-    phenotypes: Mapped[list[Phenotype]] = _bio_link("phenotypes")
-    pathways: Mapped[list[Pathway]] = _bio_link("pathways")
-    experimental_factors: Mapped[list[ExperimentalFactor]] = _bio_link("experimental_factors")
-    developmental_stages: Mapped[list[DevelopmentalStage]] = _bio_link("developmental_stages")
-    ethnicities: Mapped[list[Ethnicity]] = _bio_link("ethnicities")
-    genes: Mapped[list[Gene]] = _bio_link("genes")
+    organisms: Mapped[Related[Organism]] = _bio_link("organisms")
+    cell_types: Mapped[Related[CellType]] = _bio_link("cell_types")
+    cell_lines: Mapped[Related[CellLine]] = _bio_link("cell_lines")
+    tissues: Mapped[Related[Tissue]] = _bio_link("tissues")
+    diseases: Mapped[Related[Disease]] = _bio_link("diseases")
+    phenotypes: Mapped[Related[Phenotype]] = _bio_link("phenotypes")
+    pathways: Mapped[Related[Pathway]] = _bio_link("pathways")
+    experimental_factors: Mapped[Related[ExperimentalFactor]] = _bio_link("experimental_factors")
+    developmental_stages: Mapped[Related[DevelopmentalStage]] = _bio_link("developmental_stages")
+    ethnicities: Mapped[Related[Ethnicity]] = _bio_link("ethnicities")
+    genes: Mapped[Related[Gene]] = _bio_link("genes")
 
     def __init__(
         self,
@@ -316,11 +324,6 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         from ontolake.registries.feature_values import FeatureManager
 
         return FeatureManager(self)
-
-    @property
-    def transform(self) -> Transform | None:
-        """The transform whose run made this artifact."""
-        return self.run.transform if self.run is not None else None
 
     def view_lineage(self, path: str | Path | None = None, *, downstream: bool = False) -> str:
         """The runs, transforms and inputs that made this artifact, as Graphviz DOT text.

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import collection_artifact, project_collection
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -41,13 +42,13 @@ class Collection(Versioned, Trashable, Registry):
         ForeignKey("runs.id", ondelete="SET NULL"), index=True
     )
 
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=collection_artifact,
         back_populates="collections",
         order_by=collection_artifact.c.position,
     )
     run: Mapped[Run | None] = relationship()
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_collection, back_populates="collections"
     )
 

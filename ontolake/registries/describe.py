@@ -121,9 +121,11 @@ def _add_features(tree: Tree, record: Any) -> None:
 def _add_links(tree: Tree, name: str, value: Any) -> None:
     from rich.markup import escape
 
-    if value is None or (isinstance(value, list) and not value):
+    from ontolake.registries.relations import Related
+
+    if value is None or (isinstance(value, (list, Related)) and not value):
         return
-    if not isinstance(value, list):
+    if not isinstance(value, (list, Related)):
         tree.add(f"[bold]{name}[/bold]: {escape(repr(value))}")
         return
     branch = tree.add(f"[bold]{name}[/bold] ({len(value)})")

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VALUE_COLUMNS",
+    "VALUE_TABLES",
     "FeatureManager",
     "add_values_bulk",
     "artifact_feature_values",
@@ -106,16 +107,17 @@ def _value_table(owner: str, owner_table: str) -> Table:
 artifact_feature_values = _value_table("artifact", "artifacts")
 run_feature_values = _value_table("run", "runs")
 record_feature_values = _value_table("record", "records")
-_TABLES = {
+VALUE_TABLES = {
     "artifacts": artifact_feature_values,
     "runs": run_feature_values,
     "records": record_feature_values,
 }
+"""The value table of each owner registry, by the owner's table name."""
 
 
 def value_table(model: type[Any]) -> Table | None:
     """The value table of an owner registry (Artifact, Run, Record), None for others."""
-    return _TABLES.get(getattr(model, "__tablename__", ""))
+    return VALUE_TABLES.get(getattr(model, "__tablename__", ""))
 
 
 def owner_column(table: Table) -> Any:
@@ -289,6 +291,7 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
     from ontolake.instance.setup import current_instance
     from ontolake.registries.feature_labels import value_condition
     from ontolake.registries.features import Feature
+    from ontolake.registries.label_links import label_registries, release_labels
 
     table = value_table(type(record))
     if table is None or record.id is None:
@@ -297,8 +300,10 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
     names = _feature_names(features)
     with current_instance().write() as session:
         statement = delete(table).where(owner == record.id)
+        registries = None  # every label registry, unless the features say which
         if names is not None:
             found = session.execute(select(Feature).where(Feature.name.in_(names))).scalars().all()
+            registries = label_registries(found)
             unknown = sorted(set(names) - {feature.name for feature in found})
             if unknown:
                 raise FeatureValueError(
@@ -312,6 +317,8 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
         elif value is not None:
             raise FeatureValueError("remove_values(value=...) needs the feature it belongs to.")
         result = cast("CursorResult[Any]", session.execute(statement))
+        if result.rowcount and table is artifact_feature_values:
+            release_labels(session, [record.id], registries)
         return int(result.rowcount)
 
 

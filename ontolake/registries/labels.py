@@ -19,6 +19,7 @@ from ontolake.registries.links import (
     record_parent,
     ulabel_parent,
 )
+from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
     from ontolake.registries.artifact import Artifact
@@ -46,7 +47,9 @@ class ULabel(_Typed, Trashable, Registry):
     Example:
         >>> import ontolake as ol
         >>> batch = ol.ULabel(name="batch 7").save()  # doctest: +SKIP
-        >>> artifact.ulabels.append(batch); artifact.save()  # doctest: +SKIP
+        >>> artifact.ulabels.add(batch)  # doctest: +SKIP
+        >>> batch.artifacts.count()  # doctest: +SKIP
+        1
     """
 
     __tablename__ = "ulabels"
@@ -57,19 +60,19 @@ class ULabel(_Typed, Trashable, Registry):
     type: Mapped[ULabel | None] = relationship(
         remote_side="ULabel.id", foreign_keys="ULabel.type_id"
     )
-    parents: Mapped[list[ULabel]] = relationship(
+    parents: Mapped[Related[ULabel]] = relationship(
         secondary=ulabel_parent,
         primaryjoin="ULabel.id == ulabel_parent.c.child_id",
         secondaryjoin="ULabel.id == ulabel_parent.c.parent_id",
         back_populates="children",
     )
-    children: Mapped[list[ULabel]] = relationship(
+    children: Mapped[Related[ULabel]] = relationship(
         secondary=ulabel_parent,
         primaryjoin="ULabel.id == ulabel_parent.c.parent_id",
         secondaryjoin="ULabel.id == ulabel_parent.c.child_id",
         back_populates="parents",
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_ulabel, back_populates="ulabels"
     )
 
@@ -90,22 +93,22 @@ class Record(_Typed, Trashable, Registry):
     type: Mapped[Record | None] = relationship(
         remote_side="Record.id", foreign_keys="Record.type_id"
     )
-    parents: Mapped[list[Record]] = relationship(
+    parents: Mapped[Related[Record]] = relationship(
         secondary=record_parent,
         primaryjoin="Record.id == record_parent.c.child_id",
         secondaryjoin="Record.id == record_parent.c.parent_id",
         back_populates="children",
     )
-    children: Mapped[list[Record]] = relationship(
+    children: Mapped[Related[Record]] = relationship(
         secondary=record_parent,
         primaryjoin="Record.id == record_parent.c.parent_id",
         secondaryjoin="Record.id == record_parent.c.child_id",
         back_populates="parents",
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_record, back_populates="records"
     )
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_record, back_populates="records"
     )
 
@@ -136,16 +139,16 @@ class Project(_Typed, Trashable, Registry):
     type: Mapped[Project | None] = relationship(
         remote_side="Project.id", foreign_keys="Project.type_id"
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_project, back_populates="projects"
     )
-    transforms: Mapped[list[Transform]] = relationship(
+    transforms: Mapped[Related[Transform]] = relationship(
         secondary=project_transform, back_populates="projects"
     )
-    runs: Mapped[list[Run]] = relationship(secondary=project_run, back_populates="projects")
-    records: Mapped[list[Record]] = relationship(
+    runs: Mapped[Related[Run]] = relationship(secondary=project_run, back_populates="projects")
+    records: Mapped[Related[Record]] = relationship(
         secondary=project_record, back_populates="projects"
     )
-    collections: Mapped[list[Collection]] = relationship(
+    collections: Mapped[Related[Collection]] = relationship(
         secondary=project_collection, back_populates="projects"
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import project_run, project_transform, run_input_artifact
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ class Transform(Versioned, Trashable, Registry):
     hash: Mapped[str | None] = mapped_column(String(64), index=True)
     reference: Mapped[str | None] = mapped_column(String(1024))
 
-    runs: Mapped[list[Run]] = relationship(back_populates="transform")
-    projects: Mapped[list[Project]] = relationship(
+    runs: Mapped[Related[Run]] = relationship(back_populates="transform")
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_transform, back_populates="transforms"
     )
 
@@ -91,15 +92,15 @@ class Run(Registry):
 
     transform: Mapped[Transform] = relationship(back_populates="runs")
     initiated_by_run: Mapped[Run | None] = relationship(remote_side="Run.id")
-    outputs: Mapped[list[Artifact]] = relationship(
+    outputs: Mapped[Related[Artifact]] = relationship(
         back_populates="run", foreign_keys="Artifact.run_id"
     )
-    inputs: Mapped[list[Artifact]] = relationship(
+    inputs: Mapped[Related[Artifact]] = relationship(
         secondary=run_input_artifact, back_populates="input_of_runs"
     )
     log_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[log_artifact_id])
     report_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[report_artifact_id])
-    projects: Mapped[list[Project]] = relationship(secondary=project_run, back_populates="runs")
+    projects: Mapped[Related[Project]] = relationship(secondary=project_run, back_populates="runs")
 
     @property
     def features(self) -> FeatureManager:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.errors import InvalidDataError
 from ontolake.registries.base import Base, JSONType, Registry
+from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -104,7 +105,9 @@ class Schema(Registry):
     """Serialised pandera checks on the whole DataFrame: ``[{"check": name, **statistics}]``."""
 
     index_feature: Mapped[Feature | None] = relationship(foreign_keys=[index_feature_id])
-    artifacts: Mapped[list[Artifact]] = relationship(back_populates="schema", passive_deletes=True)
+    artifacts: Mapped[Related[Artifact]] = relationship(
+        back_populates="schema", passive_deletes=True
+    )
     """The artifacts curated against this schema (deleting the schema unlinks them)."""
 
     def __init__(

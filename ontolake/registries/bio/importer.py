@@ -367,7 +367,7 @@ def _replace_links(
 
     synonyms = model.synonym_table
     parents = model.parent_table
-    touched = list(ids.values())
+    touched = [ids[term.ontology_id] for term in terms]  # not the source's other terms
     for chunk in _chunks(touched):
         connection.execute(delete(synonyms).where(synonyms.c.record_id.in_(chunk)))
         connection.execute(delete(parents).where(parents.c.child_id.in_(chunk)))

@@ -17,6 +17,8 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ontolake.registries.base import Base, Registry, Trashable
+from ontolake.registries.links import label_link
+from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -52,7 +54,8 @@ class OntologyTerm(Trashable, Registry):
     synonym_table: ClassVar[Table]
     parent_table: ClassVar[Table]
     artifact_table: ClassVar[Table]
-    """``artifact_<table>``: the artifacts annotated with a record (``Artifact.<table>``)."""
+    """``artifact_<table>``: the artifacts annotated with a record (``Artifact.<table>``), a
+    label link (:func:`~ontolake.registries.links.label_link`)."""
 
     name: Mapped[str] = mapped_column(String(1024), index=True)
     ontology_id: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -75,18 +78,20 @@ class OntologyTerm(Trashable, Registry):
         return relationship("Source")
 
     @declared_attr
-    def parents(cls) -> Mapped[list[Any]]:
-        """Direct parents (any relation)."""
+    def parents(cls) -> Mapped[Related[Any]]:
+        """Direct parents (any relation); ``parents.add(term)`` links one as ``parent``."""
         links = cls.parent_table
         return relationship(
             cls.__name__,
             secondary=links,
             primaryjoin=lambda: _joined(cls.id, links.c.child_id),
             secondaryjoin=lambda: _joined(cls.id, links.c.parent_id),
+            back_populates="children",
+            collection_class=Related,
         )
 
     @declared_attr
-    def children(cls) -> Mapped[list[Any]]:
+    def children(cls) -> Mapped[Related[Any]]:
         """Direct children (any relation)."""
         links = cls.parent_table
         return relationship(
@@ -94,14 +99,18 @@ class OntologyTerm(Trashable, Registry):
             secondary=links,
             primaryjoin=lambda: _joined(cls.id, links.c.parent_id),
             secondaryjoin=lambda: _joined(cls.id, links.c.child_id),
-            viewonly=True,
+            back_populates="parents",
+            collection_class=Related,
         )
 
     @declared_attr
-    def artifacts(cls) -> Mapped[list[Artifact]]:
-        """The artifacts annotated with this record (``artifact.<table>.append(record)``)."""
+    def artifacts(cls) -> Mapped[Related[Artifact]]:
+        """The artifacts annotated with this record (``artifact.<table>.add(record)``)."""
         return relationship(
-            "Artifact", secondary=cls.artifact_table, back_populates=cls.__tablename__
+            "Artifact",
+            secondary=cls.artifact_table,
+            back_populates=cls.__tablename__,
+            collection_class=Related,
         )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -109,7 +118,14 @@ class OntologyTerm(Trashable, Registry):
         if table is not None:
             cls.synonym_table = _synonym_table(table)
             cls.parent_table = _parent_table(table)
-            cls.artifact_table = _artifact_table(table, _snake(cls.__name__))
+            cls.artifact_table = label_link(
+                f"artifact_{table}",
+                table,
+                f"{_snake(cls.__name__)}_id",
+                f"bio.{cls.__name__}",
+                # the conventional name would exceed PostgreSQL's 63 characters
+                fk_name=f"fk_artifact_{table}_{_snake(cls.__name__)}_id",
+            )
         super().__init_subclass__(**kwargs)
 
     # ---- hierarchy ------------------------------------------------------------------------
@@ -291,30 +307,10 @@ def _parent_table(table: str) -> Table:
         Column(
             "parent_id", Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True
         ),
-        Column("relation", String(16), primary_key=True),
+        Column("relation", String(16), primary_key=True, default="parent"),
         Index(f"ix_{table}_parents_parent_id", "parent_id"),
     )
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _artifact_table(table: str, entity: str) -> Table:
-    """``artifact_<table>``: artifact ↔ record links, like ``artifact_ulabel``.
-
-    The record-side foreign key is named ``fk_<name>_<column>``: the conventional name would
-    exceed PostgreSQL's 63 characters for the longer tables.
-    """
-    name = f"artifact_{table}"
-    column = f"{entity}_id"
-    target = ForeignKey(f"{table}.id", ondelete="CASCADE", name=f"fk_{name}_{column}")
-    return Table(
-        name,
-        Base.metadata,
-        Column(
-            "artifact_id", Integer, ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True
-        ),
-        Column(column, Integer, target, primary_key=True),
-        Index(f"ix_{name}_{column}", column),
-    )
