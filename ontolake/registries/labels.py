@@ -45,8 +45,10 @@ class ULabel(_Typed, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> batch = ol.ULabel(name="batch 7").save()  # doctest: +SKIP
-        >>> artifact.ulabels.append(batch); artifact.save()  # doctest: +SKIP
+        >>> batch = ol.ULabel(name="batch 8").save()
+        >>> artifact.ulabels.append(batch)
+        >>> [label.name for label in artifact.save().ulabels]
+        ['batch 7', 'batch 8']
     """
 
     __tablename__ = "ulabels"
@@ -78,8 +80,11 @@ class Record(_Typed, Trashable, Registry):
     """A typed record, e.g. a sample of the Record type "Sample".
 
     Example:
-        >>> sample = ol.Record(name="Sample", is_type=True).save()  # doctest: +SKIP
-        >>> ol.Record(name="P53mutant1", type=sample).save()  # doctest: +SKIP
+        >>> donor = ol.Record(name="Donor", is_type=True).save()
+        >>> ol.Record(name="D1", type=donor).save().type.name
+        'Donor'
+        >>> [record.name for record in ol.Record.filter(type__name="Donor")]
+        ['D1']
     """
 
     __tablename__ = "records"
@@ -114,7 +119,11 @@ class Record(_Typed, Trashable, Registry):
         """This record's feature values: ``add_values``, ``get_values``, ``remove_values``.
 
         Example:
-            >>> sample.features.add_values({"concentration_mg_ml": 1.5})  # doctest: +SKIP
+            >>> _ = ol.Feature(name="concentration_mg_ml", dtype=float).save()
+            >>> sample = ol.Record.get(name="P53mutant1")
+            >>> sample.features.add_values({"concentration_mg_ml": 1.5})
+            >>> sample.features.get_values()
+            {'concentration_mg_ml': 1.5}
         """
         from ontolake.registries.feature_values import FeatureManager
 
@@ -125,7 +134,8 @@ class Project(_Typed, Trashable, Registry):
     """A project grouping artifacts, transforms, runs, records and collections.
 
     Example:
-        >>> ol.Project(name="Drug screen").save()  # doctest: +SKIP
+        >>> ol.Project(name="Drug screen").save()  # doctest: +ELLIPSIS
+        Project(uid='...', name='Drug screen')
     """
 
     __tablename__ = "projects"
