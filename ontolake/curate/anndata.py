@@ -77,8 +77,9 @@ def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
         InvalidDataError: the file is truncated, corrupt or not an AnnData (names the file).
 
     Example:
-        >>> parts = read_parts(Path("pbmc.h5ad"))  # doctest: +SKIP
-        >>> parts.obs.shape  # doctest: +SKIP
+        >>> parts = read_parts(Path("pbmc.h5ad"))  # obs, var and uns; never X
+        >>> parts.obs.shape, parts.var.index[0]
+        ((3, 2), 'ENSG00000290825')
     """
     if path.suffix.lower() not in (".h5ad", ".zarr"):
         raise UnsupportedObjectError(
@@ -99,7 +100,8 @@ def read_store(path: Path, reader: Callable[[Any], T], *, kind: str, slot: str =
         InvalidDataError: the file is truncated, corrupt or not a ``kind``.
 
     Example:
-        >>> read_store(Path("x.h5mu"), lambda g: list(g["mod"]), kind="MuData")  # doctest: +SKIP
+        >>> read_store(Path("multiome.h5mu"), lambda group: list(group["mod"]), kind="MuData")
+        ['rna']
     """
     from anndata.io import read_elem  # noqa: F401  (anndata's readers, before opening files)
 
@@ -157,7 +159,11 @@ def parts_of_group(group: Any) -> AnnDataParts:
     modality ``mod/<name>``, a SpatialData table ``tables/<name>``); ``X`` is never read.
 
     Example:
-        >>> parts_of_group(h5py.File("x.h5mu")["mod/rna"]).obs  # doctest: +SKIP
+        >>> import h5py
+        >>> with h5py.File("multiome.h5mu") as mudata_file:
+        ...     parts = parts_of_group(mudata_file["mod/rna"])
+        >>> parts.obs["cell_type"].tolist()
+        ['T cell', 'T-cell', 'B cell']
     """
     from anndata.io import read_elem
 
@@ -197,9 +203,10 @@ class AnnDataSlots:
         container: what the container is called in messages.
 
     Example:
-        >>> parts = AnnDataParts.of(adata)  # doctest: +SKIP
-        >>> part = AnnDataSlots(parts, {"obs": obs_schema}, prefix="rna:")  # doctest: +SKIP
-        >>> [table.slot for table in part.tables()]  # doctest: +SKIP
+        >>> import anndata as ad
+        >>> parts = AnnDataParts.of(ad.read_h5ad("pbmc.h5ad"))
+        >>> part = AnnDataSlots(parts, {"obs": schema}, prefix="rna:")
+        >>> [table.slot for table in part.tables()]
         ['rna:obs']
     """
 
@@ -332,10 +339,15 @@ class AnnDataCurator(Curator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("cell_type")  # doctest: +SKIP
-        >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+        >>> scrna = ol.Schema.get(name="scRNA")  # obs: "obs of scRNA"; var.T: Gene ids
+        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", scrna)
+        >>> curator.non_validated
+        {'obs:cell_type': ['T-cell']}
+        >>> curator.standardize("obs:cell_type")
+        {'obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
+        >>> curator.save_artifact(key="scrna/pbmc.h5ad").n_observations
+        3
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("AnnData",)
@@ -408,7 +420,12 @@ class AnnDataCurator(Curator):
         """See :meth:`ontolake.curate.base.Curator.standardize`.
 
         Example:
-            >>> curator.standardize("var.T")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> adata = ad.read_h5ad("pbmc.h5ad")
+            >>> adata.var_names = [adata.var_names[0].lower(), *adata.var_names[1:]]
+            >>> curator = ol.curate.AnnDataCurator(adata, ol.Schema.get(name="scRNA"))
+            >>> curator.standardize("var.T")
+            {'var.T': {'ensg00000290825': 'ENSG00000290825'}}
         """
         mapping = super().standardize(key)
         self._changed = self._changed or self._part.changed
@@ -425,8 +442,14 @@ class AnnDataCurator(Curator):
         """Write the curated AnnData to ``path`` (``.h5ad``); from a file, X is copied as is.
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("pbmc.standardized.h5ad")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> curator.standardize()
+            {'obs:cell_type': {'T-cell': 'T cell'}}
+            >>> curator.write("pbmc.standardized.h5ad")
+            PosixPath('pbmc.standardized.h5ad')
+            >>> ad.read_h5ad("pbmc.standardized.h5ad").obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if self._parts.adata is not None:
@@ -459,7 +482,11 @@ class AnnDataCurator(Curator):
         See :meth:`ontolake.curate.base.Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> _ = curator.standardize()
+            >>> saved = curator.save_artifact(key="scrna/pbmc.h5ad")
+            >>> saved.otype, saved.schema.name, saved.features.get_values()
+            ('AnnData', 'scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         if artifact is None and self._artifact is not None and not self._changed:
             artifact = self._artifact

@@ -70,8 +70,10 @@ class Curator:
     """Validate, fix and save a dataset against a schema (base of the concrete curators).
 
     Example:
-        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df, schema)
+        >>> curator.collect().is_valid
+        False
+        >>> ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema).validate()  # valid: None
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ()
@@ -160,7 +162,9 @@ class Curator:
         """Run every check and return the report, without raising.
 
         Example:
-            >>> curator.collect().to_json()  # doctest: +SKIP
+            >>> report = ol.curate.DataFrameCurator(df, schema).collect()
+            >>> report.is_valid, [(issue.column, issue.kind) for issue in report.issues]
+            (False, [('cell_type', 'invalid_values')])
         """
         report = ValidationReport(
             dataset=self._source, schema=self.schema.name or "(unnamed)", curator_name=self.name
@@ -217,7 +221,11 @@ class Curator:
                 (per slot and column, with counts, example rows and suggestions).
 
         Example:
-            >>> curator.validate()  # doctest: +SKIP
+            >>> try:
+            ...     ol.curate.DataFrameCurator(df, schema).validate()
+            ... except ol.errors.ValidationError as error:
+            ...     print(error.report.summary().splitlines()[0])
+            dataset is not valid: 1 issue(s)
         """
         report = self.collect()
         self._validated = report.is_valid
@@ -229,7 +237,8 @@ class Curator:
         """``{column: invalid values}`` of the last validation (validating if needed).
 
         Example:
-            >>> curator.non_validated  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.non_validated
             {'cell_type': ['T-cell', 'unknown cell']}
         """
         return self.report.non_validated()
@@ -326,7 +335,8 @@ class Curator:
             ``{column: {given: canonical}}`` for the values that changed.
 
         Example:
-            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.standardize("cell_type")
             {'cell_type': {'T-cell': 'T cell'}}
         """
         from ontolake.schemas.dtypes import parse_dtype
@@ -366,7 +376,11 @@ class Curator:
             The records created.
 
         Example:
-            >>> curator.add_new_from("donor")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> _ = curator.standardize("cell_type")  # "T-cell" is a synonym of "T cell"
+            >>> [record.name for record in curator.add_new_from("cell_type")]
+            ['unknown cell']
+            >>> curator.validate()  # valid now: None
         """
         import ontolake as ol
 
@@ -446,7 +460,10 @@ class Curator:
             FeatureValueError: a label or value could not be written (nothing is written).
 
         Example:
-            >>> curator.save_artifact(key="scrna/b1.h5ad", description="b1")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+            >>> saved = curator.save_artifact(key="tables/cells.parquet", description="2 cells")
+            >>> saved.schema.name, saved.features.get_values()
+            ('obs of scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         from ontolake.curate.saving import save_curated
 
