@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     """Init, track, save, version, query, import CL, curate an AnnData, draw the lineage.
 
     Example:
-        >>> main(["./demo-data"])  # doctest: +SKIP
+        $ python -m ontolake.demo ./demo-data
     """
     import anndata
     import numpy as np

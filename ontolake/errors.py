@@ -51,7 +51,9 @@ Example:
     >>> try:
     ...     ol.Artifact.get(key="missing.csv")
     ... except ol.errors.DoesNotExistError as error:
-    ...     print(error)  # doctest: +SKIP
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    No Artifact with key='missing.csv': check the value, or use Artifact.search(...) to find
+    similar records.
 """
 
 from __future__ import annotations

@@ -76,8 +76,10 @@ class Curator:
     """Validate, fix and save a dataset against a schema (base of the concrete curators).
 
     Example:
-        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df, schema)
+        >>> curator.collect().is_valid
+        False
+        >>> ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema).validate()  # valid: None
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ()
@@ -170,7 +172,9 @@ class Curator:
         """Run every check and return the report, without raising.
 
         Example:
-            >>> curator.collect().to_json()  # doctest: +SKIP
+            >>> report = ol.curate.DataFrameCurator(df, schema).collect()
+            >>> report.is_valid, [(issue.column, issue.kind) for issue in report.issues]
+            (False, [('cell_type', 'invalid_values')])
         """
         report = ValidationReport(
             dataset=self._source, schema=self.schema.name or "(unnamed)", curator_name=self.name
@@ -227,7 +231,11 @@ class Curator:
                 (per slot and column, with counts, example rows and suggestions).
 
         Example:
-            >>> curator.validate()  # doctest: +SKIP
+            >>> try:
+            ...     ol.curate.DataFrameCurator(df, schema).validate()
+            ... except ol.errors.ValidationError as error:
+            ...     print(error.report.summary().splitlines()[0])
+            dataset is not valid: 1 issue(s)
         """
         report = self.collect()
         self._validated = report.is_valid
@@ -242,8 +250,9 @@ class Curator:
         values outside its registry; keys are what ``standardize`` and ``add_new_from`` take.
 
         Example:
-            >>> curator.non_validated  # doctest: +SKIP
-            {'cell_type': ['T-cell', 'unknown cell'], 'var.T': ['ENSG00000000000']}
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.non_validated
+            {'cell_type': ['T-cell', 'unknown cell']}
         """
         return self.report.non_validated()
 
@@ -348,7 +357,8 @@ class Curator:
             ``{column: {given: canonical}}`` for the values that changed.
 
         Example:
-            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.standardize("cell_type")
             {'cell_type': {'T-cell': 'T cell'}}
         """
         from ontolake.schemas.dtypes import parse_dtype
@@ -399,7 +409,11 @@ class Curator:
                 that is valid already or not in the column (nothing is created).
 
         Example:
-            >>> curator.add_new_from("donor")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> _ = curator.standardize("cell_type")  # "T-cell" is a synonym of "T cell"
+            >>> [record.name for record in curator.add_new_from("cell_type")]
+            ['unknown cell']
+            >>> curator.validate()  # valid now: None
         """
         from ontolake.curate.new_records import create_records, values_to_add
 
@@ -458,7 +472,10 @@ class Curator:
             FeatureValueError: a label or value could not be written (nothing is written).
 
         Example:
-            >>> curator.save_artifact(key="scrna/b1.h5ad", description="b1")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+            >>> saved = curator.save_artifact(key="tables/cells.parquet", description="2 cells")
+            >>> saved.schema.name, saved.features.get_values()
+            ('obs of scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         from ontolake.curate.saving import save_curated
 

@@ -38,9 +38,11 @@ class CellxgeneCurator:
     """Validate an AnnData (or an ``.h5ad`` / ``.zarr`` path) against the CELLxGENE convention.
 
     Example:
-        >>> curator = CellxgeneCurator("pbmc.h5ad")  # doctest: +SKIP
-        >>> curator.collect().is_valid  # doctest: +SKIP
-        True
+        >>> import anndata as ad
+        >>> adata = ad.AnnData(obs=df)  # cells without the convention's annotations
+        >>> report = CellxgeneCurator(adata).collect()
+        >>> report.is_valid, sorted(issue.column for issue in report.issues)[:3]
+        (False, ['assay_ontology_term_id', 'cell_type', 'cell_type_ontology_term_id'])
     """
 
     def __init__(self, dataset: Any) -> None:
@@ -106,7 +108,12 @@ class CellxgeneCurator:
         """Raise :class:`~ontolake.errors.ValidationError` listing every failure.
 
         Example:
-            >>> CellxgeneCurator("pbmc.h5ad").validate()  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> try:
+            ...     CellxgeneCurator(ad.AnnData(obs=df)).validate()
+            ... except ol.errors.ValidationError as error:
+            ...     print(str(error).splitlines()[0])
+            AnnData is not valid: 13 issue(s)
         """
         report = self.collect()
         if not report.is_valid:
@@ -367,8 +374,14 @@ def check_term_string(index: TermIndex, value: Any, constraint: TermConstraint) 
     """The reasons ``value`` (one term id, or several joined by ``" || "``) breaks ``constraint``.
 
     Example:
-        >>> check_term_string(index, "CL:0000084", cell_type_constraint)  # doctest: +SKIP
-        []
+        >>> from ontolake.schemas.rules import TermConstraint
+        >>> cells = TermConstraint(("CL",), ("unknown",), forbidden_terms=("CL:0000000",))
+        >>> index = TermIndex()
+        >>> index.load(["CL:0000084", "CL:0000000"])
+        >>> [check_term_string(index, value, cells) for value in ("CL:0000084", "unknown")]
+        [[], []]
+        >>> check_term_string(index, "CL:0000000", cells)
+        ['a forbidden term']
     """
     if value in constraint.exceptions:
         return []

@@ -192,7 +192,10 @@ def check_frame(
     Example:
         >>> report = ValidationReport()
         >>> cache = RegistryCache()
-        >>> check_frame(df, schema, slot="main", report=report, cache=cache)  # doctest: +SKIP
+        >>> check_frame(df, schema, slot="main", report=report, cache=cache)  # none coerced
+        {}
+        >>> [(issue.slot, issue.column, issue.kind) for issue in report.issues]
+        [('main', 'cell_type', 'invalid_values')]
     """
     import pandas as pd
 

@@ -65,7 +65,8 @@ def read_mudata(path: Path, modalities: list[str] | None = None) -> MuDataParts:
         InvalidDataError: truncated, corrupt or not a MuData (names the file).
 
     Example:
-        >>> read_mudata(Path("multiome.h5mu")).modalities["rna"].obs  # doctest: +SKIP
+        >>> read_mudata(Path("multiome.h5mu")).modalities["rna"].obs["cell_type"].tolist()
+        ['T cell', 'T-cell', 'B cell']
     """
     if path.suffix.lower() not in (".h5mu", ".zarr"):
         raise UnsupportedObjectError(
@@ -106,10 +107,15 @@ class MuDataCurator(PartsCurator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("rna:obs:cell_type")  # doctest: +SKIP
-        >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+        >>> multiome = ol.Schema.get(name="multiome")  # slot "rna:obs": "obs of scRNA"
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", multiome)
+        >>> curator.non_validated
+        {'rna:obs:cell_type': ['T-cell']}
+        >>> curator.standardize("rna:obs:cell_type")
+        {'rna:obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
+        >>> curator.write("multiome.fixed.h5mu")
+        PosixPath('multiome.fixed.h5mu')
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("MuData",)
@@ -164,8 +170,12 @@ class MuDataCurator(PartsCurator):
         """Write the curated MuData to ``path`` (``.h5mu``); from a file, X is copied as is.
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+            >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+            >>> _ = curator.standardize()
+            >>> curator.write("multiome.fixed.h5mu")
+            PosixPath('multiome.fixed.h5mu')
+            >>> read_mudata(Path("multiome.fixed.h5mu")).modalities["rna"].obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if self._data.mdata is not None:

@@ -56,8 +56,9 @@ class PartsCurator(Curator):
     the data lacks, with the reason: each is reported as a failure, never skipped).
 
     Example:
-        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+        >>> curator.collect().is_valid, curator.non_validated
+        (False, {'rna:obs:cell_type': ['T-cell']})
     """
 
     _parts: list[Part]
@@ -195,7 +196,11 @@ class PartsCurator(Curator):
         :meth:`Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="multiome/x.h5mu")  # doctest: +SKIP
+            >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+            >>> _ = curator.standardize()
+            >>> saved = curator.save_artifact(key="multiome/x.h5mu")
+            >>> saved.otype, saved.schema.name
+            ('MuData', 'multiome')
         """
         if artifact is None and self._artifact is not None and not self.changed:
             artifact = self._artifact

@@ -424,9 +424,10 @@ class ReportedValidationError(ValidationError):
 
     Example:
         >>> try:
-        ...     curator.validate()  # doctest: +SKIP
+        ...     ol.curate.DataFrameCurator(df, schema).validate()
         ... except ol.errors.ValidationError as error:
-        ...     print(error.report.to_json())  # doctest: +SKIP
+        ...     print(error.report.to_dict()["n_issues"], error.report.non_validated())
+        1 {'cell_type': ['T-cell', 'unknown cell']}
     """
 
     def __init__(self, message: str, report: ValidationReport | None = None) -> None:

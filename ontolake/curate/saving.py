@@ -42,7 +42,9 @@ class Annotation:
         """The annotation of a validated curator's dataset.
 
         Example:
-            >>> Annotation.of(curator).labels  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+            >>> curator.validate()
+            >>> Annotation.of(curator).labels
             {'cell_type': ['B cell', 'T cell']}
         """
         labels: dict[str, set[str]] = {}
@@ -92,7 +94,10 @@ def save_curated(
     placed inside the same transaction.
 
     Example:
-        >>> save_curated(curator, "tables/cells.parquet", None, None)  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+        >>> curator.validate()
+        >>> save_curated(curator, "tables/cells.parquet", None, None).schema.name
+        'obs of scRNA'
     """
     from ontolake.instance.setup import current_instance
 
@@ -112,8 +117,12 @@ def store_curated(
     """Store the new ``artifact`` of a validated ``curator`` with its annotation, in one commit.
 
     Example:
-        >>> new = ol.Artifact.from_dataframe(df, key="t.parquet")  # doctest: +SKIP
-        >>> store_curated(curator, new)  # doctest: +SKIP
+        >>> cells = df.loc[["c1", "c3"]]
+        >>> curator = ol.curate.DataFrameCurator(cells, schema)
+        >>> curator.validate()
+        >>> new = ol.Artifact.from_dataframe(cells, key="t.parquet")
+        >>> store_curated(curator, new).schema.name
+        'obs of scRNA'
     """
     from ontolake.registries.artifact_save import save_artifacts
 

@@ -64,7 +64,8 @@ def read_spatialdata(path: Path, tables: list[str] | None = None) -> SpatialData
         InvalidDataError: missing metadata, corrupt, or not a SpatialData (names the folder).
 
     Example:
-        >>> read_spatialdata(Path("visium.zarr")).tables["table"].obs  # doctest: +SKIP
+        >>> read_spatialdata(Path("visium.zarr")).tables["table"].obs["cell_type"].tolist()
+        ['T cell', 'T-cell', 'B cell']
     """
     if path.suffix.lower() != ".zarr":
         raise UnsupportedObjectError(
@@ -90,8 +91,8 @@ def is_spatialdata(path: Path) -> bool:
     """Whether ``path`` is a ``.zarr`` folder written by spatialdata (its root attributes say).
 
     Example:
-        >>> is_spatialdata(Path("visium.zarr"))  # doctest: +SKIP
-        True
+        >>> is_spatialdata(Path("visium.zarr")), is_spatialdata(Path("reads"))
+        (True, False)
     """
     if path.suffix.lower() != ".zarr" or not path.is_dir():
         return False
@@ -119,9 +120,13 @@ class SpatialDataCurator(PartsCurator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.SpatialDataCurator("visium.zarr", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("table:obs:cell_type")  # doctest: +SKIP
+        >>> visium = ol.Schema.get(name="visium")  # slot "table:obs": "obs of scRNA"
+        >>> curator = ol.curate.SpatialDataCurator("visium.zarr", visium)
+        >>> curator.non_validated
+        {'table:obs:cell_type': ['T-cell']}
+        >>> curator.standardize("table:obs:cell_type")
+        {'table:obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("SpatialData",)
@@ -184,8 +189,13 @@ class SpatialDataCurator(PartsCurator):
         """Write the curated SpatialData to a ``.zarr`` folder; from a folder, it is copied.
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("visium.fixed.zarr")  # doctest: +SKIP
+            >>> curator = ol.curate.SpatialDataCurator("visium.zarr", ol.Schema.get(name="visium"))
+            >>> _ = curator.standardize()
+            >>> curator.write("visium.fixed.zarr")
+            PosixPath('visium.fixed.zarr')
+            >>> fixed = read_spatialdata(Path("visium.fixed.zarr"))
+            >>> fixed.tables["table"].obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if target.suffix.lower() != ".zarr":

@@ -69,6 +69,8 @@ def create_roles(
         PermissionDeniedError: the connected role may not create roles or grant access.
 
     Example:
+        On a PostgreSQL server, as a role that may create roles (so it is not run here):
+
         >>> grants = create_roles("postgresql://admin@db-host/lake")  # doctest: +SKIP
         >>> [grant.name for grant in grants]  # doctest: +SKIP
         ['lake_reader', 'lake_writer']

@@ -51,8 +51,8 @@ class Settings:
         >>> import ontolake as ol
         >>> ol.settings.track_run_inputs
         True
-        >>> ol.settings.instance  # doctest: +SKIP
-        Instance(storage='/home/me/data', db='sqlite')
+        >>> ol.settings.instance  # doctest: +ELLIPSIS
+        Instance(storage='.../data', db='sqlite')
     """
 
     def __init__(self) -> None:

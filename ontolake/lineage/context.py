@@ -100,9 +100,13 @@ def inherited_run() -> ActiveRun | None:
 
     Example:
         >>> import os
-        >>> os.environ["ONTOLAKE_RUN_UID"] = run.uid  # doctest: +SKIP
-        >>> inherited_run().uid == run.uid  # doctest: +SKIP
+        >>> run = ol.track(path="train.py")  # sets ONTOLAKE_RUN_UID for child processes
+        >>> os.environ["ONTOLAKE_RUN_UID"] == run.uid
         True
+        >>> inherited_run().uid == run.uid  # what a spawned child finds
+        True
+        >>> ol.finish().status
+        'completed'
     """
     global _inherited
     uid = os.environ.get(RUN_UID_VARIABLE)

@@ -166,9 +166,12 @@ def track(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.track(params={"lr": 0.01}, project="Drug screen")  # doctest: +SKIP
-        >>> ol.Artifact.from_dataframe(df, key="results/scores.parquet").save()  # doctest: +SKIP
-        >>> ol.finish()  # doctest: +SKIP
+        >>> run = ol.track(params={"lr": 0.01}, project="Drug screen", path="train.py")
+        >>> run.transform.key, run.status  # in a script, ol.track() finds its file itself
+        ('train.py', 'started')
+        >>> scores = ol.Artifact.from_dataframe(df, key="results/scores.parquet").save()
+        >>> ol.finish().status, scores.run == run
+        ('completed', True)
     """
     global _session
     from ontolake.instance.setup import current_instance
@@ -293,9 +296,9 @@ def finish(status: str | None = None) -> Run:
         TrackingError: no run is being tracked, or this is called inside an @ol.tracked call.
 
     Example:
-        >>> ol.track()  # doctest: +SKIP
-        >>> ol.finish().status  # doctest: +SKIP
-        'completed'
+        >>> run = ol.track("my-analysis")
+        >>> ol.finish().status, run.finished_at is not None
+        ('completed', True)
     """
     global _session
     session = _session

@@ -89,7 +89,7 @@ def available(entity: str | None = None) -> list[SourceSpec]:
     Sorted by entity, name, organism and version (oldest first).
 
     Example:
-        >>> [(s.name, s.version) for s in available("CellType")]  # doctest: +SKIP
+        >>> [(s.name, s.version) for s in available("CellType")]
         [('cl', 'v2025-02-13'), ('cl', 'v2025-04-10'), ('cl', 'v2025-07-30'), ('cl', 'v2026-03-26')]
     """
     specs = _cellxgene_specs() + _hpo_specs() + _gene_specs()
@@ -119,9 +119,9 @@ def find(
             names how to install one.
 
     Example:
-        >>> find("CellType").spec.name  # doctest: +SKIP
-        'cl'
-        >>> find("Gene", organism="mouse").spec.version  # doctest: +SKIP
+        >>> find("CellType").spec.name, find("CellType").spec.version
+        ('cl', 'v2026-03-26')
+        >>> find("Gene", organism="mouse").spec.version
         'M37'
     """
     if entity not in ENTITIES:

@@ -27,7 +27,10 @@ class Collection(Versioned, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.Collection(key="scrna/all", artifacts=[batch1, batch2]).save()  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> collection = ol.Collection(key="tables/all", artifacts=tables).save()
+        >>> collection.version, [artifact.key for artifact in collection.artifacts]
+        (1, ['results/x.parquet', 'tables/x.parquet'])
     """
 
     __tablename__ = "collections"

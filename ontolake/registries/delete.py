@@ -26,8 +26,11 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
     Returns how many records were deleted.
 
     Example:
-        >>> delete_records(Artifact, [1, 2], permanent=False)  # doctest: +SKIP
+        >>> ids = [artifact.id for artifact in ol.Artifact.filter(suffix=".parquet")]
+        >>> delete_records(ol.Artifact, ids, permanent=False)
         2
+        >>> ol.Artifact.filter(is_trashed=True).count(), ol.Artifact.filter().count()
+        (2, 1)
     """
     from ontolake.instance.setup import current_instance
     from ontolake.registries.artifact import Artifact

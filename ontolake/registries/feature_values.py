@@ -130,8 +130,8 @@ class FeatureManager:
 
     Example:
         >>> values = {"gc_content": 0.55, "experiment_date": "2025-10-24"}
-        >>> artifact.features.add_values(values)  # doctest: +SKIP
-        >>> artifact.features.get_values()  # doctest: +SKIP
+        >>> artifact.features.add_values(values)
+        >>> artifact.features.get_values()
         {'experiment_date': datetime.date(2025, 10, 24), 'gc_content': 0.55}
     """
 
@@ -150,7 +150,9 @@ class FeatureManager:
 
         Example:
             >>> values = {"cell_type": "T cell", "gc_content": 0.5}
-            >>> artifact.features.add_values(values)  # doctest: +SKIP
+            >>> artifact.features.add_values(values)
+            >>> artifact.features.get_values()
+            {'cell_type': 'T cell', 'gc_content': 0.5}
         """
         add_values_bulk([self.owner], [values])
 
@@ -158,7 +160,10 @@ class FeatureManager:
         """``{feature name: value}`` (lists for list features), sorted by name.
 
         Example:
-            >>> run.features.get_values()  # doctest: +SKIP
+            >>> run = ol.Run.get(transform__key="train.py")
+            >>> _ = ol.Feature(name="learning_rate", dtype=float).save()
+            >>> run.features.add_values({"learning_rate": 0.01})
+            >>> run.features.get_values()
             {'learning_rate': 0.01}
         """
         return get_values(self.owner)
@@ -170,8 +175,11 @@ class FeatureManager:
         Returns how many values were removed.
 
         Example:
-            >>> artifact.features.remove_values("gc_content")  # doctest: +SKIP
+            >>> artifact.features.add_values({"gc_content": 0.5, "n_genes": 120})
+            >>> artifact.features.remove_values("gc_content")
             1
+            >>> artifact.features.get_values()
+            {'n_genes': 120}
         """
         return remove_values(self.owner, features, value=value)
 
@@ -196,7 +204,10 @@ def add_values_bulk(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.features.add_values_bulk(artifacts, {"gc_content": [0.41, 0.55]})  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> ol.features.add_values_bulk(tables, {"gc_content": [0.41, 0.55]})
+        >>> [table.features.get_values() for table in tables]
+        [{'gc_content': 0.41}, {'gc_content': 0.55}]
     """
     from ontolake.registries.feature_write import write_values
 
@@ -247,7 +258,8 @@ def get_values(record: Any) -> dict[str, Any]:
     distinct values of a curated column).
 
     Example:
-        >>> get_values(ol.Artifact.get(key="raw/a.fasta"))  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55})
+        >>> get_values(ol.Artifact.get(key="raw/sample.fasta"))
         {'gc_content': 0.55}
     """
     from ontolake.instance.setup import current_instance
@@ -285,7 +297,8 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
     """Remove feature values of a saved artifact, run or record; return how many.
 
     Example:
-        >>> remove_values(artifact, ["gc_content", "cell_type"])  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55, "cell_type": "T cell"})
+        >>> remove_values(artifact, ["gc_content", "cell_type"])
         2
     """
     from ontolake.instance.setup import current_instance

@@ -78,7 +78,10 @@ def write_values(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.features.add_values_bulk(artifacts, {"gc_content": [0.41, 0.55]})  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> ol.features.add_values_bulk(tables, [{"gc_content": 0.41}, {"n_genes": 3}])
+        >>> [table.features.get_values() for table in tables]
+        [{'gc_content': 0.41}, {'n_genes': 3}]
     """
     from ontolake.instance.setup import current_instance
 
@@ -126,9 +129,11 @@ def annotate(
 
     Example:
         >>> from ontolake.instance.setup import current_instance
-        >>> with current_instance().write() as session:  # doctest: +SKIP
+        >>> with current_instance().write() as session:
         ...     annotate(session, artifact, values={"gc_content": 0.55},
-        ...              labels={"cell_type": ["B cell", "T cell"]})
+        ...              labels={"cell_type": ["T cell", "B cell"]})
+        >>> artifact.features.get_values()
+        {'cell_type': ['B cell', 'T cell'], 'gc_content': 0.55}
     """
     table = _owner_table(record)
     values = dict(values or {})

@@ -46,9 +46,9 @@ class ULabel(_Typed, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> batch = ol.ULabel(name="batch 7").save()  # doctest: +SKIP
-        >>> artifact.ulabels.add(batch)  # doctest: +SKIP
-        >>> batch.artifacts.count()  # doctest: +SKIP
+        >>> batch = ol.ULabel(name="batch 8").save()
+        >>> artifact.ulabels.add(batch)
+        >>> batch.artifacts.count()
         1
     """
 
@@ -81,8 +81,11 @@ class Record(_Typed, Trashable, Registry):
     """A typed record, e.g. a sample of the Record type "Sample".
 
     Example:
-        >>> sample = ol.Record(name="Sample", is_type=True).save()  # doctest: +SKIP
-        >>> ol.Record(name="P53mutant1", type=sample).save()  # doctest: +SKIP
+        >>> donor = ol.Record(name="Donor", is_type=True).save()
+        >>> ol.Record(name="D1", type=donor).save().type.name
+        'Donor'
+        >>> [record.name for record in ol.Record.filter(type__name="Donor")]
+        ['D1']
     """
 
     __tablename__ = "records"
@@ -117,7 +120,11 @@ class Record(_Typed, Trashable, Registry):
         """This record's feature values: ``add_values``, ``get_values``, ``remove_values``.
 
         Example:
-            >>> sample.features.add_values({"concentration_mg_ml": 1.5})  # doctest: +SKIP
+            >>> _ = ol.Feature(name="concentration_mg_ml", dtype=float).save()
+            >>> sample = ol.Record.get(name="P53mutant1")
+            >>> sample.features.add_values({"concentration_mg_ml": 1.5})
+            >>> sample.features.get_values()
+            {'concentration_mg_ml': 1.5}
         """
         from ontolake.registries.feature_values import FeatureManager
 
@@ -128,7 +135,8 @@ class Project(_Typed, Trashable, Registry):
     """A project grouping artifacts, transforms, runs, records and collections.
 
     Example:
-        >>> ol.Project(name="Drug screen").save()  # doctest: +SKIP
+        >>> ol.Project(name="Drug screen").save()  # doctest: +ELLIPSIS
+        Project(uid='...', name='Drug screen')
     """
 
     __tablename__ = "projects"

@@ -125,7 +125,9 @@ def write_object(obj: Any, otype: str, path: str, suffix: str) -> None:
             non-string column names, or an AnnData column of mixed types).
 
     Example:
-        >>> write_object(df, "DataFrame", "/tmp/table.parquet", ".parquet")  # doctest: +SKIP
+        >>> write_object(df, "DataFrame", "table.parquet", ".parquet")
+        >>> load("table.parquet", ".parquet", "DataFrame").equals(df)
+        True
     """
     kind = suffix.lower()
     if otype == "DataFrame":
@@ -288,8 +290,8 @@ def describe_file(
         InvalidDataError: a file with a known suffix cannot be read as that format.
 
     Example:
-        >>> describe_file("scrna/batch1.h5ad", ".h5ad")  # doctest: +SKIP
-        ('AnnData', 2700)
+        >>> describe_file("pbmc.h5ad", ".h5ad"), describe_file("cells.parquet", ".parquet")
+        (('AnnData', 3), ('DataFrame', 4))
     """
     kind = suffix.lower()
     with storage_errors(path, remote=fs is not None), _unreadable_as(path, suffix):
@@ -377,7 +379,8 @@ def load(path: str, suffix: str, otype: str | None) -> Any:
         MissingDependencyError: the optional library for the format is not installed.
 
     Example:
-        >>> load("/data/.ontolake/3kd8.parquet", ".parquet", "DataFrame")  # doctest: +SKIP
+        >>> load("cells.parquet", ".parquet", "DataFrame").shape
+        (4, 2)
     """
     kind = suffix.lower()
     with storage_errors(path, remote=False):
@@ -422,9 +425,12 @@ def open_accessor(fs: AbstractFileSystem, path: str, suffix: str, otype: str | N
         UnsupportedObjectError: an ``.h5ad`` file that is not local (cache it first).
 
     Example:
-        >>> path = "s3://bucket/lake/.ontolake/3kd8.parquet"
-        >>> dataset = open_accessor(fs, path, ".parquet", "DataFrame")  # doctest: +SKIP
-        >>> dataset.to_table(columns=["gene"])  # doctest: +SKIP
+        >>> from ontolake.storage.root import url_to_fs
+        >>> fs, path = url_to_fs("memory://bucket/lake/.ontolake/3kd8.parquet")
+        >>> fs.put("cells.parquet", path)
+        >>> dataset = open_accessor(fs, path, ".parquet", "DataFrame")
+        >>> dataset.to_table(columns=["n_genes"])["n_genes"].to_pylist()
+        [1200, 800, 950, 400]
     """
     kind = suffix.lower()
     is_local = "file" in _protocols(fs)

@@ -68,8 +68,9 @@ def hash_file(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
         PathNotFoundError: nothing exists at ``path``.
 
     Example:
-        >>> hash_file("sample.fasta")  # doctest: +SKIP
-        Digest(hash='9f86d081884c7d65...', size=4, n_files=None)
+        >>> digest = hash_file("sample.fasta")
+        >>> digest.hash[:16], digest.size, digest.n_files
+        ('3691f7ca153ceb3d', 34, None)
     """
     location = str(path)
     sha256 = hashlib.sha256()
@@ -98,8 +99,9 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
         InvalidDataError: the folder holds no files.
 
     Example:
-        >>> hash_folder("counts.zarr")  # doctest: +SKIP
-        Digest(hash='2c26b46b68ffc68f...', size=52311, n_files=38)
+        >>> digest = hash_folder("reads")  # reads/a.fasta and reads/b.fasta
+        >>> digest.hash[:16], digest.size, digest.n_files
+        ('d44228514eeee4fa', 34, 2)
     """
     location = str(path)
     files = list_files(location, fs)
@@ -128,8 +130,9 @@ def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest
         StorageError: something already exists at ``destination``, or the copy failed.
 
     Example:
-        >>> copy_file_hashed("sample.fasta", "/lake/.ontolake/.staging/Xq.fasta")  # doctest: +SKIP
-        Digest(hash='9f86d081884c7d65...', size=4, n_files=None)
+        >>> copied = copy_file_hashed("sample.fasta", "staging/Xq.fasta")
+        >>> copied == hash_file("staging/Xq.fasta") == hash_file("sample.fasta")
+        True
     """
     location = str(source)
     sha256 = hashlib.sha256()
@@ -175,8 +178,8 @@ def hash_path(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
     """Hash a file with :func:`hash_file` or a folder with :func:`hash_folder`.
 
     Example:
-        >>> hash_path("sample.fasta").n_files is None  # doctest: +SKIP
-        True
+        >>> hash_path("sample.fasta").n_files, hash_path("reads").n_files
+        (None, 2)
     """
     if _is_folder(str(path), fs):
         return hash_folder(path, fs)
@@ -216,7 +219,7 @@ def _exists(path: str, fs: AbstractFileSystem | None) -> bool:
 
 
 def list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, str]]:
-    """Sorted ``(relative POSIX path, full path)`` of every file below ``folder``.
+    r"""Sorted ``(relative POSIX path, full path)`` of every file below ``folder``.
 
     Raises:
         UnsafePathError: a local symbolic link leaves the folder (see
@@ -226,8 +229,11 @@ def list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, st
         InvalidDataError: ``folder`` is a file.
 
     Example:
-        >>> list_files("s3://bucket/counts.zarr", fs)[:1]  # doctest: +SKIP
-        [('.zattrs', 'bucket/counts.zarr/.zattrs')]
+        >>> from ontolake.storage.root import url_to_fs
+        >>> fs, folder = url_to_fs("memory://bucket/reads")
+        >>> fs.pipe({f"{folder}/b.fasta": b">r2\n", f"{folder}/a.fasta": b">r1\n"})
+        >>> list_files(folder, fs)
+        [('a.fasta', '/bucket/reads/a.fasta'), ('b.fasta', '/bucket/reads/b.fasta')]
     """
     if not _is_folder(folder, fs):
         if _exists(folder, fs):
@@ -269,8 +275,8 @@ def list_local_files(folder: str) -> list[tuple[str, str]]:
             own parent folders; or an entry is neither a file nor a folder.
 
     Example:
-        >>> list_local_files("counts.zarr")[:1]  # doctest: +SKIP
-        [('.zattrs', 'counts.zarr/.zattrs')]
+        >>> sorted(list_local_files("reads"))
+        [('a.fasta', 'reads/a.fasta'), ('b.fasta', 'reads/b.fasta')]
     """
     root = os.path.realpath(folder)
     files: list[tuple[str, str]] = []

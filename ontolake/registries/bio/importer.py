@@ -76,7 +76,9 @@ def import_source(
     it, None follows ``ONTOLAKE_QUIET`` / ``ol.settings.progress``.
 
     Example:
-        >>> import_source(CellType, "tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
+        >>> source = import_source(ol.bio.Phenotype, "hp.obo")
+        >>> source.name, source.version, ol.bio.Phenotype.filter().count()
+        ('hp', '2025-01-16', 120)
     """
     from ontolake._progress import showing
 
@@ -122,7 +124,9 @@ def import_terms(
     """Create one record from ``source`` (found by name or id) with all its ancestors.
 
     Example:
-        >>> import_terms(CellType, None, name="T cell", ontology_id=None)  # doctest: +SKIP
+        >>> seizure = import_terms(ol.bio.Phenotype, "hp.obo", name=None, ontology_id="HP:0020219")
+        >>> seizure.ontology_id, [parent.name for parent in seizure.parents]
+        ('HP:0020219', ['Seizure'])
     """
     from ontolake.instance.setup import current_instance
 

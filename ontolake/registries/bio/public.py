@@ -18,11 +18,15 @@ class PublicOntology:
     """A read-only view of one source: search, lookup, validate, inspect, standardize, hierarchy.
 
     Example:
-        >>> cl = ol.bio.CellType.public()  # doctest: +SKIP
-        >>> cl.search("T cel").head(3)  # doctest: +SKIP
-        >>> cl.standardize(["T-cell"])  # doctest: +SKIP
+        >>> cl = ol.bio.CellType.public()
+        >>> found = cl.search("T cel")  # ranked: exact > prefix > substring > fuzzy
+        >>> list(found.columns)
+        ['name', 'synonyms', 'description', 'parents', 'is_obsolete']
+        >>> found.index[0], found["name"].iloc[0]
+        ('CL:0000084', 'T cell')
+        >>> cl.standardize(["T-cell"])
         ['T cell']
-        >>> "CL:0000000" in cl.ancestors("CL:0000084")  # doctest: +SKIP
+        >>> "CL:0000000" in cl.ancestors("CL:0000084")
         True
     """
 
