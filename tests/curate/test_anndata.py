@@ -147,7 +147,7 @@ def test_gene_stable_ids_are_unversioned_ensembl_ids(sqlite_instance, tmp_path):
     )
     assert [(s.kind, s.value) for s in versioned.suggestions] == [("version", brca1)]
     assert not any(s.kind == "version" for s in by_value["ENSG00000000000"].suggestions)
-    assert names.hint == "curator.standardize('var.T:index')"
+    assert names.hint == "curator.standardize('var.T')"
     assert curator.standardize("var.T:index") == {"var.T": {f"{brca1}.23": brca1}}
     (left,) = curator.collect().issues
     assert [value.value for value in left.values] == ["ENSG00000000000"]
