@@ -27,7 +27,10 @@ docstring whenever a file of it changed. It is:
   Record type ``Sample`` with ``P53mutant1`` and ``P53mutant2``; the artifacts
   ``raw/sample.fasta`` (labelled ``batch 7``) and ``tables/x.parquet``; the artifact
   ``results/x.parquet`` that a run of ``train.py`` (``params={"lr": 0.01}``) made from
-  ``tables/x.parquet``; and a run of ``crash.py`` left ``started`` by a process that died.
+  ``tables/x.parquet``; and a run of ``crash.py`` left ``started`` by a process that died;
+- the default settings (``ol.settings``, progress reports on), and neither
+  ``ONTOLAKE_INSTANCE`` nor ``ONTOLAKE_QUIET`` set: what an example sets or exports ends
+  with it.
 
 Names the examples can use: ``ol`` (ontolake), ``bt`` (``ol.bio``), ``pd`` (pandas), ``df``
 (cells ``c1`` to ``c4`` with ``cell_type`` ``T cell``, ``T-cell``, ``B cell``, ``unknown cell``
@@ -295,7 +298,9 @@ def _doctest_state(
     monkeypatch.setenv("ONTOLAKE_CONFIG_DIR", str(template.live / "config"))
     monkeypatch.setenv("ONTOLAKE_CACHE_DIR", str(template.live / "cache"))
     monkeypatch.delenv("ONTOLAKE_INSTANCE", raising=False)
+    monkeypatch.delenv("ONTOLAKE_QUIET", raising=False)
     monkeypatch.chdir(work)
+    _default_settings()
     test = request.node.dtest
     for name, write in ON_DEMAND.items():
         if name in (test.docstring or ""):
@@ -313,6 +318,7 @@ def _doctest_state(
     if context.tracked_run() is not None:  # an example that failed before ol.finish()
         ol.finish("aborted")
     disconnect()
+    _default_settings()  # what an example set (settings.quiet = True) ends with it
     os.environ.clear()  # what an example set (ONTOLAKE_RUN_UID, ...) ends with it
     os.environ.update(environment)
     if "fsspec" in sys.modules:  # files examples wrote to memory:// end with them too
@@ -320,6 +326,15 @@ def _doctest_state(
 
         MemoryFileSystem.store.clear()
         MemoryFileSystem.pseudo_dirs[:] = [""]
+
+
+def _default_settings() -> None:
+    """``ol.settings`` as a new process has them, progress reports on."""
+    from ontolake._progress import set_enabled
+    from ontolake.instance.settings import Settings, settings
+
+    vars(settings).update(vars(Settings()))
+    set_enabled(True)
 
 
 def _on_demand(cache: Path, name: str, write: Callable[[Path], None], work: Path) -> None:

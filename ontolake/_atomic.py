@@ -21,8 +21,17 @@ def atomic(target: Path) -> Iterator[Path]:
     folder replaces an old one through a backup name, put back if the rename fails.
 
     Example:
-        >>> with atomic(Path("out/table.csv")) as temporary:  # doctest: +SKIP
-        ...     temporary.write_text("a,b\n1,2\n")
+        >>> with atomic(Path("out/table.csv")) as temporary:
+        ...     _ = temporary.write_text("a,b\n1,2\n")
+        >>> Path("out/table.csv").read_text()
+        'a,b\n1,2\n'
+        >>> with atomic(Path("new/table.csv")) as temporary:
+        ...     _ = temporary.write_text("a,b\n")
+        ...     raise OSError("disk full")
+        Traceback (most recent call last):
+        OSError: disk full
+        >>> Path("new").exists()  # nothing partial: neither the file nor its folder
+        False
     """
     created = _missing_folders(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -48,8 +57,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     its own.
 
     Example:
-        >>> write_bytes_atomic("schemas/x.bin", b"...")  # doctest: +SKIP
+        >>> write_bytes_atomic("schemas/x.bin", b"GIF89a")
         PosixPath('schemas/x.bin')
+        >>> Path("schemas/x.bin").read_bytes()
+        b'GIF89a'
     """
     target = Path(path)
     with atomic(target) as temporary:
@@ -64,7 +75,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     r"""Write ``text`` as UTF-8 like :func:`write_bytes_atomic`.
 
     Example:
-        >>> write_text_atomic("schemas/x.yaml", "name: x\n")  # doctest: +SKIP
+        >>> write_text_atomic("schemas/x.yaml", "name: x\n")
         PosixPath('schemas/x.yaml')
     """
     return write_bytes_atomic(path, text.encode("utf-8"))

@@ -50,8 +50,12 @@ def enabled() -> bool:
     """Whether progress is shown: not turned off in Python nor by ``ONTOLAKE_QUIET``.
 
     Example:
-        >>> enabled()  # doctest: +SKIP
+        >>> enabled()
         True
+        >>> import os
+        >>> os.environ["ONTOLAKE_QUIET"] = "1"
+        >>> enabled()
+        False
     """
     quiet = os.environ.get(QUIET_VARIABLE, "").strip().lower() not in _OFF
     return _switch["on"] and not quiet

@@ -6,8 +6,13 @@ file is read (exit 2, naming the ``curate ontology import`` to run), since every
 fail; the next steps a report prints are ``curate`` commands.
 
 Example:
-    >>> schema = load_schema("schemas/cells.yaml")  # doctest: +SKIP
-    >>> curator = curator_for("cells.parquet", schema)  # doctest: +SKIP
+    >>> _ = ol.Schema.get(name="obs of scRNA").to_yaml("cells.yaml")
+    >>> schema = load_schema("cells.yaml")
+    >>> curator = curator_for("cells.parquet", schema)
+    >>> type(curator).__name__, curator.non_validated
+    ('DataFrameCurator', {'cell_type': ['T-cell', 'unknown cell']})
+    >>> type(curator_for("pbmc.h5ad", load_schema("scRNA"))).__name__  # a saved schema
+    'AnnDataCurator'
 """
 
 from __future__ import annotations

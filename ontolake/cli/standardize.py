@@ -93,8 +93,11 @@ def plan_outputs(
     folder, a missing input, a single input's output in another format.
 
     Example:
-        >>> plan_outputs(("a.csv",), "fixed", in_place=False)  # doctest: +SKIP
-        [(PosixPath('a.csv'), PosixPath('fixed/a.csv'))]
+        >>> plan_outputs(("cells.csv",), "fixed", in_place=False)  # -o a folder
+        [(PosixPath('cells.csv'), PosixPath('fixed/cells.csv'))]
+        >>> plan_outputs(("cells.csv",), "cells.parquet", in_place=False)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        click.exceptions.UsageError: -o cells.parquet: standardize keeps the format of cells.csv...
     """
     from ontolake.errors import PathNotFoundError
 

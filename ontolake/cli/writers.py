@@ -16,7 +16,19 @@ renamed into place, so a failure leaves no partial output; folders created for i
 removed again on failure.
 
 Example:
-    >>> write_standardized(curator, Path("x.csv"), Path("fixed/x.csv"), mapping)  # doctest: +SKIP
+    >>> curator = ol.curate.DataFrameCurator("cells.csv", schema)
+    >>> mapping = curator.standardize()
+    >>> mapping
+    {'cell_type': {'T-cell': 'T cell'}}
+    >>> write_standardized(curator, Path("cells.csv"), Path("fixed/cells.csv"), mapping)
+    PosixPath('fixed/cells.csv')
+    >>> print(Path("fixed/cells.csv").read_text())  # only c2's cell type changed
+    ,cell_type,n_genes
+    c1,T cell,1200
+    c2,T cell,800
+    c3,B cell,950
+    c4,unknown cell,400
+    <BLANKLINE>
 """
 
 from __future__ import annotations
@@ -129,8 +141,12 @@ def write_standardized(curator: Any, source: Path, target: Path, mapping: Mappin
         UnsupportedObjectError: the format has no writer (or the curator refuses it).
 
     Example:
-        >>> write_standardized(curator, Path("x.parquet"), Path("x.parquet"), {})  # doctest: +SKIP
-        PosixPath('x.parquet')
+        >>> curator = ol.curate.DataFrameCurator("cells.parquet", schema)
+        >>> mapping = curator.standardize()
+        >>> write_standardized(curator, Path("cells.parquet"), Path("fixed.parquet"), mapping)
+        PosixPath('fixed.parquet')
+        >>> pd.read_parquet("fixed.parquet")["cell_type"].tolist()
+        ['T cell', 'T cell', 'B cell', 'unknown cell']
     """
     from ontolake.errors import UnsupportedObjectError
 

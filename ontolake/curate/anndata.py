@@ -52,9 +52,10 @@ class AnnDataSlots:
         container: what the container is called in messages.
 
     Example:
-        >>> parts = AnnDataParts.of(adata)  # doctest: +SKIP
-        >>> part = AnnDataSlots(parts, {"obs": obs_schema}, prefix="rna:")  # doctest: +SKIP
-        >>> [table.slot for table in part.tables()]  # doctest: +SKIP
+        >>> import anndata as ad
+        >>> parts = AnnDataParts.of(ad.read_h5ad("pbmc.h5ad"))
+        >>> part = AnnDataSlots(parts, {"obs": schema}, prefix="rna:")
+        >>> [table.slot for table in part.tables()]
         ['rna:obs']
     """
 
@@ -191,10 +192,15 @@ class AnnDataCurator(Curator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("cell_type")  # doctest: +SKIP
-        >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+        >>> scrna = ol.Schema.get(name="scRNA")  # obs: "obs of scRNA"; var.T: Gene ids
+        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", scrna)
+        >>> curator.non_validated
+        {'obs:cell_type': ['T-cell']}
+        >>> curator.standardize("obs:cell_type")
+        {'obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
+        >>> curator.save_artifact(key="scrna/pbmc.h5ad").n_observations
+        3
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("AnnData",)
@@ -267,7 +273,12 @@ class AnnDataCurator(Curator):
         """See :meth:`ontolake.curate.base.Curator.standardize`.
 
         Example:
-            >>> curator.standardize("var.T")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> adata = ad.read_h5ad("pbmc.h5ad")
+            >>> adata.var_names = [adata.var_names[0].lower(), *adata.var_names[1:]]
+            >>> curator = ol.curate.AnnDataCurator(adata, ol.Schema.get(name="scRNA"))
+            >>> curator.standardize("var.T")
+            {'var.T': {'ensg00000290825': 'ENSG00000290825'}}
         """
         mapping = super().standardize(key)
         self._changed = self._changed or self._part.changed
@@ -291,8 +302,14 @@ class AnnDataCurator(Curator):
         by anndata (in the current layout).
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("pbmc.standardized.h5ad")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> curator.standardize()
+            {'obs:cell_type': {'T-cell': 'T cell'}}
+            >>> curator.write("pbmc.standardized.h5ad")
+            PosixPath('pbmc.standardized.h5ad')
+            >>> ad.read_h5ad("pbmc.standardized.h5ad").obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if self._parts.adata is not None:
@@ -322,7 +339,11 @@ class AnnDataCurator(Curator):
         See :meth:`ontolake.curate.base.Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> _ = curator.standardize()
+            >>> saved = curator.save_artifact(key="scrna/pbmc.h5ad")
+            >>> saved.otype, saved.schema.name, saved.features.get_values()
+            ('AnnData', 'scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         if artifact is None and self._artifact is not None and not self._changed:
             artifact = self._artifact

@@ -47,8 +47,15 @@ def values_to_add(
             (``descendants_of`` …) that new records would still fail.
 
     Example:
-        >>> values_to_add(RegistryCache(), "cell_type", df["cell_type"], feature)  # doctest: +SKIP
-        ['my new cell']
+        >>> from ontolake.curate.registry_cache import RegistryCache
+        >>> cell_type = ol.Feature.get(name="cell_type")
+        >>> values_to_add(RegistryCache(), "cell_type", df["cell_type"], cell_type)
+        ['unknown cell']
+
+        "T-cell" is left out (a synonym of "T cell", named in the warning) unless named:
+
+        >>> values_to_add(RegistryCache(), "cell_type", df["cell_type"], cell_type, ["T-cell"])
+        ['T-cell']
     """
     dtype = feature.parsed_dtype
     if dtype.is_list:
@@ -94,7 +101,11 @@ def create_records(feature: Feature, new: list[str]) -> list[Any]:
     records otherwise.
 
     Example:
-        >>> create_records(donor_feature, ["D1", "D2"])  # doctest: +SKIP
+        >>> donor = ol.Feature(name="donor", dtype=ol.ULabel).save()
+        >>> [label.name for label in create_records(donor, ["D1", "D2"])]
+        ['D1', 'D2']
+        >>> ol.ULabel.filter(name__in=["D1", "D2"]).count()  # saved
+        2
     """
     import ontolake as ol
 

@@ -152,7 +152,7 @@ class GeneIndex:
     exist nowhere.
 
     Example:
-        >>> GeneIndex().organisms_of(["ERCC-00002"], None)  # a spike-in, valid in any dataset
+        >>> GeneIndex().organisms_of(["ERCC-00002"], [])  # a spike-in, valid in any dataset
         {'ERCC-00002': 'NCBITaxon:32630'}
     """
 

@@ -6,9 +6,12 @@ instance says which one and why, unless ``settings.quiet`` (``ONTOLAKE_QUIET=1``
 in database URLs print as ``***``.
 
 Example:
-    >>> location, origin = implicit_instance()  # doctest: +SKIP
-    >>> origin
-    '$ONTOLAKE_INSTANCE'
+    >>> implicit_instance()  # doctest: +ELLIPSIS
+    (InstanceLocation(storage='.../data'), 'the saved default (.../settings.json)')
+    >>> import os
+    >>> os.environ["ONTOLAKE_INSTANCE"] = "/srv/lake"
+    >>> implicit_instance()
+    (InstanceLocation(storage='/srv/lake'), '$ONTOLAKE_INSTANCE')
 """
 
 from __future__ import annotations

@@ -69,7 +69,11 @@ class Settings:
 
         Example:
             >>> import ontolake as ol
-            >>> ol.settings.quiet = True  # doctest: +SKIP
+            >>> ol.settings.quiet
+            False
+            >>> ol.settings.quiet = True
+            >>> ol.settings.quiet
+            True
         """
         if self._quiet is not None:
             return self._quiet

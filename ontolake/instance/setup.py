@@ -249,8 +249,9 @@ def init(
         >>> ol.init(storage="./lake")  # doctest: +ELLIPSIS
         Instance(storage='.../lake', db='sqlite')
 
-        A team's instance (needs the bucket and the database server, so it is not run here):
+        A team's instance:
 
+        >>> # needs the S3 bucket and the PostgreSQL server
         >>> ol.init(storage="s3://bucket/lake", db="postgresql://me@host/lake")  # doctest: +SKIP
     """
     from ontolake.storage.root import StorageRoot

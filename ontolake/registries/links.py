@@ -5,6 +5,11 @@ The links of artifacts to their labels (``artifact_ulabel``, ``artifact_record``
 carry a ``direct`` flag and are registered in :data:`LABEL_LINKS` by the name the
 categorical feature values use for the label's registry (``ULabel``, ``bio.CellType`` …);
 :mod:`ontolake.registries.label_links` keeps them in step with those values.
+
+Example:
+    >>> link = LABEL_LINKS["bio.CellType"]  # artifacts ↔ cell types
+    >>> link.table.name, link.label_column.name
+    ('artifact_cell_types', 'cell_type_id')
 """
 
 from __future__ import annotations
@@ -88,9 +93,6 @@ def label_link(
 
     ``direct`` is True for a link made as such (``af.ulabels.add(label)``) and False for one
     that exists only because a categorical feature value of the artifact holds the label.
-
-    Example:
-        >>> table = label_link("artifact_tag", "tags", "tag_id", "Tag")  # doctest: +SKIP
     """
     table = Table(
         name,
@@ -167,9 +169,6 @@ def insert_links(
     columns take their defaults. In a label link, a ``direct`` link is marked so also when it
     existed before only because a feature value holds the label; a link that is not
     ``direct`` leaves an existing one as it is.
-
-    Example:
-        >>> insert_links(session, artifact_ulabel, [(artifact.id, label.id)])  # doctest: +SKIP
     """
     left, right = columns or list(table.primary_key)[:2]
     rows: list[dict[str, Any]] = [
@@ -191,11 +190,7 @@ def insert_links(
 
 
 def dialect_insert(dialect: str) -> Any:
-    """``insert`` with ``on_conflict_do_…`` for ``dialect`` (``"postgresql"``, else SQLite).
-
-    Example:
-        >>> dialect_insert("sqlite")(artifact_ulabel).on_conflict_do_nothing()  # doctest: +SKIP
-    """
+    """``insert`` with ``on_conflict_do_…`` for ``dialect`` (``"postgresql"``, else SQLite)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql as module
     else:

@@ -51,10 +51,13 @@ class Related(Collection[RecordT]):
     """The records linked to one record through a relation: a list that also writes and queries.
 
     Example:
-        >>> af.ulabels.add(label)  # doctest: +SKIP
-        >>> af.ulabels.filter(name__startswith="batch").count()  # doctest: +SKIP
-        1
-        >>> t_cell.parents.to_dataframe()  # doctest: +SKIP
+        >>> [label.name for label in artifact.ulabels]  # in memory, like a list
+        ['batch 7']
+        >>> artifact.ulabels.add(ol.ULabel(name="batch 8").save())  # committed at once
+        >>> artifact.ulabels.filter(name__startswith="batch").count()  # a fresh query
+        2
+        >>> [parent.name for parent in t_cell.parents]  # an ontology term's parents
+        ['lymphocyte']
     """
 
     __emulates__ = list  # a list may be assigned; only the methods below exist
@@ -109,7 +112,13 @@ class Related(Collection[RecordT]):
         """Link ``record`` when the owner is next saved (the list verb; ``add`` saves at once).
 
         Example:
-            >>> artifact.ulabels.append(label); artifact.save()  # doctest: +SKIP
+            >>> table = ol.Artifact.get(key="tables/x.parquet")
+            >>> table.ulabels.append(ol.ULabel.get(name="batch 7"))
+            >>> table.ulabels.count()  # not linked in the database yet
+            0
+            >>> _ = table.save()
+            >>> table.ulabels.count()
+            1
         """
         if record not in self._records:
             self._store(record)
@@ -124,7 +133,10 @@ class Related(Collection[RecordT]):
                 another registry.
 
         Example:
-            >>> af.projects.add(project)  # doctest: +SKIP
+            >>> atlas = ol.Project(name="Atlas").save()
+            >>> artifact.projects.add(atlas)
+            >>> [linked.key for linked in atlas.artifacts]
+            ['raw/sample.fasta']
         """
         _Relation.of(self).write(self, add=records)
 
@@ -133,7 +145,10 @@ class Related(Collection[RecordT]):
         """Unlink ``records`` and commit now; a label's feature values on the artifact go too.
 
         Example:
-            >>> af.ulabels.remove(label)  # doctest: +SKIP
+            >>> artifact.features.add_values({"cell_type": "T cell"})  # links T cell
+            >>> artifact.cell_types.remove(t_cell)
+            >>> artifact.cell_types.count(), artifact.features.get_values()
+            (0, {})
         """
         _Relation.of(self).write(self, remove=records)
 
@@ -142,7 +157,10 @@ class Related(Collection[RecordT]):
         """Link exactly ``records``: unlink the others and link the new ones, in one commit.
 
         Example:
-            >>> af.cell_types.set([t_cell, b_cell])  # doctest: +SKIP
+            >>> b_cell = ol.bio.CellType.get(name="B cell")
+            >>> artifact.cell_types.set([t_cell, b_cell])
+            >>> sorted(cell_type.name for cell_type in artifact.cell_types)
+            ['B cell', 'T cell']
         """
         _Relation.of(self).write(self, replace=list(records))
 
@@ -151,7 +169,9 @@ class Related(Collection[RecordT]):
         """Unlink every record, in one commit.
 
         Example:
-            >>> af.ulabels.clear()  # doctest: +SKIP
+            >>> artifact.ulabels.clear()
+            >>> artifact.ulabels.count(), list(artifact.ulabels)
+            (0, [])
         """
         _Relation.of(self).write(self, replace=[])
 
@@ -159,7 +179,8 @@ class Related(Collection[RecordT]):
         """The linked records as stored now, as a QuerySet (trashed ones hidden).
 
         Example:
-            >>> af.ulabels.all().count()  # doctest: +SKIP
+            >>> [label.name for label in artifact.ulabels.all()]
+            ['batch 7']
         """
         return _Relation.of(self).query()
 
@@ -167,7 +188,10 @@ class Related(Collection[RecordT]):
         """The linked records matching ``lookups``.
 
         Example:
-            >>> t_cell.children.filter(name__startswith="CD4")  # doctest: +SKIP
+            >>> t_cell.children.count()
+            9
+            >>> [child.name for child in t_cell.children.filter(name__contains="-")]
+            ['alpha-beta T cell', 'gamma-delta T cell']
         """
         return self.all().filter(*expressions, **lookups)
 
@@ -187,7 +211,8 @@ class Related(Collection[RecordT]):
         """How many records are linked (trashed ones not counted).
 
         Example:
-            >>> project.artifacts.count()  # doctest: +SKIP
+            >>> ol.ULabel.get(name="batch 7").artifacts.count()
+            1
         """
         return self.all().count()
 
@@ -195,7 +220,11 @@ class Related(Collection[RecordT]):
         """The linked records as a pandas DataFrame (see ``QuerySet.to_dataframe``).
 
         Example:
-            >>> t_cell.parents.to_dataframe()  # doctest: +SKIP
+            >>> t_cell.parents.to_dataframe()[["name", "ontology_id"]]
+            ... # doctest: +NORMALIZE_WHITESPACE
+                       name ontology_id
+            id
+            157  lymphocyte  CL:0000542
         """
         return self.all().to_dataframe(include=include)
 

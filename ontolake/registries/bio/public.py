@@ -84,8 +84,9 @@ class PublicOntology:
         synonym is an exact match); see :mod:`ontolake.registries.query.search` for the order.
 
         Example:
-            >>> ol.bio.Organism.public().search("mouse").index[0]  # doctest: +SKIP
-            'NCBITaxon:10090'
+            >>> found = ol.bio.CellType.public().search("T-cell", limit=3)  # a synonym: first
+            >>> found["name"].tolist()
+            ['T cell', 'T-helper 1 cell', 'T-helper 2 cell']
         """
         from ontolake.registries.query.search import rank_values
 
