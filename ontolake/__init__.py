@@ -5,8 +5,11 @@ resolved on first access, and the instance is connected on first use.
 
 Example:
     >>> import ontolake as ol
-    >>> ol.init(storage="./data")  # doctest: +SKIP
-    >>> ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # doctest: +SKIP
+    >>> ol.init(storage="./lake")  # doctest: +ELLIPSIS
+    Instance(storage='.../lake', db='sqlite')
+    >>> table = ol.Artifact.from_dataframe(df, key="tables/cells.parquet").save()
+    >>> table.key, table.version, table.otype, table.n_observations
+    ('tables/cells.parquet', 1, 'DataFrame', 4)
 """
 
 from __future__ import annotations

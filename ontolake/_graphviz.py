@@ -1,9 +1,9 @@
-"""Graphviz output shared by lineage graphs and ontology hierarchies: DOT text to pictures.
+"""Pictures shared by lineage graphs and ontology hierarchies: DOT text to SVG, PNG or PDF.
 
-Pictures (SVG, PNG, PDF) are drawn by Graphviz's ``dot`` program when it is installed
-(``apt-get install graphviz``, ``brew install graphviz``, ``conda install graphviz``);
-without it, the DOT text is written next to the requested file (``graph.svg`` →
-``graph.dot``) with a warning, and can be drawn anywhere later.
+Pictures are drawn by Graphviz's ``dot`` program when it is installed (``apt-get install
+graphviz``, ``brew install graphviz``, ``conda install graphviz``). Without it, ontolake lays
+the graph out itself (:mod:`ontolake._svg`) and writes an SVG: ``graph.svg`` as asked, and for
+``graph.png`` or ``graph.pdf`` an SVG next to it (``graph.svg``) with a warning.
 """
 
 from __future__ import annotations
@@ -36,30 +36,34 @@ def quote(text: str) -> str:
 
 
 def render(dot: str, path: str | os.PathLike[str]) -> Path:
-    """Write ``dot`` to ``path``: a picture for .svg/.png/.pdf when Graphviz is installed.
+    """Write ``dot`` to ``path``: a picture for .svg/.png/.pdf, else the DOT text.
 
-    Without Graphviz's ``dot`` program, a picture path gets the DOT text next to it instead
-    (``graph.svg`` → ``graph.dot``) and a warning. Returns the path written.
+    Graphviz's ``dot`` draws the picture when it is installed. Without it, an SVG is drawn in
+    Python: at ``path`` for .svg, next to it for .png/.pdf (``graph.png`` → ``graph.svg``,
+    with a warning). Returns the path written.
 
     Example:
-        >>> render('digraph { a -> b }', "graph.svg")  # doctest: +SKIP
-        PosixPath('graph.svg')
+        >>> render("digraph { a -> b }", "graph.svg").name in ("graph.svg", "graph.dot")
+        True
     """
+    from ontolake._atomic import write_text_atomic
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     picture = _PICTURE_FORMATS.get(target.suffix.lower())
     program = shutil.which("dot")
-    if picture is None or program is None:
-        if picture is not None:
-            target = target.with_suffix(".dot")
+    if picture is None:
+        return write_text_atomic(target, dot)
+    if program is None:
+        if picture != "svg":
+            target = target.with_suffix(".svg")
             logger.warning(
-                "Graphviz's `dot` is not installed, so no %s was drawn: wrote the DOT text to %s "
-                "(install graphviz, e.g. apt-get install graphviz, to draw pictures)",
+                "Graphviz's `dot` is not installed, so no %s was drawn: drew %s instead "
+                "(install graphviz, e.g. apt-get install graphviz, for PNG and PDF)",
                 picture.upper(),
                 target,
             )
-        target.write_text(dot, encoding="utf-8")
-        return target
+        return write_text_atomic(target, _python_svg(dot))
+    target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [program, f"-T{picture}", "-o", str(target)],
         input=dot.encode("utf-8"),
@@ -71,13 +75,16 @@ def render(dot: str, path: str | os.PathLike[str]) -> Path:
 
 
 def display(dot: str) -> None:
-    """Show the picture of ``dot`` in a Jupyter notebook (a no-op elsewhere or without dot)."""
+    """Show the picture of ``dot`` in a Jupyter notebook (a no-op elsewhere)."""
     from ontolake._jupyter import in_notebook
 
-    program = shutil.which("dot")
-    if program is None or not in_notebook():
+    if not in_notebook():
         return
     ipython_display: Any = importlib.import_module("IPython.display")
+    program = shutil.which("dot")
+    if program is None:
+        ipython_display.display(ipython_display.SVG(_python_svg(dot)))
+        return
     drawn = subprocess.run(
         [program, "-Tsvg"],
         input=dot.encode("utf-8"),
@@ -87,3 +94,9 @@ def display(dot: str) -> None:
     )
     if drawn.returncode == 0:
         ipython_display.display(ipython_display.SVG(drawn.stdout))
+
+
+def _python_svg(dot: str) -> str:
+    from ontolake._svg import dot_to_svg
+
+    return dot_to_svg(dot)

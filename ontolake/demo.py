@@ -4,7 +4,7 @@ It also imports the Cell Ontology, curates an AnnData whose ``obs`` holds synony
 variant, a typo and a new value (the first report is written to
 ``<folder>/curation-report.html``), saves it with its labels, tracks itself
 (``ol.track()``) and ends by writing the lineage picture of what it made to
-``<folder>/lineage.svg`` (``lineage.dot`` when Graphviz is not installed).
+``<folder>/lineage.svg`` (drawn by Graphviz when it is installed, else by ontolake itself).
 
 Run ``python -m ontolake.demo ./demo-data``. Running it again is safe: content that is
 already stored is recognised by its hash and not stored twice.
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     """Init, track, save, version, query, import CL, curate an AnnData, draw the lineage.
 
     Example:
-        >>> main(["./demo-data"])  # doctest: +SKIP
+        $ python -m ontolake.demo ./demo-data
     """
     import anndata
     import numpy as np
@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     hierarchy = Path(folder) / "t-cell-parents.svg"
     t_cell.view_parents(distance=2, path=hierarchy)
-    shown = hierarchy if hierarchy.exists() else hierarchy.with_suffix(".dot")
-    print(f"hierarchy picture:  {shown}")
+    print(f"hierarchy picture:  {hierarchy}")
 
     ol.Feature(name="cell_type", dtype=ol.bio.CellType).save()
     obs_schema = ol.Schema(features=[ol.Feature.get(name="cell_type")], name="demo obs")
@@ -134,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ol.finish()
     picture = Path(folder) / "lineage.svg"
     summary.view_lineage(picture)
-    drawn = picture if picture.exists() else picture.with_suffix(".dot")
-    print(f"\nlineage of {summary.key}: {drawn}")
+    print(f"\nlineage of {summary.key}: {picture}")
     return 0
 
 

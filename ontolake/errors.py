@@ -3,8 +3,10 @@
 Every error ontolake raises on purpose is an ``OntolakeError``; catch it at the level of
 generality you need. Errors that match a builtin also subclass it, so ``except
 FileNotFoundError`` or ``except ValueError`` keep working. Each class carries the exit code
-the ``curate`` command uses when it reaches the user (1 for failures, 2 for usage and input
-errors).
+the ``curate`` command uses when it reaches the user: 1 only for ``ValidationError`` (the data
+does not conform: a verdict), 2 for everything else (bad input, an unreadable file, a missing
+instance, registry or record, an unreachable database: the command could not give a
+verdict). Exceptions that are not ``OntolakeError`` are bugs: ``curate`` exits 3 for them.
 
 ```
 OntolakeError
@@ -37,7 +39,9 @@ OntolakeError
 │   ├── InvalidFieldError (AttributeError)
 │   ├── DoesNotExistError (LookupError)
 │   └── MultipleResultsError (LookupError)
+├── RelationError (ValueError)
 ├── TrackingError (RuntimeError)
+├── NotebookError (RuntimeError)
 └── ValidationError (ValueError)
     └── FeatureValueError
 ```
@@ -47,7 +51,9 @@ Example:
     >>> try:
     ...     ol.Artifact.get(key="missing.csv")
     ... except ol.errors.DoesNotExistError as error:
-    ...     print(error)  # doctest: +SKIP
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    No Artifact with key='missing.csv': check the value, or use Artifact.search(...) to find
+    similar records.
 """
 
 from __future__ import annotations
@@ -73,11 +79,13 @@ __all__ = [
     "MissingDependencyError",
     "MultipleResultsError",
     "NotConnectedError",
+    "NotebookError",
     "OntolakeError",
     "OntologyFormatError",
     "PathNotFoundError",
     "PermissionDeniedError",
     "QueryError",
+    "RelationError",
     "SchemaFileError",
     "SchemaVersionError",
     "SourceNotFoundError",
@@ -94,7 +102,8 @@ __all__ = [
 class OntolakeError(Exception):
     """Base class of every error ontolake raises on purpose."""
 
-    exit_code: ClassVar[int] = 1
+    exit_code: ClassVar[int] = 2
+    """What ``curate`` exits with when this error reaches the user (see the module doc)."""
 
     def __reduce__(self) -> tuple[type[OntolakeError], tuple[str]]:
         # Keep errors picklable across processes even when subclasses add arguments.
@@ -120,8 +129,6 @@ class InstanceExistsError(ConfigurationError):
 class SourceNotFoundError(ConfigurationError):
     """No ontology source matches the entity, name or version asked for; lists the available."""
 
-    exit_code: ClassVar[int] = 2
-
 
 class SchemaVersionError(ConfigurationError):
     """The instance's database schema is older or newer than this version of ontolake."""
@@ -129,8 +136,6 @@ class SchemaVersionError(ConfigurationError):
 
 class MissingDependencyError(OntolakeError, ImportError):
     """An optional dependency is needed; the message names the extra to install."""
-
-    exit_code: ClassVar[int] = 2
 
 
 class DatabaseError(OntolakeError):
@@ -160,8 +165,6 @@ class StorageError(OntolakeError, OSError):
 class PathNotFoundError(StorageError, FileNotFoundError):
     """A file, folder or URL does not exist."""
 
-    exit_code: ClassVar[int] = 2
-
 
 class StorageNotWritableError(StorageError, PermissionError):
     """The storage location cannot be written to."""
@@ -174,8 +177,6 @@ class StorageCredentialsError(StorageError, PermissionError):
 class UnsafePathError(StorageError):
     """A path points outside the place it must stay in (for example a symlink out of a folder)."""
 
-    exit_code: ClassVar[int] = 2
-
 
 class HashMismatchError(StorageError):
     """Stored content does not match the hash recorded for it."""
@@ -183,8 +184,6 @@ class HashMismatchError(StorageError):
 
 class InvalidKeyError(OntolakeError, ValueError):
     """An artifact key breaks one of the key rules; the message names the rule."""
-
-    exit_code: ClassVar[int] = 2
 
     def __init__(self, message: str, rule: str = "") -> None:
         super().__init__(message)
@@ -194,13 +193,9 @@ class InvalidKeyError(OntolakeError, ValueError):
 class UnsupportedObjectError(OntolakeError, TypeError):
     """The object or file type cannot be stored or loaded as an artifact."""
 
-    exit_code: ClassVar[int] = 2
-
 
 class InvalidDataError(OntolakeError, ValueError):
     """The data cannot be stored as it is (for example non-string column names)."""
-
-    exit_code: ClassVar[int] = 2
 
 
 class OntologyFormatError(InvalidDataError):
@@ -210,8 +205,6 @@ class OntologyFormatError(InvalidDataError):
 class QueryError(OntolakeError, ValueError):
     """A query is malformed."""
 
-    exit_code: ClassVar[int] = 2
-
 
 class InvalidFieldError(QueryError, AttributeError):
     """A query names a field or lookup that does not exist; the message lists valid ones."""
@@ -220,21 +213,36 @@ class InvalidFieldError(QueryError, AttributeError):
 class DoesNotExistError(QueryError, LookupError):
     """No record matches a query that must return one."""
 
-    exit_code: ClassVar[int] = 1
-
 
 class MultipleResultsError(QueryError, LookupError):
     """Several records match a query that must return exactly one."""
 
-    exit_code: ClassVar[int] = 1
+
+class RelationError(OntolakeError, ValueError):
+    """A link between records cannot be made as asked (an unsaved record, another registry)."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class TrackingError(OntolakeError, RuntimeError):
     """Run tracking was used out of order (``finish()`` without ``track()``, nested ``track()``)."""
 
 
+class NotebookError(OntolakeError, RuntimeError):
+    """A notebook run headless stopped: a cell raised or timed out, or the kernel died.
+
+    ``run`` is the run the notebook's ``ol.track()`` started (None when it started none).
+    """
+
+    def __init__(self, message: str, run: object = None) -> None:
+        super().__init__(message)
+        self.run = run
+
+
 class ValidationError(OntolakeError, ValueError):
-    """Data does not conform to a schema."""
+    """Data does not conform to a schema (``curate`` exits 1: the verdict "invalid")."""
+
+    exit_code: ClassVar[int] = 1
 
 
 class DtypeError(InvalidDataError):
@@ -254,7 +262,8 @@ class FeatureValueError(ValidationError):
 
     Undefined features, values of the wrong type, or labels missing from their registry.
     ``feature`` names the feature, ``missing`` lists categorical values not in the registry
-    and ``hint`` is the command that adds them.
+    and ``hint`` is the command that adds them. The data cannot be stored or checked as
+    asked, so ``curate`` exits 2 (not 1, the verdict of a validation).
     """
 
     exit_code: ClassVar[int] = 2

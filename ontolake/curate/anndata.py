@@ -1,182 +1,37 @@
 """Curate AnnData: ``obs``, ``var``, the ``var`` index (``var.T``) and ``uns``, from memory or file.
 
-From a path (``.h5ad`` or ``.zarr``) only ``obs``, ``var`` and ``uns`` are read; ``X`` stays
-on disk (its dtype is read from the file's metadata), so a file far larger than memory is
-validated in the time it takes to read its annotations.
+From a path (``.h5ad`` or ``.zarr``) only ``obs``, ``var`` and ``uns`` are read (see
+:mod:`ontolake.curate.anndata_files`); ``X`` stays on disk (its dtype is read from the file's
+metadata), so a file far larger than memory is validated in the time it takes to read its
+annotations. Files in the layout of anndata < 0.7 are read too.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ontolake.curate.anndata_files import (
+    AnnDataParts,
+    read_parts,
+    rewrite_anndata,
+    write_anndata,
+)
 from ontolake.curate.base import Curator, NameList, Table
 from ontolake.curate.report import Issue, ValidationReport
-from ontolake.errors import (
-    InvalidDataError,
-    OntolakeError,
-    PathNotFoundError,
-    UnsupportedObjectError,
-)
+from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import pandas as pd
 
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.schema import Schema
 
-__all__ = [
-    "ANNDATA_SLOTS",
-    "AnnDataCurator",
-    "AnnDataParts",
-    "AnnDataSlots",
-    "parts_of_group",
-    "read_parts",
-    "read_store",
-]
-
-T = TypeVar("T")
+__all__ = ["ANNDATA_SLOTS", "AnnDataCurator", "AnnDataSlots"]
 
 ANNDATA_SLOTS = ("obs", "var", "var.T", "uns")
 """The slots of an AnnData (also of each MuData modality and SpatialData table)."""
-
-
-class AnnDataParts:
-    """``obs``, ``var``, ``uns`` and the dtype of ``X`` of an AnnData (in memory or on disk)."""
-
-    def __init__(
-        self,
-        obs: pd.DataFrame,
-        var: pd.DataFrame,
-        uns: Mapping[str, Any],
-        x_dtype: str | None,
-        adata: Any = None,
-    ) -> None:
-        self.obs = obs
-        self.var = var
-        self.uns = dict(uns)
-        self.x_dtype = x_dtype
-        self.adata = adata
-
-    @classmethod
-    def of(cls, adata: Any) -> AnnDataParts:
-        """The parts of an in-memory AnnData (its obs and var frames, not copies)."""
-        x = adata.X
-        return cls(adata.obs, adata.var, adata.uns, None if x is None else str(x.dtype), adata)
-
-
-def read_parts(path: Path, *, slot: str = "") -> AnnDataParts:
-    """Read ``obs``, ``var`` and ``uns`` of an ``.h5ad`` file or ``.zarr`` folder, never ``X``.
-
-    Raises:
-        PathNotFoundError: no such file.
-        InvalidDataError: the file is truncated, corrupt or not an AnnData (names the file).
-
-    Example:
-        >>> parts = read_parts(Path("pbmc.h5ad"))  # doctest: +SKIP
-        >>> parts.obs.shape  # doctest: +SKIP
-    """
-    if path.suffix.lower() not in (".h5ad", ".zarr"):
-        raise UnsupportedObjectError(
-            f"{path}: AnnData files end in .h5ad or .zarr, not {path.suffix.lower()!r}."
-        )
-    return read_store(path, parts_of_group, kind="AnnData", slot=slot)
-
-
-def read_store(path: Path, reader: Callable[[Any], T], *, kind: str, slot: str = "") -> T:
-    """Open an HDF5 file (``.h5ad``, ``.h5mu``) or a ``.zarr`` folder and read it with ``reader``.
-
-    ``reader`` receives the root group (``h5py`` or ``zarr``); every error it raises while the
-    file is read becomes an :class:`InvalidDataError` naming the file (and ``slot``).
-
-    Raises:
-        PathNotFoundError: no such file.
-        UnsupportedObjectError: neither HDF5 nor zarr.
-        InvalidDataError: the file is truncated, corrupt or not a ``kind``.
-
-    Example:
-        >>> read_store(Path("x.h5mu"), lambda g: list(g["mod"]), kind="MuData")  # doctest: +SKIP
-    """
-    from anndata.io import read_elem  # noqa: F401  (anndata's readers, before opening files)
-
-    where = f"{path}{f' ({slot})' if slot else ''}"
-    if not path.exists():
-        raise PathNotFoundError(f"{path}: no such file or folder.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".h5ad", ".h5mu"):
-            import h5py
-
-            with h5py.File(path, "r") as file:
-                return reader(file)
-        if suffix == ".zarr":
-            import zarr
-
-            return reader(zarr.open_group(str(path), mode="r"))
-    except OntolakeError:
-        raise
-    except (OSError, KeyError, ValueError, TypeError) as error:
-        raise InvalidDataError(
-            f"{where}: cannot be read as {kind} ({type(error).__name__}: {error}); the file "
-            "may be truncated or corrupt."
-        ) from None
-    except Exception as error:  # zarr raises its own error types for missing metadata
-        raise InvalidDataError(
-            f"{where}: cannot be read as {kind} ({type(error).__name__}: {error})."
-        ) from None
-    raise UnsupportedObjectError(f"{path}: {kind} files end in .h5ad, .h5mu or .zarr.")
-
-
-def rewrite_frames(source: Path, target: Path, frames: Mapping[str, Any]) -> Path:
-    """Copy an HDF5 file (``.h5ad``/``.h5mu``) and replace only the given tables in it.
-
-    ``frames`` maps group paths (``obs``, ``mod/rna/var``) to DataFrames; everything else,
-    X included, is copied byte for byte.
-    """
-    import h5py
-    from anndata.io import write_elem
-
-    if target.resolve() != source.resolve():
-        shutil.copyfile(source, target)
-    with h5py.File(target, "r+") as file:
-        for key, frame in frames.items():
-            if key in file:
-                del file[key]
-                write_elem(file, key, frame)
-    return target
-
-
-def parts_of_group(group: Any) -> AnnDataParts:
-    """``obs``, ``var``, ``uns`` and the dtype of ``X`` of an AnnData stored in ``group``.
-
-    ``group`` is the root of an ``.h5ad`` file or an AnnData nested in a container (a MuData
-    modality ``mod/<name>``, a SpatialData table ``tables/<name>``); ``X`` is never read.
-
-    Example:
-        >>> parts_of_group(h5py.File("x.h5mu")["mod/rna"]).obs  # doctest: +SKIP
-    """
-    from anndata.io import read_elem
-
-    for key in ("obs", "var"):
-        if key not in group:
-            raise KeyError(f"no {key!r} group")
-    uns = read_elem(group["uns"]) if "uns" in group else {}
-    return AnnDataParts(read_elem(group["obs"]), read_elem(group["var"]), uns, _x_dtype(group))
-
-
-def _x_dtype(group: Any) -> str | None:
-    if "X" not in group:
-        return None
-    x = group["X"]
-    if hasattr(x, "dtype"):
-        return str(x.dtype)
-    if "data" in x:
-        return str(x["data"].dtype)
-    return None
 
 
 class AnnDataSlots:
@@ -197,9 +52,10 @@ class AnnDataSlots:
         container: what the container is called in messages.
 
     Example:
-        >>> parts = AnnDataParts.of(adata)  # doctest: +SKIP
-        >>> part = AnnDataSlots(parts, {"obs": obs_schema}, prefix="rna:")  # doctest: +SKIP
-        >>> [table.slot for table in part.tables()]  # doctest: +SKIP
+        >>> import anndata as ad
+        >>> parts = AnnDataParts.of(ad.read_h5ad("pbmc.h5ad"))
+        >>> part = AnnDataSlots(parts, {"obs": schema}, prefix="rna:")
+        >>> [table.slot for table in part.tables()]
         ['rna:obs']
     """
 
@@ -305,6 +161,10 @@ class AnnDataSlots:
                         )
                     )
 
+    def dataset_value_slots(self) -> dict[str, str]:
+        """The reported slot (``uns``, ``attrs``, ``rna:uns``) of each dataset-level value."""
+        return dict.fromkeys(self.dataset_values(), self.slot("uns"))
+
     def dataset_values(self) -> dict[str, Any]:
         """The values in ``uns`` of the features its component schema names."""
         component = self.components.get("uns")
@@ -332,10 +192,15 @@ class AnnDataCurator(Curator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("cell_type")  # doctest: +SKIP
-        >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+        >>> scrna = ol.Schema.get(name="scRNA")  # obs: "obs of scRNA"; var.T: Gene ids
+        >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", scrna)
+        >>> curator.non_validated
+        {'obs:cell_type': ['T-cell']}
+        >>> curator.standardize("obs:cell_type")
+        {'obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
+        >>> curator.save_artifact(key="scrna/pbmc.h5ad").n_observations
+        3
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("AnnData",)
@@ -408,7 +273,12 @@ class AnnDataCurator(Curator):
         """See :meth:`ontolake.curate.base.Curator.standardize`.
 
         Example:
-            >>> curator.standardize("var.T")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> adata = ad.read_h5ad("pbmc.h5ad")
+            >>> adata.var_names = [adata.var_names[0].lower(), *adata.var_names[1:]]
+            >>> curator = ol.curate.AnnDataCurator(adata, ol.Schema.get(name="scRNA"))
+            >>> curator.standardize("var.T")
+            {'var.T': {'ensg00000290825': 'ENSG00000290825'}}
         """
         mapping = super().standardize(key)
         self._changed = self._changed or self._part.changed
@@ -420,22 +290,32 @@ class AnnDataCurator(Curator):
     def _dataset_values(self) -> dict[str, Any]:
         return self._part.dataset_values()
 
+    def _dataset_value_slots(self) -> dict[str, str]:
+        return self._part.dataset_value_slots()
+
     # ---- writing --------------------------------------------------------------------------
     def write(self, path: str | Path) -> Path:
-        """Write the curated AnnData to ``path`` (``.h5ad``); from a file, X is copied as is.
+        """Write the curated AnnData to ``path`` (``.h5ad`` or ``.zarr``).
+
+        From a file in the same format, only ``obs`` and ``var`` are rewritten and everything
+        else is copied as is; a legacy file, or a change of format, is read and written whole
+        by anndata (in the current layout).
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("pbmc.standardized.h5ad")  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> curator.standardize()
+            {'obs:cell_type': {'T-cell': 'T cell'}}
+            >>> curator.write("pbmc.standardized.h5ad")
+            PosixPath('pbmc.standardized.h5ad')
+            >>> ad.read_h5ad("pbmc.standardized.h5ad").obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if self._parts.adata is not None:
-            self._parts.adata.write_h5ad(target)
-            return target
+            return write_anndata(self._parts.adata, target)
         assert self._path is not None
-        if self._path.suffix.lower() != ".h5ad" or target.suffix.lower() != ".h5ad":
-            raise UnsupportedObjectError("Writing a curated file needs .h5ad in and out.")
-        return rewrite_frames(self._path, target, {"obs": self._parts.obs, "var": self._parts.var})
+        return rewrite_anndata(self._path, target, self._parts)
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact
@@ -459,7 +339,11 @@ class AnnDataCurator(Curator):
         See :meth:`ontolake.curate.base.Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="scrna/pbmc.h5ad")  # doctest: +SKIP
+            >>> curator = ol.curate.AnnDataCurator("pbmc.h5ad", ol.Schema.get(name="scRNA"))
+            >>> _ = curator.standardize()
+            >>> saved = curator.save_artifact(key="scrna/pbmc.h5ad")
+            >>> saved.otype, saved.schema.name, saved.features.get_values()
+            ('AnnData', 'scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         if artifact is None and self._artifact is not None and not self._changed:
             artifact = self._artifact

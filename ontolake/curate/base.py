@@ -11,15 +11,21 @@ over them, keeps the report, and writes fixes back into the dataset. Saving is
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.engine import check_frame, distinct_values
+from ontolake.curate.engine import check_frame
 from ontolake.curate.names import check_names
 from ontolake.curate.registry_cache import RegistryCache
-from ontolake.curate.report import Issue, ReportedValidationError, ValidationReport
+from ontolake.curate.report import (
+    InvalidValue,
+    Issue,
+    NextStep,
+    ReportedValidationError,
+    ValidationReport,
+)
 from ontolake.curate.standardize import standardize_series
 from ontolake.errors import InvalidDataError, OntolakeError, ValidationError
 
@@ -70,8 +76,10 @@ class Curator:
     """Validate, fix and save a dataset against a schema (base of the concrete curators).
 
     Example:
-        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df, schema)
+        >>> curator.collect().is_valid
+        False
+        >>> ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema).validate()  # valid: None
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ()
@@ -122,6 +130,10 @@ class Curator:
         """Dataset-level feature values found in the data (e.g. in ``uns``)."""
         return {}
 
+    def _dataset_value_slots(self) -> dict[str, str]:
+        """The slot each value of ``_dataset_values`` was read from (``uns``, ``attrs``)."""
+        return {}
+
     def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
         table.frame[column] = series
 
@@ -160,7 +172,9 @@ class Curator:
         """Run every check and return the report, without raising.
 
         Example:
-            >>> curator.collect().to_json()  # doctest: +SKIP
+            >>> report = ol.curate.DataFrameCurator(df, schema).collect()
+            >>> report.is_valid, [(issue.column, issue.kind) for issue in report.issues]
+            (False, [('cell_type', 'invalid_values')])
         """
         report = ValidationReport(
             dataset=self._source, schema=self.schema.name or "(unnamed)", curator_name=self.name
@@ -217,7 +231,11 @@ class Curator:
                 (per slot and column, with counts, example rows and suggestions).
 
         Example:
-            >>> curator.validate()  # doctest: +SKIP
+            >>> try:
+            ...     ol.curate.DataFrameCurator(df, schema).validate()
+            ... except ol.errors.ValidationError as error:
+            ...     print(error.report.summary().splitlines()[0])
+            dataset is not valid: 1 issue(s)
         """
         report = self.collect()
         self._validated = report.is_valid
@@ -226,10 +244,14 @@ class Curator:
 
     @property
     def non_validated(self) -> dict[str, list[str]]:
-        """``{column: invalid values}`` of the last validation (validating if needed).
+        """``{key: invalid values}`` of the last validation (validating if needed).
+
+        Every categorical column, name list (``var.T``) and dataset-level feature with
+        values outside its registry; keys are what ``standardize`` and ``add_new_from`` take.
 
         Example:
-            >>> curator.non_validated  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.non_validated
             {'cell_type': ['T-cell', 'unknown cell']}
         """
         return self.report.non_validated()
@@ -243,7 +265,9 @@ class Curator:
 
         report.slots.setdefault("features", len(values))
         known = {f.name: f for f in Feature.filter(name__in=list(values))}
+        origins = self._dataset_value_slots()
         for name, value in values.items():
+            slot = "features" if name in self.features else origins.get(name, "features")
             feature = known.get(name)
             if feature is None:
                 report.add(
@@ -252,7 +276,13 @@ class Curator:
                         name,
                         "missing_column",
                         f"dataset-level feature {name!r} is not defined",
-                        hint=f"ol.Feature(name={name!r}, dtype=...).save()",
+                        steps=[
+                            NextStep(
+                                "define_feature",
+                                name,
+                                f"ol.Feature(name={name!r}, dtype=...).save()",
+                            )
+                        ],
                     )
                 )
                 continue
@@ -263,22 +293,23 @@ class Curator:
                     try:
                         allowed = self._cache.allowed(feature, dtype)
                     except OntolakeError as error:
-                        report.add(Issue("features", name, "invalid_values", str(error)))
+                        report.add(Issue(slot, name, "invalid_values", str(error)))
                         continue
                     if str(item) not in allowed:
                         report.add(
                             Issue(
-                                "features",
+                                slot,
                                 name,
                                 "invalid_values",
                                 f"{item!r} is not a label of {dtype}",
+                                values=[InvalidValue(str(item), 1)],
                             )
                         )
                     continue
                 try:
                     coerce_scalar(dtype.kind, item, coerce=feature.coerce)
                 except ValueError as error:
-                    report.add(Issue("features", name, "dtype", str(error)))
+                    report.add(Issue(slot, name, "dtype", str(error)))
 
     # ---- fixing ---------------------------------------------------------------------------
     def _columns_features(self, table: Table) -> dict[str, Feature]:
@@ -316,7 +347,7 @@ class Curator:
         return None
 
     def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
-        """Replace synonyms and case variants by canonical values, in place.
+        """Replace synonyms, case variants and versioned ids by canonical values, in place.
 
         Args:
             key: a column (``"cell_type"``, or ``"obs:cell_type"``), a name list such as
@@ -326,7 +357,8 @@ class Curator:
             ``{column: {given: canonical}}`` for the values that changed.
 
         Example:
-            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> curator.standardize("cell_type")
             {'cell_type': {'T-cell': 'T cell'}}
         """
         from ontolake.schemas.dtypes import parse_dtype
@@ -354,66 +386,60 @@ class Curator:
         self._report = None
         return mappings
 
-    def add_new_from(self, key: str) -> list[Any]:
+    def add_new_from(self, key: str, values: Sequence[str] | None = None) -> list[Any]:
         """Create registry records for the values of ``key`` that are not valid yet.
 
         Terms found in the registry's ontology source are imported from it (with their
-        ancestors); other values become plain records. Afterwards validation passes for
-        ``key`` (unless a filter such as ``descendants_of`` excludes the new records, which
-        raises instead).
+        ancestors); other values become plain records. Values that look like an existing
+        term are left out, with a warning naming them: synonyms and case variants
+        (``standardize`` maps them), ambiguous synonyms, obsolete terms and close typos —
+        every value with a confident suggestion in ``curator.report``. Fix those in the data,
+        or name them in ``values`` to add them anyway. A filter such as ``descendants_of``
+        that would exclude the new records raises instead.
+
+        Args:
+            key: a categorical column (``"cell_type"``, ``"obs:cell_type"``).
+            values: add exactly these non-validated values of ``key``, none left out.
 
         Returns:
             The records created.
 
+        Raises:
+            InvalidDataError: ``key`` is no categorical column, or ``values`` names a value
+                that is valid already or not in the column (nothing is created).
+
         Example:
-            >>> curator.add_new_from("donor")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df, schema)
+            >>> _ = curator.standardize("cell_type")  # "T-cell" is a synonym of "T cell"
+            >>> [record.name for record in curator.add_new_from("cell_type")]
+            ['unknown cell']
+            >>> curator.validate()  # valid now: None
         """
-        import ontolake as ol
+        from ontolake.curate.new_records import create_records, values_to_add
 
         targets = self._categorical(key)
         if not targets:
             raise InvalidDataError(f"{key!r} is not a categorical column of this dataset.")
-        created: list[Any] = []
-        for table, column, feature in targets:
-            dtype = feature.parsed_dtype
-            series = table.frame[column]
-            if dtype.is_list:
-                series = series.dropna().explode()
-            uniques, _ = distinct_values(series)
-            allowed = self._cache.allowed(feature, dtype)
-            new = [str(value) for value in uniques if str(value) not in allowed]
-            if not new:
-                continue
-            if feature.cat_filters:
-                raise ValidationError(
-                    f"Column {column!r} ({feature.name}) only takes terms "
-                    f"{feature.cat_filters}: new records would still fail. Fix the values "
-                    f"{new[:10]} instead (see curator.report)."
+        plans = [
+            (
+                feature,
+                values_to_add(
+                    self._cache, key, table.frame[column], feature, values, curator_name=self.name
+                ),
+            )
+            for table, column, feature in targets
+        ]
+        if values is not None:
+            found = {value for _, new in plans for value in new}
+            unknown = [value for value in values if value not in found]
+            if unknown:
+                raise InvalidDataError(
+                    f"{unknown[:10]} are no non-validated values of {key!r}: add_new_from adds "
+                    "only values in the column that are not valid yet (see curator.non_validated)."
                 )
-            target = dtype.targets[0]
-            model = target.model
-            plain: list[Any] = []
-            for value in new:
-                record = None
-                if hasattr(model, "from_source"):
-                    lookup = (
-                        {"ontology_id": value} if target.field == "ontology_id" else {"name": value}
-                    )
-                    try:
-                        record = model.from_source(**lookup)
-                    except OntolakeError:
-                        record = None
-                if record is not None:
-                    created.append(record)
-                    continue
-                fields: dict[str, Any] = {target.field: value}
-                if target.field != "name":
-                    fields["name"] = value
-                if target.type_name is not None:
-                    fields["type"] = model.get(name=target.type_name, is_type=True)
-                plain.append(model(**fields))
-            if plain:
-                created.extend(ol.save(plain))
+        created: list[Any] = []
+        for feature, new in plans:
+            created += create_records(feature, new)
         self._cache.forget()
         self._report = None
         return created
@@ -446,7 +472,10 @@ class Curator:
             FeatureValueError: a label or value could not be written (nothing is written).
 
         Example:
-            >>> curator.save_artifact(key="scrna/b1.h5ad", description="b1")  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+            >>> saved = curator.save_artifact(key="tables/cells.parquet", description="2 cells")
+            >>> saved.schema.name, saved.features.get_values()
+            ('obs of scRNA', {'cell_type': ['B cell', 'T cell']})
         """
         from ontolake.curate.saving import save_curated
 

@@ -45,10 +45,16 @@ class DataFrameCurator(Curator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.DataFrameCurator(df, schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("cell_type")  # doctest: +SKIP
-        >>> curator.save_artifact(key="tables/cells.parquet")  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df, schema)
+        >>> curator.non_validated
+        {'cell_type': ['T-cell', 'unknown cell']}
+        >>> curator.standardize("cell_type")
+        {'cell_type': {'T-cell': 'T cell'}}
+        >>> [record.name for record in curator.add_new_from("cell_type")]
+        ['unknown cell']
+        >>> curator.validate()  # valid: None
+        >>> curator.save_artifact(key="tables/cells.parquet").n_observations
+        4
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = (None, "DataFrame")
@@ -115,7 +121,10 @@ class DataFrameCurator(Curator):
         See :meth:`Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="tables/cells.parquet")  # doctest: +SKIP
+            >>> df.loc[["c1", "c3"]].to_parquet("valid.parquet")
+            >>> curator = ol.curate.DataFrameCurator("valid.parquet", schema)
+            >>> curator.save_artifact(key="tables/cells.parquet").n_observations
+            2
         """
         return super().save_artifact(
             key, description=description, artifact=artifact or self._artifact

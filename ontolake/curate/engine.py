@@ -1,26 +1,25 @@
 """The checks every curator runs on a table: set rules, dtypes, missing values, registries.
 
-Categorical columns are checked over their distinct values only: ``pandas.unique`` once per
-column, a set lookup per distinct value, and — only when something failed — one pass to
-count the failing values and find example rows. Suggestions come from the registries'
-vocabularies (:mod:`ontolake.registries.bio.vocabulary`), so synonyms, case variants,
-obsolete terms and typos are told apart.
+Categorical columns are checked by :mod:`ontolake.curate.categorical`; a missing column
+names a present column with a close name (:mod:`ontolake.curate.column_names`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ontolake.curate.categorical import check_categorical
+from ontolake.curate.column_values import EXAMPLE_ROWS, example_values, most_frequent
 from ontolake.curate.registry_cache import RegistryCache
 from ontolake.curate.report import (
     MAX_VALUES,
     InvalidValue,
     Issue,
-    SuggestedValue,
+    NextStep,
     ValidationReport,
+    column_key,
 )
-from ontolake.errors import OntolakeError
+from ontolake.schemas.values import is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,66 +28,14 @@ if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
 
-__all__ = ["check_frame", "distinct_values", "example_values"]
-
-_EXAMPLE_ROWS = 5
+__all__ = ["check_frame"]
 
 
 # ---- helpers ------------------------------------------------------------------------------
-def _is_na(value: Any) -> bool:
-    from ontolake.schemas.values import is_missing
-
-    return is_missing(value)
-
-
-def distinct_values(series: pd.Series[Any]) -> tuple[list[Any], bool]:
-    """``(distinct non-missing values, whether a value is missing)`` of a column, fast."""
-    import pandas as pd
-
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        used = pd.unique(codes)
-        categories = series.cat.categories
-        return [categories[code] for code in used if code >= 0], bool((used < 0).any())
-    uniques = pd.unique(series.to_numpy())
-    values = [value for value in uniques if not _is_na(value)]
-    return values, len(values) != len(uniques)
-
-
-def example_values(
-    series: pd.Series[Any], values: Iterable[str], reason: str = "not in registry"
-) -> list[InvalidValue]:
-    """Counts and example rows of the given (string) values in a column, most frequent first."""
-    import pandas as pd
-
-    wanted = list(values)
-    keyed = series.dropna()
-    if isinstance(keyed.dtype, pd.CategoricalDtype):  # select by category, then convert
-        names = set(wanted)
-        codes = [i for i, c in enumerate(keyed.cat.categories) if str(c) in names]
-        keyed = keyed[keyed.cat.codes.isin(codes).to_numpy()].astype(str)
-    elif not (keyed.dtype == object and all(isinstance(v, str) for v in wanted[:1])):
-        keyed = keyed.astype(str)
-    else:
-        keyed = keyed.map(lambda value: value if isinstance(value, str) else str(value))
-    found = keyed[keyed.isin(wanted)]
-    counts = found.value_counts(sort=True)
-    heads = found.groupby(found, observed=True, sort=False).head(_EXAMPLE_ROWS)
-    rows: dict[str, list[str]] = {}
-    for label, value in heads.items():
-        rows.setdefault(str(value), []).append(str(label))
-    return [
-        InvalidValue(
-            value=str(value), count=int(count), rows=rows.get(str(value), []), reason=reason
-        )
-        for value, count in counts.items()
-    ]
-
-
 def _missing_rows(series: pd.Series[Any]) -> tuple[int, list[str]]:
     mask = series.isna()
     labels = series.index[mask.to_numpy()]
-    return int(mask.sum()), [str(label) for label in labels[:_EXAMPLE_ROWS]]
+    return int(mask.sum()), [str(label) for label in labels[:EXAMPLE_ROWS]]
 
 
 # ---- dtypes -------------------------------------------------------------------------------
@@ -152,7 +99,7 @@ def _coerced(series: pd.Series[Any], kind: str) -> pd.Series[Any]:
     if kind in ("datetime", "date"):
         return pd.to_datetime(series, errors="coerce")
     if kind == "str":
-        return series.map(lambda v: v if _is_na(v) else str(v))
+        return series.map(lambda v: v if is_missing(v) else str(v))
     return series
 
 
@@ -164,9 +111,7 @@ def _check_dtype(
     if dtype.is_list:
         bad = series.dropna().map(lambda value: not isinstance(value, (list, tuple)))
         if bad.any():
-            report.add(
-                Issue(slot, feature.name, "dtype", f"values must be lists ({dtype})", hint="")
-            )
+            report.add(Issue(slot, feature.name, "dtype", f"values must be lists ({dtype})"))
         return None
     kind = dtype.kind
     if kind == "cat" or _has_kind(series, kind):
@@ -179,8 +124,14 @@ def _check_dtype(
                 feature.name,
                 "dtype",
                 f"expected {expected} ({feature.dtype}), got pandas dtype {series.dtype}",
-                hint=f"ol.Schema(..., coerce_dtype=True) or ol.Feature({feature.name!r}, "
-                f"..., coerce=True) converts values",
+                steps=[
+                    NextStep(
+                        "coerce_dtype",
+                        column_key(slot, feature.name),
+                        f"ol.Schema(..., coerce_dtype=True) or ol.Feature({feature.name!r}, "
+                        f"..., coerce=True) converts values",
+                    )
+                ],
             )
         )
         return None
@@ -197,96 +148,26 @@ def _check_dtype(
                 "dtype",
                 f"{int(failed.sum())} value(s) cannot be converted to {expected}",
                 values=values[:MAX_VALUES],
+                n_values=len(values),
             )
         )
         return None
     return converted
 
 
-# ---- categorical --------------------------------------------------------------------------
-def _check_categorical(
-    series: pd.Series[Any],
-    feature: Feature,
-    slot: str,
-    column: str,
-    report: ValidationReport,
-    cache: RegistryCache,
-    curator_name: str,
-) -> bool:
-    """Report values outside the feature's registries; return whether a value is missing."""
-    dtype = feature.parsed_dtype
-    if dtype.is_list:
-        series = series.dropna().explode()
-    import pandas as pd
+def _missing_column(slot: str, name: str, feature: Feature, extra: list[str]) -> Issue:
+    """A required column is missing; a present column with a close name is named."""
+    from ontolake.curate.column_names import close_column
 
-    try:
-        allowed = cache.allowed(feature, dtype)
-    except OntolakeError as error:
-        report.add(Issue(slot, column, "invalid_values", f"cannot be checked: {error}"))
-        return bool(series.isna().any())
-    rest = series
-    if not isinstance(series.dtype, pd.CategoricalDtype):
-        # one hash pass against the (small) set of valid labels; only the rest is inspected
-        valid = series.isin(cache.allowed_list(feature, dtype)).to_numpy()
-        if valid.all():
-            return False
-        rest = series[~valid]
-    uniques, has_missing = distinct_values(rest)
-    invalid = [str(value) for value in uniques if str(value) not in allowed]
-    if not invalid:
-        return has_missing
-    vocabulary = cache.vocabulary(dtype)
-    values = example_values(series, invalid)
-    filters = feature.cat_filters or {}
-    standardizable = False
-    for value in values[:MAX_VALUES]:
-        text = value.value
-        suggestions = vocabulary.suggest(text)
-        if text in vocabulary.values:
-            if text in vocabulary.replacements or not filters:
-                value.reason = "obsolete term"
-            else:
-                value.reason = f"outside the feature's filter {_filter_text(filters)}"
-                suggestions = [s for s in suggestions if s.kind == "obsolete"]
-        elif any(s.kind in ("synonym", "case") for s in suggestions):
-            best = next(s for s in suggestions if s.kind in ("synonym", "case"))
-            value.reason = f"{best.kind} of {best.value!r}"
-            standardizable = True
-        elif text in vocabulary.ambiguous:
-            value.reason = "ambiguous: " + ", ".join(sorted(vocabulary.ambiguous[text]))
-        value.suggestions = [SuggestedValue(s.kind, s.value, s.score) for s in suggestions]
-    key = column if slot == "main" else f"{slot}:{column}"
-    hints = [f"{curator_name}.standardize({key!r})"] if standardizable else []
-    sure = ("synonym", "case", "obsolete")
-    if not filters and any(not any(s.kind in sure for s in v.suggestions) for v in values):
-        hints.append(f"{curator_name}.add_new_from({key!r})")
-    registries = " | ".join(str(target) for target in dtype.targets)
-    message = f"{len(values)} value(s) not valid for {registries}"
-    if not allowed and all(hasattr(t.model, "import_source") for t in dtype.targets):
-        # nothing can be valid yet: the ontology was never imported (a fresh instance)
-        message += " (empty: import its ontology, or pin a source in the schema file)"
-        hints = [f"ol.{target.registry}.import_source()" for target in dtype.targets]
-    report.add(
-        Issue(
-            slot,
-            column,
-            "invalid_values",
-            message + (f" {_filter_text(filters)}" if filters else ""),
-            values=values[:MAX_VALUES],
-            hint="; ".join(hints),
-        )
-    )
-    return has_missing
-
-
-def _filter_text(filters: dict[str, Any]) -> str:
-    parts = []
-    if "descendants_of" in filters:
-        parts.append(f"descendants of {filters['descendants_of']}")
-    if "source" in filters:
-        source = filters["source"]
-        parts.append(f"source {source.get('name')}@{source.get('version')}")
-    return "(" + ", ".join(parts) + ")"
+    message = f"required column {name!r} ({feature.dtype}) is missing"
+    close = close_column(name, extra)
+    if close is None:
+        step = NextStep("add_column", column_key(slot, name), f"add column {name!r}")
+    else:
+        message += f"; column {close!r} looks like it"
+        python = f"rename column {close!r} to {name!r}"
+        step = NextStep("rename_column", column_key(slot, name), python, values=(close,))
+    return Issue(slot, name, "missing_column", message, steps=[step])
 
 
 # ---- frames -------------------------------------------------------------------------------
@@ -311,7 +192,10 @@ def check_frame(
     Example:
         >>> report = ValidationReport()
         >>> cache = RegistryCache()
-        >>> check_frame(df, schema, slot="main", report=report, cache=cache)  # doctest: +SKIP
+        >>> check_frame(df, schema, slot="main", report=report, cache=cache)  # none coerced
+        {}
+        >>> [(issue.slot, issue.column, issue.kind) for issue in report.issues]
+        [('main', 'cell_type', 'invalid_values')]
     """
     import pandas as pd
 
@@ -319,19 +203,11 @@ def check_frame(
     members = {feature.name: feature for feature in schema.members}
     columns = [str(column) for column in frame.columns]
     present = set(columns)
+    extra = [column for column in columns if column not in members]
     if schema.minimal_set:
         for name, feature in members.items():
             if name not in present:
-                report.add(
-                    Issue(
-                        slot,
-                        name,
-                        "missing_column",
-                        f"required column {name!r} ({feature.dtype}) is missing",
-                        hint=f"add column {name!r}",
-                    )
-                )
-    extra = [column for column in columns if column not in members]
+                report.add(_missing_column(slot, name, feature, extra))
     if schema.maximal_set and extra:
         for column in extra:
             report.add(
@@ -390,7 +266,7 @@ def check_frame(
             series = converted
         has_missing = None
         if feature.parsed_dtype.is_categorical:
-            has_missing = _check_categorical(
+            has_missing = check_categorical(
                 series, feature, slot, name, report, cache, curator_name
             )
         if not feature.nullable and (has_missing if has_missing is not None else True):
@@ -423,8 +299,8 @@ def _check_index(
 
     index = frame.index
     if index.has_duplicates:
-        duplicated = pd.Series(index[index.duplicated(keep=False)])
-        counts = duplicated.astype(str).value_counts()
+        counts = most_frequent(pd.Series(index[index.duplicated(keep=False)]).astype(str))
+        fix = "adata.obs_names_make_unique()" if slot != "main" else "df.reset_index()"
         report.add(
             Issue(
                 slot,
@@ -432,12 +308,11 @@ def _check_index(
                 "duplicated_index",
                 f"{len(counts)} index value(s) occur more than once",
                 values=[
-                    InvalidValue(str(value), int(count), [str(value)], "duplicated")
-                    for value, count in list(counts.items())[:MAX_VALUES]
+                    InvalidValue(value, count, [value], "duplicated")
+                    for value, count in counts[:MAX_VALUES]
                 ],
-                hint="make the index unique ("
-                + ("adata.obs_names_make_unique()" if slot != "main" else "df.reset_index()")
-                + ")",
+                steps=[NextStep("make_index_unique", slot, f"make the index unique ({fix})")],
+                n_values=len(counts),
             )
         )
     feature = schema.index
@@ -447,7 +322,7 @@ def _check_index(
     label = f"index ({feature.name})"
     _check_dtype(series, feature, False, slot, report)
     if feature.parsed_dtype.is_categorical:
-        has_missing = _check_categorical(series, feature, slot, label, report, cache, curator_name)
+        has_missing = check_categorical(series, feature, slot, label, report, cache, curator_name)
         if has_missing and not feature.nullable:
             report.add(Issue(slot, label, "missing_values", "the index holds missing values"))
 
@@ -481,10 +356,10 @@ def _run_checks(
                 for label, value in failures.items():
                     entry = counts.setdefault(str(value), InvalidValue(str(value), 0, [], ""))
                     entry.count += 1
-                    if len(entry.rows) < _EXAMPLE_ROWS:
+                    if len(entry.rows) < EXAMPLE_ROWS:
                         entry.rows.append(str(label))
                     entry.reason = f"fails {check_name}"
-                values = list(counts.values())[:MAX_VALUES]
+                values = list(counts.values())
             n_failed = sum(v.count for v in values)
             report.add(
                 Issue(
@@ -492,6 +367,7 @@ def _run_checks(
                     name or None,
                     "check",
                     f"check {check_name} failed" + (f" for {n_failed} value(s)" if values else ""),
-                    values=values,
+                    values=values[:MAX_VALUES],
+                    n_values=len(values),
                 )
             )

@@ -45,8 +45,9 @@ def read_h5ad_annotations(path: Path) -> H5adAnnotations | None:
         OSError: the file cannot be opened as HDF5.
 
     Example:
-        >>> read_h5ad_annotations(Path("pbmc.h5ad")).obs.columns  # doctest: +SKIP
-        Index(['cell_type_ontology_term_id', ...], dtype='object')
+        >>> annotations = read_h5ad_annotations(Path("pbmc.h5ad"))
+        >>> annotations.obs.columns.tolist(), annotations.var_index[:1]
+        (['cell_type', 'n_genes'], ['ENSG00000290825'])
     """
     import h5py
 

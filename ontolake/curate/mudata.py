@@ -11,13 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.anndata import (
-    AnnDataParts,
-    AnnDataSlots,
-    parts_of_group,
-    read_store,
-    rewrite_frames,
-)
+from ontolake.curate.anndata import AnnDataSlots
+from ontolake.curate.anndata_files import AnnDataParts, parts_of_group, read_store, rewrite_frames
 from ontolake.curate.parts import Part, PartsCurator
 from ontolake.errors import UnsupportedObjectError
 
@@ -33,17 +28,22 @@ _TOP_SLOTS = ("obs", "uns")
 
 
 class MuDataParts:
-    """The global ``obs``/``uns`` and the parts of each modality of a MuData."""
+    """The global ``obs``/``uns`` and the parts of each modality of a MuData.
+
+    ``names`` are all the modalities of the MuData, also those not read.
+    """
 
     def __init__(
         self,
         top: AnnDataParts,
         modalities: Mapping[str, AnnDataParts],
         mdata: Any = None,
+        names: list[str] | None = None,
     ) -> None:
         self.top = top
         self.modalities = dict(modalities)
         self.mdata = mdata
+        self.names = list(self.modalities) if names is None else list(names)
 
     @classmethod
     def of(cls, mdata: Any) -> MuDataParts:
@@ -65,7 +65,8 @@ def read_mudata(path: Path, modalities: list[str] | None = None) -> MuDataParts:
         InvalidDataError: truncated, corrupt or not a MuData (names the file).
 
     Example:
-        >>> read_mudata(Path("multiome.h5mu")).modalities["rna"].obs  # doctest: +SKIP
+        >>> read_mudata(Path("multiome.h5mu")).modalities["rna"].obs["cell_type"].tolist()
+        ['T cell', 'T-cell', 'B cell']
     """
     if path.suffix.lower() not in (".h5mu", ".zarr"):
         raise UnsupportedObjectError(
@@ -77,13 +78,14 @@ def read_mudata(path: Path, modalities: list[str] | None = None) -> MuDataParts:
 
         if "mod" not in group:
             raise KeyError("no 'mod' group: not a MuData")
-        names = list(group["mod"].keys()) if modalities is None else modalities
-        found = {name: parts_of_group(group["mod"][name]) for name in names if name in group["mod"]}
+        stored = list(group["mod"].keys())
+        names = stored if modalities is None else modalities
+        found = {name: parts_of_group(group["mod"][name]) for name in names if name in stored}
         import pandas as pd
 
         obs = read_elem(group["obs"]) if "obs" in group else pd.DataFrame()
         uns = read_elem(group["uns"]) if "uns" in group else {}
-        return MuDataParts(AnnDataParts(obs, pd.DataFrame(), uns, None), found)
+        return MuDataParts(AnnDataParts(obs, pd.DataFrame(), uns, None), found, names=stored)
 
     return read_store(path, reader, kind="MuData")
 
@@ -105,10 +107,15 @@ class MuDataCurator(PartsCurator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("rna:obs:cell_type")  # doctest: +SKIP
-        >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+        >>> multiome = ol.Schema.get(name="multiome")  # slot "rna:obs": "obs of scRNA"
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", multiome)
+        >>> curator.non_validated
+        {'rna:obs:cell_type': ['T-cell']}
+        >>> curator.standardize("rna:obs:cell_type")
+        {'rna:obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
+        >>> curator.write("multiome.fixed.h5mu")
+        PosixPath('multiome.fixed.h5mu')
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("MuData",)
@@ -136,7 +143,12 @@ class MuDataCurator(PartsCurator):
         if top:
             first.append(AnnDataSlots(self._data.top, top, allowed=_TOP_SLOTS, container="MuData"))
         self._attach_parts(
-            by_modality, self._data.modalities, kind="modality", container="MuData", first=first
+            by_modality,
+            self._data.modalities,
+            kind="modality",
+            container="MuData",
+            first=first,
+            available=self._data.names,
         )
 
     @property
@@ -158,8 +170,12 @@ class MuDataCurator(PartsCurator):
         """Write the curated MuData to ``path`` (``.h5mu``); from a file, X is copied as is.
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("multiome.fixed.h5mu")  # doctest: +SKIP
+            >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+            >>> _ = curator.standardize()
+            >>> curator.write("multiome.fixed.h5mu")
+            PosixPath('multiome.fixed.h5mu')
+            >>> read_mudata(Path("multiome.fixed.h5mu")).modalities["rna"].obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if self._data.mdata is not None:

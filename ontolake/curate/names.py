@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ontolake.curate.report import MAX_VALUES, InvalidValue, Issue, SuggestedValue
+from ontolake.curate.report import MAX_VALUES, InvalidValue, Issue, NextStep, column_key
+from ontolake.registries.bio.vocabulary import STANDARDIZABLE
 
 if TYPE_CHECKING:
     from ontolake.curate.registry_cache import RegistryCache
     from ontolake.curate.report import ValidationReport
 
 __all__ = ["check_names"]
+
+_SUGGESTED = 50
+"""The names (the first ones) that get suggestions: a vocabulary look-up each."""
 
 
 def check_names(
@@ -37,23 +41,22 @@ def check_names(
     for name in invalid:
         counts[name] = counts.get(name, 0) + 1
     values = [InvalidValue(value=name, count=count) for name, count in counts.items()]
-    if itype != "Feature":
+    if itype == "Feature":
+        for value in values:
+            value.reason = "not a defined Feature"
+    else:
         from ontolake.schemas.dtypes import parse_dtype
 
         vocabulary = cache.vocabulary(parse_dtype(f"cat[{itype}]"))
-        for value in values[:50]:
-            value.suggestions = [
-                SuggestedValue(s.kind, s.value, s.score) for s in vocabulary.suggest(value.value)
-            ]
+        for value in values[:_SUGGESTED]:
+            value.suggestions = vocabulary.suggest(value.value)
             if value.value in vocabulary.replacements:
                 value.reason = "obsolete term"
-    else:
-        values = [
-            InvalidValue(value=v.value, count=v.count, reason="not a defined Feature")
-            for v in values
-        ]
-    fixable = any(s.kind in ("synonym", "case") for v in values for s in v.suggestions)
-    key = column if slot == "main" else f"{slot}:{column}"
+            elif base := vocabulary.unversioned(value.value):
+                value.reason = f"version suffix: {itype} holds ids without version ({base})"
+    key = column_key(slot, column)
+    fixable = tuple(v.value for v in values if any(s.kind in STANDARDIZABLE for s in v.suggestions))
+    steps = [NextStep("standardize", key, f"{curator_name}.standardize({key!r})", values=fixable)]
     report.add(
         Issue(
             slot,
@@ -61,6 +64,7 @@ def check_names(
             "invalid_names",
             f"{len(invalid)} of {len(names)} name(s) are not values of {itype}",
             values=values[:MAX_VALUES],
-            hint=f"{curator_name}.standardize({key!r})" if fixable else "",
+            steps=steps if fixable else [],
+            n_values=len(values),
         )
     )

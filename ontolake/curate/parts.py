@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Part", "PartsCurator"]
 
+_PLURAL = {"modality": "modalities", "table": "tables"}
+
 
 class Part(Protocol):
     """One checked piece of a container (an AnnData inside a MuData or a SpatialData).
@@ -43,6 +45,9 @@ class Part(Protocol):
     def dataset_values(self) -> dict[str, Any]:
         """Dataset-level feature values found in the part."""
 
+    def dataset_value_slots(self) -> dict[str, str]:
+        """The reported slot of each dataset-level value of the part."""
+
 
 class PartsCurator(Curator):
     """A curator of a container made of parts (MuData modalities, SpatialData tables).
@@ -51,8 +56,9 @@ class PartsCurator(Curator):
     the data lacks, with the reason: each is reported as a failure, never skipped).
 
     Example:
-        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+        >>> curator.collect().is_valid, curator.non_validated
+        (False, {'rna:obs:cell_type': ['T-cell']})
     """
 
     _parts: list[Part]
@@ -121,19 +127,24 @@ class PartsCurator(Curator):
         kind: str,
         container: str,
         first: list[Part],
+        available: list[str],
     ) -> None:
-        """One AnnData part per group present in the data; a missing group is a failure."""
+        """One AnnData part per group present in the data; a missing group is a failure.
+
+        ``available`` are the groups the data has (its own names, listed in the failure).
+        """
         from ontolake.curate.anndata import AnnDataSlots
 
         parts = list(first)
         self._missing = {}
+        has = ", ".join(repr(name) for name in available) or "none"
         for group, components in grouped.items():
             data = found.get(group)
             if data is None:
                 for inner in components:
                     self._missing[f"{group}:{inner}"] = (
-                        f"{container} has no {kind} {group!r} (it has "
-                        f"{sorted(found) or 'none'}): nothing could be checked"
+                        f"{container} has no {kind} {group!r} (its {_PLURAL[kind]}: {has}): "
+                        "nothing could be checked"
                     )
                 continue
             parts.append(AnnDataSlots(data, components, prefix=f"{group}:"))
@@ -157,6 +168,12 @@ class PartsCurator(Curator):
             values.update(part.dataset_values())
         return values
 
+    def _dataset_value_slots(self) -> dict[str, str]:
+        slots: dict[str, str] = {}
+        for part in self._parts:
+            slots.update(part.dataset_value_slots())
+        return slots
+
     def _set_column(self, table: Table, column: str, series: pd.Series[Any]) -> None:
         table.frame[column] = series
         self._changed = True
@@ -179,7 +196,11 @@ class PartsCurator(Curator):
         :meth:`Curator.save_artifact`.
 
         Example:
-            >>> curator.save_artifact(key="multiome/x.h5mu")  # doctest: +SKIP
+            >>> curator = ol.curate.MuDataCurator("multiome.h5mu", ol.Schema.get(name="multiome"))
+            >>> _ = curator.standardize()
+            >>> saved = curator.save_artifact(key="multiome/x.h5mu")
+            >>> saved.otype, saved.schema.name
+            ('MuData', 'multiome')
         """
         if artifact is None and self._artifact is not None and not self.changed:
             artifact = self._artifact

@@ -67,10 +67,10 @@ class RegistryCache:
         if key not in self._vocabularies:
             from ontolake.registries.bio.vocabulary import Vocabulary
 
-            entries = []
-            for target in dtype.targets:
-                entries.extend(_vocabulary_of(target).entries)
-            self._vocabularies[key] = Vocabulary(entries)
+            parts = [_vocabulary_of(target) for target in dtype.targets]
+            versioned = next((part.versioned_id for part in parts if part.versioned_id), None)
+            entries = [entry for part in parts for entry in part.entries]
+            self._vocabularies[key] = Vocabulary(entries, versioned_id=versioned)
         return self._vocabularies[key]
 
     def names(self, itype: str) -> set[str]:

@@ -3,27 +3,38 @@
 A :class:`ValidationReport` collects :class:`Issue` objects per slot and column (missing and
 extra columns, dtypes, missing values, values not in a registry with their counts, example
 row labels and suggestions, duplicated indices, failed pandera checks) and exports them as
-plain data, JSON, Markdown or a standalone HTML page. Its short summary names the call that
-fixes each kind of failure.
+plain data, JSON, Markdown or a standalone HTML page. Each issue carries the
+:class:`NextStep` objects that fix it (what to do, on which column, as a Python call), which
+the summary lists and other front ends (the ``curate`` command) render their own way.
+
+The same dataset and schema give the same report, byte for byte, in every process: values
+come most frequent first (ties in the order the data holds them), suggestions in the order
+of :meth:`ontolake.registries.bio.vocabulary.Vocabulary.suggest`, and nothing depends on
+hashing, the clock or the machine.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from ontolake.errors import ValidationError
+from ontolake.registries.bio.vocabulary import Suggestion
 
 __all__ = [
     "ISSUE_KINDS",
     "MAX_VALUES",
+    "NEXT_STEP_ACTIONS",
     "InvalidValue",
     "Issue",
+    "NextStep",
     "ReportedValidationError",
     "SuggestedValue",
     "ValidationReport",
+    "column_key",
 ]
 
 ISSUE_KINDS = (
@@ -41,22 +52,82 @@ ISSUE_KINDS = (
 """The kinds of failures a report holds."""
 
 _MAX_SHOWN = 20
+_VALUE_KINDS = ("invalid_values", "invalid_names")
+"""The kinds of issues whose values are outside a registry (``non_validated``)."""
+
+_LABEL_OF_SLOT = {"uns": "key", "attrs": "key", "features": "feature"}
 
 MAX_VALUES = 1000
 """The most distinct failing values one issue keeps (counts and examples of each)."""
 
 
-@dataclass(frozen=True)
-class SuggestedValue:
-    """A candidate replacement for an invalid value.
+SuggestedValue = Suggestion
+"""A candidate replacement for an invalid value: a vocabulary's
+:class:`~ontolake.registries.bio.vocabulary.Suggestion` (``kind``, ``value``, ``score``,
+``confident``)."""
 
-    ``kind`` is ``synonym``, ``case``, ``obsolete`` (``value`` replaces an obsolete term)
-    or ``fuzzy`` (with a 0-100 ``score``).
+NEXT_STEP_ACTIONS = (
+    "standardize",
+    "add_new_from",
+    "replace_values",
+    "import_source",
+    "add_column",
+    "rename_column",
+    "define_feature",
+    "coerce_dtype",
+    "make_index_unique",
+)
+"""What a :class:`NextStep` does."""
+
+
+def _python_text(step: NextStep) -> str:
+    return step.text
+
+
+def column_key(slot: str, column: str | None) -> str:
+    """How curator methods name a column (``standardize``, ``add_new_from``).
+
+    ``cell_type`` in a DataFrame, ``obs:cell_type`` in a slot, and a slot alone (``var.T``)
+    for its index or its names.
+
+    Example:
+        >>> column_key("main", "cell_type"), column_key("obs", "cell_type")
+        ('cell_type', 'obs:cell_type')
+        >>> column_key("var.T", "index")
+        'var.T'
+    """
+    if column is None or column == "index":
+        return slot
+    return column if slot == "main" else f"{slot}:{column}"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing to do that fixes failures, for each front end to show its own way.
+
+    ``action`` is one of :data:`NEXT_STEP_ACTIONS`; ``key`` the column or name list it acts
+    on (as :func:`column_key` writes it), or the registry or feature it concerns; ``python``
+    the step as a Python user runs it (a call, or a short instruction for an edit of the
+    data such as adding a column); ``note`` what the step leaves out or needs; ``values`` the
+    values it acts on (those ``standardize`` maps, those ``add_new_from`` adds).
+
+    Example:
+        >>> step = NextStep("add_new_from", "cell_type", "curator.add_new_from('cell_type')",
+        ...                 note="leaves out 'T cel' (close to 'T cell')")
+        >>> step.text
+        "curator.add_new_from('cell_type') (leaves out 'T cel' (close to 'T cell'))"
     """
 
-    kind: str
-    value: str
-    score: float = 100.0
+    action: str
+    key: str
+    python: str
+    note: str = ""
+    values: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The Python form, with the note in brackets."""
+        return f"{self.python} ({self.note})" if self.note else self.python
 
 
 @dataclass
@@ -68,7 +139,7 @@ class InvalidValue:
     rows: list[str] = field(default_factory=list)
     """Up to five example row labels (index values) holding the value."""
     reason: str = "not in registry"
-    suggestions: list[SuggestedValue] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
 
 
 @dataclass
@@ -80,14 +151,35 @@ class Issue:
     kind: str
     message: str
     values: list[InvalidValue] = field(default_factory=list)
-    hint: str = ""
-    """The call that fixes it, e.g. ``curator.standardize('cell_type')``."""
+    steps: list[NextStep] = field(default_factory=list)
+    """What fixes it, in order."""
+    n_values: int = 0
+    """How many distinct values failed; ``values`` keeps the first :data:`MAX_VALUES`."""
+
+    def __post_init__(self) -> None:
+        self.n_values = max(self.n_values, len(self.values))
 
     @property
     def where(self) -> str:
-        """``slot:column`` (or the slot alone)."""
-        column = "" if self.column is None else f" column {self.column!r}"
-        return f"{self.slot}{column}"
+        """The slot and what in it: ``obs column 'cell_type'``, ``attrs key 'title'``.
+
+        Keys of ``uns`` and ``attrs`` (also ``rna:uns``) are called keys, dataset-level
+        values features, and the rest columns.
+        """
+        if self.column is None:
+            return self.slot
+        label = _LABEL_OF_SLOT.get(self.slot.rpartition(":")[2], "column")
+        return f"{self.slot} {label} {self.column!r}"
+
+    @property
+    def key(self) -> str:
+        """The column as curator methods take it (:func:`column_key`)."""
+        return column_key(self.slot, self.column)
+
+    @property
+    def hint(self) -> str:
+        """The steps that fix it as one line, e.g. ``curator.standardize('cell_type')``."""
+        return "; ".join(step.text for step in self.steps)
 
 
 @dataclass
@@ -108,6 +200,9 @@ class ValidationReport:
     issues: list[Issue] = field(default_factory=list)
     curator_name: str = "curator"
     """The variable name used in the suggested next steps."""
+    step_text: Callable[[NextStep], str] | None = field(default=None, repr=False, compare=False)
+    """Writes one next step for its reader (default: :attr:`NextStep.text`, the Python form);
+    ``curate`` sets one that writes shell commands."""
 
     _SEPARATOR: ClassVar[str] = "\n"
 
@@ -137,18 +232,35 @@ class ValidationReport:
         ]
 
     def non_validated(self) -> dict[str, list[str]]:
-        """``{column: [invalid values]}`` (columns prefixed by their slot when not ``main``)."""
+        """``{key: [invalid values]}`` of every column and name list with values outside.
+
+        Keys as :func:`column_key` writes them (``cell_type``, ``obs:cell_type``, ``var.T``);
+        a column that could not be checked at all has ``[]``.
+
+        Example:
+            >>> report = ValidationReport()
+            >>> report.add(Issue("var.T", "index", "invalid_names", "", [InvalidValue("X", 1)]))
+            >>> report.non_validated()
+            {'var.T': ['X']}
+        """
         found: dict[str, list[str]] = {}
         for issue in self.issues:
-            if issue.kind == "invalid_values" and issue.column is not None:
-                key = issue.column if issue.slot == "main" else f"{issue.slot}:{issue.column}"
-                found.setdefault(key, []).extend(value.value for value in issue.values)
+            if issue.kind in _VALUE_KINDS:
+                found.setdefault(issue.key, []).extend(value.value for value in issue.values)
         return found
 
+    def steps(self) -> list[NextStep]:
+        """What fixes the failures, in the order of the issues, without repeats."""
+        return list(dict.fromkeys(step for issue in self.issues for step in issue.steps))
+
     def next_steps(self) -> list[str]:
-        """The calls that fix the failures, in order, without repeats."""
-        steps = [issue.hint for issue in self.issues if issue.hint]
-        return list(dict.fromkeys(steps))
+        """The steps that fix the failures as text, in order, without repeats.
+
+        Each step is written by :attr:`step_text` when set (``curate`` writes shell
+        commands), else as :attr:`NextStep.text` (its Python form).
+        """
+        write = self.step_text or _python_text
+        return list(dict.fromkeys(write(step) for step in self.steps()))
 
     # ---- exports --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -164,7 +276,9 @@ class ValidationReport:
             "valid": self.is_valid,
             "n_issues": len(self.issues),
             "slots": dict(self.slots),
-            "issues": [{**asdict(issue), "where": issue.where} for issue in self.issues],
+            "issues": [
+                {**asdict(issue), "where": issue.where, "key": issue.key} for issue in self.issues
+            ],
             "next_steps": self.next_steps(),
         }
 
@@ -211,8 +325,8 @@ class ValidationReport:
                         f"| {_md(value.value)} | {value.count} | {_md(', '.join(value.rows))} "
                         f"| {_md(value.reason)} | {_md(_suggestions_text(value))} |"
                     )
-                if len(issue.values) > _MAX_SHOWN:
-                    lines.append(f"\n… and {len(issue.values) - _MAX_SHOWN} more values")
+                if issue.n_values > _MAX_SHOWN:
+                    lines.append(f"\n… and {issue.n_values - _MAX_SHOWN:,} more values")
             steps = self.next_steps()
             if steps:
                 lines += ["", "## Next steps", ""] + [f"- `{step}`" for step in steps]
@@ -266,6 +380,8 @@ class ValidationReport:
                         f"<td>{e(_suggestions_text(value))}</td></tr>"
                     )
                 parts.append("</table>")
+                if issue.n_values > _MAX_SHOWN:
+                    parts.append(f"<p>… and {issue.n_values - _MAX_SHOWN:,} more values</p>")
             steps = self.next_steps()
             if steps:
                 parts.append("<h2>Next steps</h2><ul>")
@@ -287,14 +403,8 @@ class ValidationReport:
         for issue in self.issues:
             line = f"  - {issue.where}: {issue.message}"
             if issue.values:
-                shown = []
-                for value in issue.values[:5]:
-                    text = f"{value.value!r} x{value.count}"
-                    best = value.suggestions[0] if value.suggestions else None
-                    if best is not None:
-                        text += f" → {best.value!r} ({best.kind})"
-                    shown.append(text)
-                more = f", … {len(issue.values) - 5} more" if len(issue.values) > 5 else ""
+                shown = [_value_text(value) for value in issue.values[:5]]
+                more = f", … {issue.n_values - 5:,} more" if issue.n_values > 5 else ""
                 line += f": {', '.join(shown)}{more}"
             lines.append(line)
         steps = self.next_steps()
@@ -314,9 +424,10 @@ class ReportedValidationError(ValidationError):
 
     Example:
         >>> try:
-        ...     curator.validate()  # doctest: +SKIP
+        ...     ol.curate.DataFrameCurator(df, schema).validate()
         ... except ol.errors.ValidationError as error:
-        ...     print(error.report.to_json())  # doctest: +SKIP
+        ...     print(error.report.to_dict()["n_issues"], error.report.non_validated())
+        1 {'cell_type': ['T-cell', 'unknown cell']}
     """
 
     def __init__(self, message: str, report: ValidationReport | None = None) -> None:
@@ -325,6 +436,24 @@ class ReportedValidationError(ValidationError):
 
     def __reduce__(self) -> Any:
         return (self.__class__, (str(self), self.report))
+
+
+def _value_text(value: InvalidValue) -> str:
+    """``'T cel' x2 → 'T cell' (fuzzy 90.9)``: a value, its count, its best suggestion.
+
+    An arrow for a confident suggestion, "close to" otherwise.
+    """
+    text = f"{value.value!r} x{value.count}"
+    if not value.suggestions:
+        return text
+    best = value.suggestions[0]
+    score = f" {best.score:g}" if best.kind == "fuzzy" else ""
+    if best.kind == "ambiguous":
+        terms = [s.value for s in value.suggestions if s.kind == "ambiguous"]
+        return f"{text} → one of {', '.join(map(repr, terms))} (ambiguous)"
+    if best.confident:
+        return f"{text} → {best.value!r} ({best.kind}{score})"
+    return f"{text} (close to {best.value!r}, {best.kind}{score})"
 
 
 def _suggestions_text(value: InvalidValue) -> str:

@@ -3,9 +3,11 @@
 ``Curator.save_artifact`` validates, then calls :func:`save_curated`. The labels found in
 the categorical columns and the dataset-level feature values are collected first (no
 database work); then one write transaction inserts the artifact row, links it to the
-schema and writes the labels and values as its feature values, and only then places the
-file. Any failure — an invalid value, a label or feature deleted meanwhile, a constraint of
-the database — rolls all of it back: no artifact row, no feature value, no file.
+schema and writes the labels and values as its feature values — which link the labels to
+the artifact as well (``artifact.cell_types``, ``artifact.ulabels``: see
+:mod:`ontolake.registries.label_links`) — and only then places the file. Any failure — an
+invalid value, a label or feature deleted meanwhile, a constraint of the database — rolls
+all of it back: no artifact row, no feature value, no link, no file.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.engine import distinct_values
+from ontolake.curate.column_values import distinct_values
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -40,7 +42,9 @@ class Annotation:
         """The annotation of a validated curator's dataset.
 
         Example:
-            >>> Annotation.of(curator).labels  # doctest: +SKIP
+            >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+            >>> curator.validate()
+            >>> Annotation.of(curator).labels
             {'cell_type': ['B cell', 'T cell']}
         """
         labels: dict[str, set[str]] = {}
@@ -59,7 +63,8 @@ class Annotation:
     def write(self, session: Session, artifacts: list[Artifact]) -> None:
         """Link ``artifacts`` to the schema and write the labels and values, in ``session``.
 
-        Runs inside the caller's write transaction (``on_inserted`` of the artifact save).
+        Runs inside the caller's write transaction (``on_inserted`` of the artifact save);
+        writing the labels as values also links them (``artifact.cell_types`` …).
         """
         from sqlalchemy import update
         from sqlalchemy.orm.attributes import set_committed_value
@@ -89,7 +94,10 @@ def save_curated(
     placed inside the same transaction.
 
     Example:
-        >>> save_curated(curator, "tables/cells.parquet", None, None)  # doctest: +SKIP
+        >>> curator = ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema)
+        >>> curator.validate()
+        >>> save_curated(curator, "tables/cells.parquet", None, None).schema.name
+        'obs of scRNA'
     """
     from ontolake.instance.setup import current_instance
 
@@ -109,8 +117,12 @@ def store_curated(
     """Store the new ``artifact`` of a validated ``curator`` with its annotation, in one commit.
 
     Example:
-        >>> new = ol.Artifact.from_dataframe(df, key="t.parquet")  # doctest: +SKIP
-        >>> store_curated(curator, new)  # doctest: +SKIP
+        >>> cells = df.loc[["c1", "c3"]]
+        >>> curator = ol.curate.DataFrameCurator(cells, schema)
+        >>> curator.validate()
+        >>> new = ol.Artifact.from_dataframe(cells, key="t.parquet")
+        >>> store_curated(curator, new).schema.name
+        'obs of scRNA'
     """
     from ontolake.registries.artifact_save import save_artifacts
 

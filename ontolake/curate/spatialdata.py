@@ -8,12 +8,12 @@ are read: no image, label, point or shape element and no ``X`` is loaded.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ontolake.curate.anndata import AnnDataParts, AnnDataSlots, parts_of_group, read_store
+from ontolake.curate.anndata import AnnDataSlots
+from ontolake.curate.anndata_files import AnnDataParts, parts_of_group, read_store, rewrite_frames
 from ontolake.curate.parts import Part, PartsCurator
 from ontolake.errors import UnsupportedObjectError
 
@@ -28,14 +28,22 @@ SPATIALDATA_ATTRS = "spatialdata_attrs"
 
 
 class SpatialDataParts:
-    """The ``attrs`` and the parts of each table of a SpatialData."""
+    """The ``attrs`` and the parts of each table of a SpatialData.
+
+    ``names`` are all the tables of the SpatialData, also those not read.
+    """
 
     def __init__(
-        self, attrs: Mapping[str, Any], tables: Mapping[str, AnnDataParts], sdata: Any = None
+        self,
+        attrs: Mapping[str, Any],
+        tables: Mapping[str, AnnDataParts],
+        sdata: Any = None,
+        names: list[str] | None = None,
     ) -> None:
         self.attrs = dict(attrs)
         self.tables = dict(tables)
         self.sdata = sdata
+        self.names = list(self.tables) if names is None else list(names)
 
     @classmethod
     def of(cls, sdata: Any) -> SpatialDataParts:
@@ -56,7 +64,8 @@ def read_spatialdata(path: Path, tables: list[str] | None = None) -> SpatialData
         InvalidDataError: missing metadata, corrupt, or not a SpatialData (names the folder).
 
     Example:
-        >>> read_spatialdata(Path("visium.zarr")).tables["table"].obs  # doctest: +SKIP
+        >>> read_spatialdata(Path("visium.zarr")).tables["table"].obs["cell_type"].tolist()
+        ['T cell', 'T-cell', 'B cell']
     """
     if path.suffix.lower() != ".zarr":
         raise UnsupportedObjectError(
@@ -70,10 +79,10 @@ def read_spatialdata(path: Path, tables: list[str] | None = None) -> SpatialData
         attrs.pop(SPATIALDATA_ATTRS)
         if "tables" not in group:
             return SpatialDataParts(attrs, {})
-        stored = group["tables"]
-        names = list(stored.keys()) if tables is None else tables
-        found = {name: parts_of_group(stored[name]) for name in names if name in stored}
-        return SpatialDataParts(attrs, found)
+        stored = list(group["tables"].keys())
+        names = stored if tables is None else tables
+        found = {name: parts_of_group(group["tables"][name]) for name in names if name in stored}
+        return SpatialDataParts(attrs, found, names=stored)
 
     return read_store(path, reader, kind="SpatialData")
 
@@ -82,8 +91,8 @@ def is_spatialdata(path: Path) -> bool:
     """Whether ``path`` is a ``.zarr`` folder written by spatialdata (its root attributes say).
 
     Example:
-        >>> is_spatialdata(Path("visium.zarr"))  # doctest: +SKIP
-        True
+        >>> is_spatialdata(Path("visium.zarr")), is_spatialdata(Path("reads"))
+        (True, False)
     """
     if path.suffix.lower() != ".zarr" or not path.is_dir():
         return False
@@ -111,9 +120,13 @@ class SpatialDataCurator(PartsCurator):
 
     Example:
         >>> import ontolake as ol
-        >>> curator = ol.curate.SpatialDataCurator("visium.zarr", schema)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.standardize("table:obs:cell_type")  # doctest: +SKIP
+        >>> visium = ol.Schema.get(name="visium")  # slot "table:obs": "obs of scRNA"
+        >>> curator = ol.curate.SpatialDataCurator("visium.zarr", visium)
+        >>> curator.non_validated
+        {'table:obs:cell_type': ['T-cell']}
+        >>> curator.standardize("table:obs:cell_type")
+        {'table:obs:cell_type': {'T-cell': 'T cell'}}
+        >>> curator.validate()  # valid: None
     """
 
     otypes: ClassVar[tuple[str | None, ...]] = ("SpatialData",)
@@ -149,7 +162,12 @@ class SpatialDataCurator(PartsCurator):
                 )
             )
         self._attach_parts(
-            by_table, self._data.tables, kind="table", container="SpatialData", first=first
+            by_table,
+            self._data.tables,
+            kind="table",
+            container="SpatialData",
+            first=first,
+            available=self._data.names,
         )
 
     @property
@@ -171,8 +189,13 @@ class SpatialDataCurator(PartsCurator):
         """Write the curated SpatialData to a ``.zarr`` folder; from a folder, it is copied.
 
         Example:
-            >>> curator.standardize()  # doctest: +SKIP
-            >>> curator.write("visium.fixed.zarr")  # doctest: +SKIP
+            >>> curator = ol.curate.SpatialDataCurator("visium.zarr", ol.Schema.get(name="visium"))
+            >>> _ = curator.standardize()
+            >>> curator.write("visium.fixed.zarr")
+            PosixPath('visium.fixed.zarr')
+            >>> fixed = read_spatialdata(Path("visium.fixed.zarr"))
+            >>> fixed.tables["table"].obs["cell_type"].tolist()
+            ['T cell', 'T cell', 'B cell']
         """
         target = Path(path)
         if target.suffix.lower() != ".zarr":
@@ -181,20 +204,11 @@ class SpatialDataCurator(PartsCurator):
             self._data.sdata.write(target, overwrite=True)
             return target
         assert self._path is not None
-        import zarr
-        from anndata.io import write_elem
-
-        if target.resolve() != self._path.resolve():
-            shutil.copytree(self._path, target, dirs_exist_ok=False)
-        # spatialdata consolidates the metadata; edit the plain store, then consolidate again
-        group: Any = zarr.open_group(str(target), mode="r+", use_consolidated=False)
+        frames = {}
         for table, parts in self._data.tables.items():
-            stored = group["tables"][table]
-            for key, frame in (("obs", parts.obs), ("var", parts.var)):
-                del stored[key]
-                write_elem(stored, key, frame)
-        zarr.consolidate_metadata(str(target))
-        return target
+            frames[f"tables/{table}/obs"] = parts.obs
+            frames[f"tables/{table}/var"] = parts.var
+        return rewrite_frames(self._path, target, frames)
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact

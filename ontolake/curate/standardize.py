@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.engine import distinct_values
+from ontolake.curate.column_values import distinct_values
 from ontolake.schemas.values import is_missing
 
 if TYPE_CHECKING:
@@ -27,8 +27,11 @@ def standardize_series(
     """``(standardized column, {given: canonical})`` for synonyms and case variants.
 
     Example:
-        >>> standardize_series(df["cell_type"], feature, RegistryCache())  # doctest: +SKIP
-        (..., {'T-cell': 'T cell'})
+        >>> from ontolake.curate.registry_cache import RegistryCache
+        >>> feature = ol.Feature.get(name="cell_type")
+        >>> column, mapping = standardize_series(df["cell_type"], feature, RegistryCache())
+        >>> column.tolist(), mapping
+        (['T cell', 'T cell', 'B cell', 'unknown cell'], {'T-cell': 'T cell'})
     """
     import numpy as np
     import pandas as pd

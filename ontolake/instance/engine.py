@@ -128,7 +128,8 @@ def lock_names(session: Session, *names: str, shared: bool = False) -> None:
     already gives each write transaction the whole database.
 
     Example:
-        >>> with instance.write() as session:  # doctest: +SKIP
+        >>> from ontolake.instance.setup import current_instance
+        >>> with current_instance().write() as session:  # on SQLite: nothing to do
         ...     lock_names(session, "artifact-key:raw/sample.fasta")
     """
     if session.get_bind().dialect.name != "postgresql" or not names:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "upgrade"]
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -34,7 +34,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database of ``engine`` to ``revision`` (default: the newest).
 
     Example:
-        >>> upgrade(instance.engine)  # doctest: +SKIP
+        >>> from ontolake.instance.engine import create_db_engine
+        >>> engine = create_db_engine("sqlite:///new.db")
+        >>> upgrade(engine)
+        >>> current_revision(engine) == SCHEMA_REVISION
+        True
     """
     from alembic import command
 

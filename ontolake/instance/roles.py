@@ -69,9 +69,16 @@ def create_roles(
         PermissionDeniedError: the connected role may not create roles or grant access.
 
     Example:
+        >>> # needs a PostgreSQL server and a role on it that may create roles
         >>> grants = create_roles("postgresql://admin@db-host/lake")  # doctest: +SKIP
         >>> [grant.name for grant in grants]  # doctest: +SKIP
         ['lake_reader', 'lake_writer']
+
+        Any other database is refused:
+
+        >>> create_roles("sqlite:///lake.db")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ontolake.errors.ConfigurationError: Roles exist only on PostgreSQL; ...
     """
     from sqlalchemy.engine import make_url
 

@@ -4,7 +4,9 @@ The settings file is a small JSON document in the user's config folder
 (``$ONTOLAKE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/ontolake``, else ``~/.config/ontolake``),
 readable only by its owner because it may hold a database password. The environment
 variable ``ONTOLAKE_INSTANCE`` (a storage root or a database URL) overrides the last used
-instance.
+instance for its own process only: while it is set, the saved default is never rewritten.
+``ONTOLAKE_QUIET=1`` (or ``settings.quiet = True``) silences the line that names the instance
+a process connects to on its own.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from ontolake._urls import mask_url
 if TYPE_CHECKING:
     from ontolake.instance.setup import Instance
 
-__all__ = ["InstanceLocation", "Settings", "settings"]
+__all__ = ["INSTANCE_ENV", "QUIET_ENV", "InstanceLocation", "Settings", "settings"]
 
 _SETTINGS_FILE = "settings.json"
+INSTANCE_ENV = "ONTOLAKE_INSTANCE"
+"""The variable naming the instance of one process (a storage root or a database URL)."""
+QUIET_ENV = "ONTOLAKE_QUIET"
+"""Set to 1 (true, yes, on) to silence the line naming the instance a process connects to."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,63 @@ class Settings:
         >>> import ontolake as ol
         >>> ol.settings.track_run_inputs
         True
-        >>> ol.settings.instance  # doctest: +SKIP
-        Instance(storage='/home/me/data', db='sqlite')
+        >>> ol.settings.instance  # doctest: +ELLIPSIS
+        Instance(storage='.../data', db='sqlite')
     """
 
     def __init__(self) -> None:
         self.track_run_inputs: bool = True
+        self._quiet: bool | None = None
+
+    @property
+    def quiet(self) -> bool:
+        """Whether to stay silent about the instance a process connects to on its own.
+
+        By default a process that auto-connects (to ``ONTOLAKE_INSTANCE`` or the saved
+        default) says once on stderr which instance it uses; ``ONTOLAKE_QUIET=1``, ``curate
+        --quiet`` or ``settings.quiet = True`` silence it.
+
+        Example:
+            >>> import ontolake as ol
+            >>> ol.settings.quiet
+            False
+            >>> ol.settings.quiet = True
+            >>> ol.settings.quiet
+            True
+        """
+        if self._quiet is not None:
+            return self._quiet
+        return os.environ.get(QUIET_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+    @quiet.setter
+    def quiet(self, value: bool) -> None:
+        self._quiet = bool(value)
+
+    @property
+    def instance_overridden(self) -> bool:
+        """Whether ``ONTOLAKE_INSTANCE`` names this process's instance (nothing is remembered)."""
+        return bool(os.environ.get(INSTANCE_ENV))
+
+    @property
+    def settings_file(self) -> Path:
+        """The settings file (it names the saved default instance)."""
+        return self.config_dir / _SETTINGS_FILE
+
+    @property
+    def progress(self) -> bool:
+        """Whether steps longer than 2 s report progress on stderr (``ONTOLAKE_QUIET=1``: no).
+
+        Setting it to False turns progress off for this process.
+        """
+        from ontolake._progress import enabled
+
+        return enabled()
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        from ontolake._progress import set_enabled
+
+        set_enabled(value)
 
     @property
     def config_dir(self) -> Path:
@@ -76,7 +133,7 @@ class Settings:
 
     def last_instance(self) -> InstanceLocation | None:
         """The instance to auto-connect to: ``ONTOLAKE_INSTANCE`` if set, else the last used one."""
-        if target := os.environ.get("ONTOLAKE_INSTANCE"):
+        if target := os.environ.get(INSTANCE_ENV):
             if "://" in target and target.split("://", 1)[0].startswith(("postgresql", "sqlite")):
                 return InstanceLocation(storage="", db=target)
             return InstanceLocation(storage=target)
@@ -89,7 +146,7 @@ class Settings:
         """Record ``location`` as the last used instance (the file is private to the user)."""
         data = self._read()
         data["last_instance"] = {"storage": location.storage, "db": location.db}
-        path = self.config_dir / _SETTINGS_FILE
+        path = self.settings_file
         path.parent.mkdir(parents=True, exist_ok=True)
         # one temporary name per process: processes connecting at once must not share it
         temporary = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -110,7 +167,7 @@ class Settings:
         return None
 
     def _read(self) -> dict[str, Any]:
-        path = self.config_dir / _SETTINGS_FILE
+        path = self.settings_file
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):

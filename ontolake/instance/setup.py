@@ -2,7 +2,10 @@
 
 An instance is marked by ``<root>/.ontolake/instance.json``. With local storage and no
 database URL, the database is SQLite at ``<root>/.ontolake/ontolake.db``. Nothing here runs
-at import: the last used instance is connected on first use.
+at import: the last used instance is connected on first use, and that first connection says
+once on stderr which instance it is and where the choice came from (``ONTOLAKE_INSTANCE`` or
+the saved default), unless ``ol.settings.quiet`` (``ONTOLAKE_QUIET=1``). ``ONTOLAKE_INSTANCE``
+overrides the saved default for its own process only: nothing is remembered while it is set.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -22,9 +26,9 @@ from ontolake._urls import mask_url
 from ontolake.errors import (
     ConfigurationError,
     InstanceNotFoundError,
-    NotConnectedError,
     OntolakeError,
 )
+from ontolake.instance.selection import announce, implicit_instance
 from ontolake.instance.settings import InstanceLocation, settings
 
 if TYPE_CHECKING:
@@ -60,9 +64,9 @@ class Instance:
 
     Example:
         >>> import ontolake as ol
-        >>> instance = ol.connect("./data")  # doctest: +SKIP
-        >>> instance.db_description
-        'sqlite database /home/me/data/.ontolake/ontolake.db'
+        >>> instance = ol.connect("./data")
+        >>> instance.db_description  # doctest: +ELLIPSIS
+        'sqlite database .../data/.ontolake/ontolake.db'
     """
 
     def __init__(self, storage_root: str, db_url: str) -> None:
@@ -237,11 +241,17 @@ def init(
     Args:
         storage: the default storage root: a local folder or an fsspec URL (``s3://bucket/p``).
         db: a database URL; None means SQLite inside ``<storage>/.ontolake/`` (local only).
-        remember: make it the instance later sessions auto-connect to.
+        remember: make it the instance later sessions auto-connect to (never while
+            ``ONTOLAKE_INSTANCE`` is set: that variable speaks for its own process only).
 
     Example:
         >>> import ontolake as ol
-        >>> ol.init(storage="./data")  # doctest: +SKIP
+        >>> ol.init(storage="./lake")  # doctest: +ELLIPSIS
+        Instance(storage='.../lake', db='sqlite')
+
+        A team's instance:
+
+        >>> # needs the S3 bucket and the PostgreSQL server
         >>> ol.init(storage="s3://bucket/lake", db="postgresql://me@host/lake")  # doctest: +SKIP
     """
     from ontolake.storage.root import StorageRoot
@@ -285,37 +295,50 @@ def connect(
 ) -> Instance:
     """Connect to an existing instance by storage root or database URL and make it current.
 
-    With no argument, connect to ``ONTOLAKE_INSTANCE`` or else the last used instance.
+    With no argument, connect to ``ONTOLAKE_INSTANCE`` or else the last used instance, and
+    say once on stderr which one and why (unless ``ol.settings.quiet``). ``remember`` is
+    ignored while ``ONTOLAKE_INSTANCE`` is set: the saved default stays as it was.
 
     Example:
         >>> import ontolake as ol
-        >>> ol.connect("./data")  # doctest: +SKIP
+        >>> ol.connect("./data")  # doctest: +ELLIPSIS
+        Instance(storage='.../data', db='sqlite')
     """
     from ontolake.instance.migrate import check_schema
 
-    storage_root, db_url, location = _resolve(target, db)
+    storage_root, db_url, location, origin = _resolve(target, db)
     instance = Instance(storage_root, db_url)
     try:
         check_schema(instance.engine, instance.db_description)
     except BaseException:
         instance.close()
         raise
+    if origin:
+        announce(storage_root, db_url, origin)
     return _activate(instance, location, remember=remember)
 
 
 def _resolve(
     target: str | os.PathLike[str] | None, db: str | None
-) -> tuple[str, str, InstanceLocation]:
-    """The storage root, database URL and remembered location of an existing instance."""
+) -> tuple[str, str, InstanceLocation, str]:
+    """The storage root, database URL, remembered location and origin of an instance.
+
+    The origin says where an instance chosen implicitly (``target`` None) came from:
+    ``$ONTOLAKE_INSTANCE`` or the saved default; it is empty for an explicit ``target``.
+    """
+    origin = ""
     if target is None:
-        location = settings.last_instance()
-        if location is None:
-            raise NotConnectedError(
-                "No instance is connected and none was used before: run ol.init(storage=...) "
-                "or `curate init --storage PATH`, or set ONTOLAKE_INSTANCE."
-            )
+        location, origin = implicit_instance()
         target, db = location.storage or location.db, location.db if location.storage else None
-    target = str(target)
+    try:
+        return (*_resolve_target(str(target), db), origin)
+    except InstanceNotFoundError as error:
+        if not origin:
+            raise
+        raise InstanceNotFoundError(f"{origin}: {error}") from None
+
+
+def _resolve_target(target: str, db: str | None) -> tuple[str, str, InstanceLocation]:
     if db is None and _is_db_url(target):
         storage_root = _storage_of_database(target)
         return storage_root, target, InstanceLocation(storage_root, target)
@@ -330,11 +353,15 @@ def locate(target: str | os.PathLike[str] | None = None) -> tuple[Engine, str]:
     For ``curate migrate``, which must open instances whose schema is out of date.
 
     Example:
-        >>> engine, description = locate("./data")  # doctest: +SKIP
+        >>> engine, description = locate("./data")
+        >>> engine.dialect.name, description.endswith("data/.ontolake/ontolake.db")
+        ('sqlite', True)
     """
     from ontolake.instance.engine import create_db_engine
 
-    _storage_root, db_url, _location = _resolve(target, None)
+    storage_root, db_url, _location, origin = _resolve(target, None)
+    if origin:
+        announce(storage_root, db_url, origin)
     engine = create_db_engine(db_url)
     description = Instance.describe_database(engine, db_url)
     return engine, description
@@ -364,7 +391,7 @@ def _activate(instance: Instance, location: InstanceLocation, *, remember: bool)
     if _current is not None and _current is not instance:
         _current.close()
     _current = instance
-    if remember:
+    if remember and not settings.instance_overridden:
         settings.remember(location)
     return instance
 
@@ -429,6 +456,11 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
     root = StorageRoot(target)
     marker_path = root.join(MARKER)
     with storage_errors(root.root):
+        if not root.exists(root.root):
+            raise InstanceNotFoundError(
+                f"{root.root!r} does not exist: create an instance there with `curate init "
+                f"--storage {shlex.quote(root.root)}` (Python: ol.init(storage={root.root!r}))."
+            )
         if not root.exists(marker_path):
             raise InstanceNotFoundError(
                 f"{root.root!r} holds no ontolake instance: create one with "

@@ -58,12 +58,12 @@ class OutputCapture:
     r"""Tee ``sys.stdout`` and ``sys.stderr`` into a log file until :meth:`stop`.
 
     Example:
-        >>> capture = OutputCapture("# run abc\\n").start()
+        >>> capture = OutputCapture("# run abc\n").start()
         >>> print("hello")
         hello
         >>> path = capture.stop()
         >>> open(path).read()
-        '# run abc\\nhello\\n'
+        '# run abc\nhello\n'
     """
 
     def __init__(self, header: str = "") -> None:

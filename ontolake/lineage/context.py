@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
     from ontolake.instance.setup import Instance
@@ -43,7 +42,6 @@ __all__ = [
     "current_run",
     "current_run_id",
     "inherited_run",
-    "insert_links",
     "no_run",
     "record_input",
     "stamp_run",
@@ -102,9 +100,13 @@ def inherited_run() -> ActiveRun | None:
 
     Example:
         >>> import os
-        >>> os.environ["ONTOLAKE_RUN_UID"] = run.uid  # doctest: +SKIP
-        >>> inherited_run().uid == run.uid  # doctest: +SKIP
+        >>> run = ol.track(path="train.py")  # sets ONTOLAKE_RUN_UID for child processes
+        >>> os.environ["ONTOLAKE_RUN_UID"] == run.uid
         True
+        >>> inherited_run().uid == run.uid  # what a spawned child finds
+        True
+        >>> ol.finish().status
+        'completed'
     """
     global _inherited
     uid = os.environ.get(RUN_UID_VARIABLE)
@@ -253,29 +255,12 @@ def record_input(artifact: Any) -> None:
     ):
         return
     from ontolake.instance.setup import current_instance
-    from ontolake.registries.links import run_input_artifact
+    from ontolake.registries.links import insert_links, run_input_artifact
 
     with current_instance().write() as session:
         insert_links(session, run_input_artifact, [(state.run_id, artifact_id)])
     state.recorded_inputs.add(artifact_id)
     expire_links(session, state.run_id, artifact_id)
-
-
-def insert_links(session: Session, table: Table, pairs: list[tuple[int, int]]) -> None:
-    """Insert rows into a two-column link table, leaving rows that exist alone (idempotent)."""
-    if not pairs:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement: Any = pg_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(table)
-    left, right = (column.key for column in table.columns)
-    rows = [{left: first, right: second} for first, second in pairs]
-    session.connection().execute(statement.values(rows).on_conflict_do_nothing())
 
 
 def expire_links(session: Session, run_id: int, artifact_id: int | None = None) -> None:

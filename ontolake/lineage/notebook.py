@@ -8,11 +8,12 @@ working folder, keeping only notebooks that hold the cell executing now (details
 :mod:`~ontolake.lineage.notebook_path`). When that leaves no notebook or several, pass
 ``ol.track(path="analysis.ipynb")``, start the kernel with
 ``JPY_SESSION_NAME=analysis.ipynb``, or run it with :func:`execute_notebook`, which does
-that and stores the executed notebook's HTML report on the run.
+that.
 
 The transform's source is the notebook's code cells (so re-running a notebook, which only
-changes outputs, keeps its version); the HTML report needs nbconvert
-(``pip install 'ontolake[notebooks]'``).
+changes outputs, keeps its version). The run's HTML report shows the outputs the kernel
+produced, recorded in the kernel as the cells run (:mod:`~ontolake.lineage.notebook_record`),
+and needs nbconvert (``pip install 'ontolake[notebooks]'``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontolake._jupyter import in_notebook
-from ontolake.errors import MissingDependencyError, PathNotFoundError
+from ontolake.errors import MissingDependencyError, NotebookError, PathNotFoundError
 
 if TYPE_CHECKING:
     from ontolake.registries.lineage import Run
@@ -34,12 +35,12 @@ __all__ = [
     "in_notebook",
     "notebook_path",
     "notebook_source",
+    "prepare_renderer",
     "render_html",
 ]
 
 NEW_RUN_UID_VARIABLE = "ONTOLAKE_NEW_RUN_UID"
 """The uid the kernel's ``ol.track()`` gives its run (set by :func:`execute_notebook`)."""
-HEADLESS_VARIABLE = "ONTOLAKE_HEADLESS_NOTEBOOK"
 
 
 def notebook_path() -> Path | None:
@@ -66,8 +67,14 @@ def notebook_source(path: str | os.PathLike[str]) -> str:
     r"""The code cells of a notebook as one Python text, cell by cell (``# %%`` separators).
 
     Example:
-        >>> notebook_source("analysis.ipynb")  # doctest: +SKIP
-        '# %%\\nimport ontolake as ol\\nol.track()\\n'
+        >>> print(notebook_source("analysis.ipynb"))
+        # %%
+        import ontolake as ol
+        ol.track()
+        <BLANKLINE>
+        # %%
+        print("hello")
+        <BLANKLINE>
     """
     file = Path(path)
     try:
@@ -90,7 +97,7 @@ def notebook_source(path: str | os.PathLike[str]) -> str:
 
 
 def render_html(notebook: str | os.PathLike[str] | Any, output: str | os.PathLike[str]) -> Path:
-    """Write ``notebook`` (a path or an nbformat node) as a standalone HTML page.
+    """Write ``notebook`` (a path, an nbformat node or a notebook dict) as an HTML page.
 
     Raises ``MissingDependencyError`` when nbconvert is not installed.
     """
@@ -104,12 +111,36 @@ def render_html(notebook: str | os.PathLike[str] | Any, output: str | os.PathLik
     node = (
         nbformat.read(os.fspath(notebook), as_version=4)
         if isinstance(notebook, (str, os.PathLike))
-        else notebook
+        else nbformat.from_dict(notebook)
     )
     body, _resources = nbconvert.HTMLExporter().from_notebook_node(node)
     target = Path(output)
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def prepare_renderer() -> None:
+    """Load everything the HTML report needs now.
+
+    ``ol.track()`` calls this in its background thread when the run will have a report: a
+    kernel that finishes its run at exit can import no module that registers an exit
+    handler (nbconvert imports tornado, which imports ``concurrent.futures.thread``), and its
+    kernel manager kills it a few seconds after asking it to shut down. Rendering a small
+    notebook beforehand leaves only the rendering of the report itself for the end.
+
+    Raises ``MissingDependencyError`` when nbconvert is not installed.
+    """
+    import tempfile
+
+    cell = {"cell_type": "code", "id": "warm-up", "metadata": {}, "source": "1"}
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [{**cell, "execution_count": 1, "outputs": []}],
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        render_html(notebook, Path(scratch) / "warm-up.html")
 
 
 def execute_notebook(
@@ -118,21 +149,38 @@ def execute_notebook(
     output: str | os.PathLike[str] | None = None,
     timeout: int = 600,
     kernel_name: str = "python3",
+    allow_errors: bool = False,
 ) -> Run | None:
-    """Run a notebook headless with nbclient; its ``ol.track()`` run gets the HTML report.
+    """Run a notebook headless with nbclient; return the run its ``ol.track()`` started.
 
     The kernel runs in the notebook's folder with ``JPY_SESSION_NAME`` set to the notebook,
-    so ``ol.track()`` inside it finds its source. After execution, the executed notebook is
-    written to ``output`` (when given) and rendered as the run's report.
+    so ``ol.track()`` inside it finds its source without guessing. As under any runner, the
+    kernel records each cell's outputs and finishes the run with the report when the notebook
+    calls ``ol.finish()`` or the kernel shuts down (see
+    :mod:`~ontolake.lineage.notebook_record`); when this returns, the run is finished. The
+    executed notebook is written to ``output`` when given.
+
+    Args:
+        path: the notebook.
+        output: where to write the executed notebook (with its outputs).
+        timeout: seconds a cell may run.
+        kernel_name: the Jupyter kernel to start.
+        allow_errors: run the cells after a cell that raises (the run is ``errored`` all the
+            same), like ``jupyter nbconvert --execute --allow-errors``.
 
     Returns:
         The run the notebook tracked, or None when it did not call ``ol.track()``.
 
+    Raises:
+        NotebookError: a cell raised (unless ``allow_errors``) or timed out, or the kernel
+            died; ``error.run`` is the run, recorded as ``errored``.
+        PathNotFoundError: the notebook does not exist.
+
     Example:
         >>> from ontolake.lineage.notebook import execute_notebook
-        >>> run = execute_notebook("analysis.ipynb")  # doctest: +SKIP
-        >>> run.status, run.report_artifact.key  # doctest: +SKIP
-        ('completed', '__ontolake__/runs/.../report.html')
+        >>> run = execute_notebook("analysis.ipynb")
+        >>> run.status, run.report_artifact.key == f"__ontolake__/runs/{run.uid}/report.html"
+        ('completed', True)
     """
     try:
         nbformat: Any = importlib.import_module("nbformat")
@@ -142,6 +190,9 @@ def execute_notebook(
             "Running notebooks headless needs nbclient and ipykernel: "
             "pip install 'ontolake[notebooks]'"
         ) from error
+    from nbclient.exceptions import CellControlSignal, DeadKernelError
+
+    from ontolake.registries.lineage import Run
     from ontolake.registries.uid import new_uid
 
     file = Path(path).resolve()
@@ -149,52 +200,44 @@ def execute_notebook(
         raise PathNotFoundError(f"The notebook {str(file)!r} does not exist.")
     node = nbformat.read(str(file), as_version=4)
     run_uid = new_uid(16)
-    environment = {
-        **os.environ,
-        "JPY_SESSION_NAME": str(file),
-        NEW_RUN_UID_VARIABLE: run_uid,
-        HEADLESS_VARIABLE: "1",
-    }
+    environment = {**os.environ, "JPY_SESSION_NAME": str(file), NEW_RUN_UID_VARIABLE: run_uid}
     client = nbclient.NotebookClient(
         node,
         timeout=timeout,
         kernel_name=kernel_name,
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(file.parent)}},
     )
+    stopped: Exception | None = None
     try:
         client.execute(env=environment)
+    except (CellControlSignal, DeadKernelError) as error:
+        stopped = error
     finally:
         if output is not None:
             nbformat.write(node, os.fspath(output))
-        run = _attach_report(run_uid, node)
+    run = Run.filter(uid=run_uid).one_or_none()
+    if stopped is not None:
+        raise NotebookError(_stop_message(file, node, stopped, run), run=run) from stopped
     return run
 
 
-def _attach_report(run_uid: str, node: Any) -> Run | None:
-    """Render the executed notebook and store it as the report of run ``run_uid``."""
-    import tempfile
-
-    from ontolake.instance.setup import current_instance
-    from ontolake.registries.lineage import Run
-
-    found = Run.filter(uid=run_uid).one_or_none()
-    if found is None:
-        return None
-    try:
-        import nbconvert  # noqa: F401
-    except ImportError:
-        return found
-    from ontolake.lineage.track import save_run_file
-
-    with tempfile.TemporaryDirectory() as scratch:
-        report = render_html(node, Path(scratch) / "report.html")
-        artifact_id = save_run_file(report, found.uid, "report.html")
-    from sqlalchemy import update
-
-    with current_instance().write() as session:
-        session.execute(
-            update(Run).where(Run.id == found.id).values(report_artifact_id=artifact_id),
-            execution_options={"synchronize_session": False},
-        )
-        session.expire(found)
-    return found
+def _stop_message(file: Path, node: Any, error: Exception, run: Run | None) -> str:
+    """One line: where the notebook stopped, why, and what became of its run."""
+    code_cells = [cell for cell in node.cells if cell.cell_type == "code"]
+    failed = next(
+        (
+            number
+            for number, cell in enumerate(code_cells, start=1)
+            if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+        ),
+        None,
+    )
+    where = f" in code cell {failed}" if failed is not None else ""
+    ename = getattr(error, "ename", None)
+    why = f"{ename}: {getattr(error, 'evalue', '')}" if ename else str(error).splitlines()[0]
+    if run is None:
+        outcome = "it started no run (no ol.track())"
+    else:
+        outcome = f"run {run.uid} is {run.status}; its report holds the outputs"
+    return f"The notebook {str(file)!r} stopped{where} ({why}): {outcome}."

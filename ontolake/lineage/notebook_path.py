@@ -178,9 +178,10 @@ def find_notebook() -> Path:
 
     Example:
         >>> from ontolake.lineage.notebook_path import find_notebook
-        >>> # in a kernel started by `jupyter nbconvert --execute a.ipynb`:
-        >>> find_notebook()  # doctest: +SKIP
-        PosixPath('/home/me/project/a.ipynb')
+        >>> import os
+        >>> os.environ["JPY_SESSION_NAME"] = "analysis.ipynb"  # as JupyterLab sets it
+        >>> find_notebook().name
+        'analysis.ipynb'
     """
     named = _named_by_front_end()
     if named is not None:

@@ -19,8 +19,8 @@ stale.
 
 Example:
     >>> from ontolake.lineage.processes import process_identity
-    >>> sorted(process_identity())[:2]  # doctest: +SKIP
-    ['boot_id', 'host']
+    >>> sorted(process_identity())  # on Linux
+    ['boot_id', 'host', 'pid', 'pid_namespace', 'start_time']
 """
 
 from __future__ import annotations
@@ -158,8 +158,9 @@ def find_stale_runs(instance: Instance) -> list[StaleRun]:
 
     Example:
         >>> from ontolake.instance.setup import current_instance
-        >>> find_stale_runs(current_instance())  # doctest: +SKIP
-        [StaleRun(id=3, uid='x1Yz...', pid=4242)]
+        >>> stale = find_stale_runs(current_instance())
+        >>> [ol.Run.get(uid=run.uid).transform.key for run in stale]
+        ['crash.py']
     """
     from sqlalchemy import select
 
@@ -188,8 +189,13 @@ def abort_stale_runs(instance: Instance, stale: list[StaleRun] | None = None) ->
 
     Example:
         >>> from ontolake.instance.setup import current_instance
-        >>> [run.uid for run in abort_stale_runs(current_instance())]  # doctest: +SKIP
-        ['x1Yz...']
+        >>> crashed = ol.Run.get(transform__key="crash.py")  # its process was killed
+        >>> crashed.status
+        'started'
+        >>> [run.uid for run in abort_stale_runs(current_instance())] == [crashed.uid]
+        True
+        >>> ol.Run.get(transform__key="crash.py").status
+        'aborted'
     """
     from sqlalchemy import update
 

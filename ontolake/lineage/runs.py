@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import InvalidDataError
-from ontolake.lineage.context import ActiveRun, expire_links, insert_links
+from ontolake.lineage.context import ActiveRun, expire_links
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -166,7 +166,7 @@ def start_run(
     from ontolake.registries.base import utcnow
     from ontolake.registries.labels import Project
     from ontolake.registries.lineage import Run, Transform
-    from ontolake.registries.links import project_run, project_transform
+    from ontolake.registries.links import insert_links, project_run, project_transform
 
     transform_id = known_transform_id
     if transform_id is None:
@@ -239,7 +239,7 @@ def finish_run(
 
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.lineage import Run
-    from ontolake.registries.links import artifact_project
+    from ontolake.registries.links import artifact_project, insert_links
 
     if status not in RUN_STATUSES:
         raise ValueError(f"status must be one of {RUN_STATUSES}, got {status!r}")

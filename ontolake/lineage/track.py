@@ -2,14 +2,17 @@
 
 ``track()`` finds the running script (or notebook), stores its source as a transform — an
 unchanged source reuses the transform, a changed one becomes its next version — starts a
-run with the parameters, makes it the current run and tees stdout/stderr to a log. The
-environment (Python, platform, packages, git) is collected in a background thread and
+run with the parameters, makes it the current run and tees stdout/stderr to a log (in a
+Jupyter kernel, it records the cells instead: :mod:`~ontolake.lineage.notebook_record`).
+The environment (Python, platform, packages, git) is collected in a background thread and
 stored on the run as soon as it is known, so ``track()`` stays fast.
 
 ``finish()`` stores the log (and, in a notebook, the HTML report), sets ``finished_at`` and
 the status, and links the run's outputs to its projects. A script that never calls
 ``finish()`` is finished when the interpreter exits (status ``completed``); an uncaught
 exception finishes it as ``errored`` (``aborted`` for Ctrl-C) through ``sys.excepthook``.
+A notebook is finished the same way when its kernel exits, ``errored`` when a cell of the
+notebook raised.
 A process killed by a signal it does not handle (SIGKILL) keeps status ``started`` until
 the next ``ol.track()`` on the same host, or ``curate doctor --fix``, finds its process gone
 and marks it ``aborted`` (see :mod:`~ontolake.lineage.processes`).
@@ -23,6 +26,7 @@ under it and their own ``ol.track()`` runs are initiated by it (see
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -37,6 +41,7 @@ from ontolake.lineage import context
 if TYPE_CHECKING:
     from ontolake.instance.setup import Instance
     from ontolake.lineage.capture import OutputCapture
+    from ontolake.lineage.notebook_record import NotebookRecord
     from ontolake.lineage.runs import TransformSpec
     from ontolake.registries.lineage import Run, Transform
 
@@ -56,7 +61,7 @@ class _Session:
         self.instance = instance
         self.state = state
         self.notebook = notebook
-        self.headless = False
+        self.record: NotebookRecord | None = None
         self.capture: OutputCapture | None = None
         self.environment_thread: threading.Thread | None = None
         self.previous_run_uid = os.environ.get(context.RUN_UID_VARIABLE)
@@ -161,13 +166,16 @@ def track(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.track(params={"lr": 0.01}, project="Drug screen")  # doctest: +SKIP
-        >>> ol.Artifact.from_dataframe(df, key="results/scores.parquet").save()  # doctest: +SKIP
-        >>> ol.finish()  # doctest: +SKIP
+        >>> run = ol.track(params={"lr": 0.01}, project="Drug screen", path="train.py")
+        >>> run.transform.key, run.status  # in a script, ol.track() finds its file itself
+        ('train.py', 'started')
+        >>> scores = ol.Artifact.from_dataframe(df, key="results/scores.parquet").save()
+        >>> ol.finish().status, scores.run == run
+        ('completed', True)
     """
     global _session
     from ontolake.instance.setup import current_instance
-    from ontolake.lineage.notebook import HEADLESS_VARIABLE, NEW_RUN_UID_VARIABLE
+    from ontolake.lineage.notebook import NEW_RUN_UID_VARIABLE, in_notebook
     from ontolake.lineage.runs import json_params, start_run
 
     stored_params = json_params(params, strict=True) if params is not None else None
@@ -209,19 +217,26 @@ def track(
         uid=preset_uid,
     )
     session = _Session(instance, state, notebook=notebook)
-    session.headless = os.environ.pop(HEADLESS_VARIABLE, None) == "1"
+    if in_notebook():
+        # nbconvert needs this module, which cannot be imported once the kernel is exiting;
+        # the rest of the renderer is loaded by the background thread (prepare_renderer)
+        import concurrent.futures.thread  # noqa: F401
+
+        from ontolake.lineage.notebook_record import NotebookRecord
+
+        session.record = NotebookRecord.start()
     context.set_tracked_run(state)
     os.environ[context.RUN_UID_VARIABLE] = state.uid  # for children that are not forked
     _session = session
     _install_hooks()
-    if capture_output and notebook is None:
+    if capture_output and notebook is None and session.record is None:
         from ontolake.lineage.capture import OutputCapture
 
         header = f"# ontolake run {state.uid} of {spec.key}\n"
         session.capture = OutputCapture(header).start()
     session.environment_thread = threading.Thread(
         target=_store_environment,
-        args=(instance, state.run_id, spec.reference),
+        args=(instance, state.run_id, spec.reference, session.record is not None),
         name="ontolake-environment",
         daemon=True,
     )
@@ -229,8 +244,14 @@ def track(
     return run
 
 
-def _store_environment(instance: Instance, run_id: int, reference: str | None) -> None:
-    """Store the environment of the run, then mark runs whose process died ``aborted``."""
+def _store_environment(
+    instance: Instance, run_id: int, reference: str | None, notebook_report: bool
+) -> None:
+    """Store the environment of the run and mark runs whose process died ``aborted``.
+
+    When the run will have a notebook report, also load the HTML renderer (see
+    :func:`~ontolake.lineage.notebook.prepare_renderer`).
+    """
     from ontolake.lineage.environment import collect_environment
     from ontolake.lineage.processes import abort_stale_runs, process_identity
     from ontolake.lineage.runs import write_environment
@@ -250,13 +271,23 @@ def _store_environment(instance: Instance, run_id: int, reference: str | None) -
             )
     except Exception:
         logger.warning("could not check for runs whose process died", exc_info=True)
+    if notebook_report:
+        from ontolake.lineage.notebook import prepare_renderer
+
+        try:
+            prepare_renderer()
+        except Exception:  # finish() says why there is no report
+            logger.debug("could not load the notebook renderer", exc_info=True)
 
 
-def finish(status: str = "completed") -> Run:
+def finish(status: str | None = None) -> Run:
     """Finish the run ``ol.track()`` started: log, report, ``finished_at`` and status.
 
     Args:
-        status: ``"completed"`` (default), ``"errored"`` or ``"aborted"``.
+        status: ``"completed"``, ``"errored"`` or ``"aborted"``. When not given:
+            ``completed``, but in a notebook ``errored`` when a cell of the notebook raised
+            (``aborted`` when one was interrupted), see
+            :mod:`~ontolake.lineage.notebook_record`.
 
     Returns:
         The finished run.
@@ -265,9 +296,9 @@ def finish(status: str = "completed") -> Run:
         TrackingError: no run is being tracked, or this is called inside an @ol.tracked call.
 
     Example:
-        >>> ol.track()  # doctest: +SKIP
-        >>> ol.finish().status  # doctest: +SKIP
-        'completed'
+        >>> run = ol.track("my-analysis")
+        >>> ol.finish().status, run.finished_at is not None
+        ('completed', True)
     """
     global _session
     session = _session
@@ -284,22 +315,27 @@ def finish(status: str = "completed") -> Run:
     from ontolake.registries.base import utcnow
 
     finished_at = utcnow()
+    recorded = session.record.stop().notebook(session.notebook) if session.record else None
+    if status is None:
+        status = recorded.status if recorded is not None else "completed"
     context.set_tracked_run(None)  # the log and report are not outputs of the run
     _restore_run_variable(session.previous_run_uid)
     _session = None
     _uninstall_excepthook()
     log_path = session.capture.stop() if session.capture is not None else None
     log_id = report_id = None
+    if session.environment_thread is not None:
+        session.environment_thread.join(timeout=30)  # it loads the notebook renderer too
     try:
         if log_path is not None:
             log_id = save_run_file(Path(log_path), state.uid, "log.txt")
-        if session.notebook is not None and not session.headless:
+        if recorded is not None:
+            report_id = _notebook_report(recorded.document, state.uid)
+        elif session.notebook is not None:
             report_id = _notebook_report(session.notebook, state.uid)
     finally:
         if log_path is not None:
             Path(log_path).unlink(missing_ok=True)
-        if session.environment_thread is not None:
-            session.environment_thread.join(timeout=30)
         finish_run(
             session.instance,
             state,
@@ -346,21 +382,21 @@ def save_run_file(path: Path, run_uid: str, name: str) -> int:
     return artifact.id
 
 
-def _notebook_report(notebook: Path, run_uid: str) -> int | None:
+def _notebook_report(notebook: Path | dict[str, Any], run_uid: str) -> int | None:
+    """Store ``notebook`` (a file, or the notebook as the kernel ran it) as HTML on the run."""
     import tempfile
 
+    from ontolake.errors import MissingDependencyError
     from ontolake.lineage.notebook import render_html
 
-    try:
-        import nbconvert  # noqa: F401
-    except ImportError:
-        logger.warning("no HTML report: install nbconvert (pip install 'ontolake[notebooks]')")
-        return None
     with tempfile.TemporaryDirectory() as scratch:
         try:
             report = render_html(notebook, Path(scratch) / "report.html")
+        except MissingDependencyError:
+            logger.warning("no HTML report: install nbconvert (pip install 'ontolake[notebooks]')")
+            return None
         except Exception as error:  # a report must not lose the run
-            logger.warning("could not render %s as HTML: %s", notebook, error)
+            logger.warning("could not render the notebook report as HTML: %s", error)
             return None
         return save_run_file(report, run_uid, "report.html")
 
@@ -409,7 +445,23 @@ def _finish_at_exit() -> None:
     state = context.tracked_run()
     if _session is None or state is None or state.pid != os.getpid():
         return
+    if _session.record is not None:
+        _outlast_sigterm()
     try:
-        finish("completed")
+        finish()
     except Exception as failure:
         sys.__stderr__.write(f"ontolake: could not finish run {state.uid}: {failure}\n")  # type: ignore[union-attr]
+
+
+def _outlast_sigterm() -> None:
+    """Ignore SIGTERM while a Jupyter kernel finishes its run at exit.
+
+    A kernel manager asks the kernel to shut down, sends SIGTERM after half its
+    ``shutdown_wait_time`` (2.5 s) and SIGKILL after all of it (5 s). Storing the report can
+    take longer than 2.5 s on a busy machine, and SIGTERM would end the kernel before its run
+    is finished.
+    """
+    import signal
+
+    with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)

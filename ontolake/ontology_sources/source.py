@@ -28,6 +28,7 @@ from ontolake.ontology_sources.locations import (
     open_binary,
     require_exists,
     sha256_of,
+    stored_size,
 )
 
 if TYPE_CHECKING:
@@ -67,8 +68,8 @@ class OntologySource(ABC):
     """A source of normalised terms.
 
     Example:
-        >>> source = open_source("tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
-        >>> next(iter(source.terms())).ontology_id  # doctest: +SKIP
+        >>> source = open_source("hp.obo")
+        >>> next(iter(source.terms())).ontology_id
         'HP:0000001'
     """
 
@@ -94,7 +95,7 @@ class OntologySource(ABC):
             OntologyFormatError: the content is malformed, or an ontology id has two names.
 
         Example:
-            >>> [t.name for t in source.terms()][:2]  # doctest: +SKIP
+            >>> [t.name for t in open_source("hp.obo").terms()][:2]
             ['All', 'Phenotypic abnormality']
         """
         names: dict[str, str] = {}
@@ -135,9 +136,9 @@ class FileSource(OntologySource):
         OntologyFormatError: the format is unknown or cannot be detected.
 
     Example:
-        >>> source = FileSource("cl.obo", entity="CellType")  # doctest: +SKIP
-        >>> source.spec.format
-        'obo'
+        >>> source = FileSource("hp.obo", entity="Phenotype")
+        >>> source.spec.format, source.spec.name, source.spec.version
+        ('obo', 'hp', '2025-01-16')
     """
 
     def __init__(
@@ -183,7 +184,7 @@ class FileSource(OntologySource):
         """SHA-256 of the file's bytes as stored (compressed files are not decompressed).
 
         Example:
-            >>> len(FileSource("cl.obo").content_hash())  # doctest: +SKIP
+            >>> len(FileSource("hp.obo").content_hash())
             64
         """
         if self._content_hash is None:
@@ -194,12 +195,18 @@ class FileSource(OntologySource):
         return f"FileSource({display_name(self.location)!r}, format={self._format!r})"
 
     def _read(self) -> Iterator[Term]:
+        from ontolake._progress import progress
         from ontolake.ontology_sources.readers import get_reader
 
         reader = get_reader(self._format)
         label = display_name(self.location)
         count = 0
-        with open_binary(self.location) as handle:
+        described = f"reading {label.rsplit('/', 1)[-1]}"
+        size = stored_size(self.location)
+        with (
+            progress(described, total=size, unit="bytes") as step,
+            open_binary(self.location, on_read=step.update) as handle,
+        ):
             try:
                 for term in reader(handle, label):
                     count += 1
@@ -262,8 +269,10 @@ def open_source(location: str | os.PathLike[str] | SourceSpec, **spec_fields: An
         **spec_fields: ``format``, ``entity``, ``name``, ``version``, ``organism``.
 
     Example:
-        >>> source = open_source("cl.obo", entity="CellType")  # doctest: +SKIP
-        >>> open_source(source.spec).spec == source.spec  # doctest: +SKIP
+        >>> source = open_source("cl.json.zst", entity="CellType")
+        >>> source.spec.format, source.spec.name
+        ('cellxgene', 'cl')
+        >>> open_source(source.spec).spec == source.spec
         True
     """
     if isinstance(location, SourceSpec):

@@ -23,6 +23,7 @@ from ontolake.registries.links import (
     collection_artifact,
     run_input_artifact,
 )
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -89,9 +90,9 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> artifact = ol.Artifact("sample.fasta", key="raw/sample.fasta").save()  # doctest: +SKIP
-        >>> artifact.version, artifact.is_latest  # doctest: +SKIP
-        (1, True)
+        >>> cells = ol.Artifact("cells.csv", key="tables/cells.csv", description="cells").save()
+        >>> cells.version, cells.is_latest, cells.suffix, cells.size
+        (1, True, '.csv', 82)
     """
 
     __tablename__ = "artifacts"
@@ -132,34 +133,41 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
 
     storage: Mapped[Storage] = relationship()
     run: Mapped[Run | None] = relationship(back_populates="outputs", foreign_keys=[run_id])
+    transform: Mapped[Transform | None] = relationship(
+        secondary="runs",
+        primaryjoin="Artifact.run_id == Run.id",
+        secondaryjoin="Run.transform_id == Transform.id",
+        viewonly=True,
+    )
+    """The transform whose run made this artifact (``filter(transform=t)`` works too)."""
     schema: Mapped[Schema | None] = relationship(back_populates="artifacts")
-    ulabels: Mapped[list[ULabel]] = relationship(
+    ulabels: Mapped[Related[ULabel]] = relationship(
         secondary=artifact_ulabel, back_populates="artifacts"
     )
-    records: Mapped[list[Record]] = relationship(
+    records: Mapped[Related[Record]] = relationship(
         secondary=artifact_record, back_populates="artifacts"
     )
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=artifact_project, back_populates="artifacts"
     )
-    collections: Mapped[list[Collection]] = relationship(
+    collections: Mapped[Related[Collection]] = relationship(
         secondary=collection_artifact, back_populates="artifacts"
     )
-    input_of_runs: Mapped[list[Run]] = relationship(
+    input_of_runs: Mapped[Related[Run]] = relationship(
         secondary=run_input_artifact, back_populates="inputs"
     )
     # bio annotations: the link tables ``artifact_<table>`` are built with each bio registry
-    organisms: Mapped[list[Organism]] = _bio_link("organisms")
-    cell_types: Mapped[list[CellType]] = _bio_link("cell_types")
-    cell_lines: Mapped[list[CellLine]] = _bio_link("cell_lines")
-    tissues: Mapped[list[Tissue]] = _bio_link("tissues")
-    diseases: Mapped[list[Disease]] = _bio_link("diseases")
-    phenotypes: Mapped[list[Phenotype]] = _bio_link("phenotypes")
-    pathways: Mapped[list[Pathway]] = _bio_link("pathways")
-    experimental_factors: Mapped[list[ExperimentalFactor]] = _bio_link("experimental_factors")
-    developmental_stages: Mapped[list[DevelopmentalStage]] = _bio_link("developmental_stages")
-    ethnicities: Mapped[list[Ethnicity]] = _bio_link("ethnicities")
-    genes: Mapped[list[Gene]] = _bio_link("genes")
+    organisms: Mapped[Related[Organism]] = _bio_link("organisms")
+    cell_types: Mapped[Related[CellType]] = _bio_link("cell_types")
+    cell_lines: Mapped[Related[CellLine]] = _bio_link("cell_lines")
+    tissues: Mapped[Related[Tissue]] = _bio_link("tissues")
+    diseases: Mapped[Related[Disease]] = _bio_link("diseases")
+    phenotypes: Mapped[Related[Phenotype]] = _bio_link("phenotypes")
+    pathways: Mapped[Related[Pathway]] = _bio_link("pathways")
+    experimental_factors: Mapped[Related[ExperimentalFactor]] = _bio_link("experimental_factors")
+    developmental_stages: Mapped[Related[DevelopmentalStage]] = _bio_link("developmental_stages")
+    ethnicities: Mapped[Related[Ethnicity]] = _bio_link("ethnicities")
+    genes: Mapped[Related[Gene]] = _bio_link("genes")
 
     def __init__(
         self,
@@ -217,9 +225,20 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         :class:`~ontolake.errors.ValidationError` and nothing is written.
 
         Example:
-            >>> ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # doctest: +SKIP
-            >>> checked = ol.Artifact.from_dataframe(df, key="t.parquet", schema="valid_features")
-            >>> checked.save()  # doctest: +SKIP
+            >>> table = ol.Artifact.from_dataframe(df, key="tables/cells.parquet").save()
+            >>> table.otype, table.n_observations
+            ('DataFrame', 4)
+            >>> try:  # "T-cell" and "unknown cell" are not valid cell types
+            ...     ol.Artifact.from_dataframe(df, key="t.parquet", schema="valid_features").save()
+            ... except ol.errors.ValidationError as error:
+            ...     print(error.report.summary().splitlines()[0])
+            dataset is not valid: 1 issue(s)
+            >>> ol.Artifact.filter(key="t.parquet").exists()  # nothing was written
+            False
+            >>> valid = df[df["cell_type"].isin(["T cell", "B cell"])]
+            >>> saved = ol.Artifact.from_dataframe(valid, key="t.parquet", schema="valid_features")
+            >>> saved.save().n_observations
+            2
         """
         artifact = cls._from_object(df, "DataFrame", key, description, revises)
         if schema is not None:
@@ -244,7 +263,11 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         ``"ensembl_gene_ids_and_valid_features_in_obs"``).
 
         Example:
-            >>> ol.Artifact.from_anndata(adata, key="scrna/x.h5ad").save()  # doctest: +SKIP
+            >>> import anndata as ad
+            >>> adata = ad.read_h5ad("pbmc.h5ad")
+            >>> saved = ol.Artifact.from_anndata(adata, key="scrna/pbmc.h5ad").save()
+            >>> saved.otype, saved.suffix, saved.n_observations
+            ('AnnData', '.h5ad', 3)
         """
         artifact = cls._from_object(adata, "AnnData", key, description, revises)
         if schema is not None:
@@ -265,7 +288,11 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """An artifact from a MuData, stored as ``.h5mu``.
 
         Example:
-            >>> ol.Artifact.from_mudata(mdata, key="multiome/x.h5mu").save()  # doctest: +SKIP
+            >>> import mudata as md
+            >>> mdata = md.read_h5mu("multiome.h5mu")
+            >>> saved = ol.Artifact.from_mudata(mdata, key="multiome/x.h5mu").save()
+            >>> saved.otype, saved.suffix, saved.n_observations
+            ('MuData', '.h5mu', 3)
         """
         return cls._from_object(mdata, "MuData", key, description, revises)
 
@@ -281,7 +308,11 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """An artifact from a SpatialData, stored as a ``.zarr`` folder.
 
         Example:
-            >>> ol.Artifact.from_spatialdata(sdata, key="visium/x.zarr").save()  # doctest: +SKIP
+            >>> import spatialdata as sd
+            >>> sdata = sd.read_zarr("visium.zarr")
+            >>> saved = ol.Artifact.from_spatialdata(sdata, key="visium/x.zarr").save()
+            >>> saved.otype, saved.suffix, saved.n_files > 1
+            ('SpatialData', '.zarr', True)
         """
         return cls._from_object(sdata, "SpatialData", key, description, revises)
 
@@ -310,29 +341,28 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """This artifact's feature values: ``add_values``, ``get_values``, ``remove_values``.
 
         Example:
-            >>> values = {"gc_content": 0.55, "experiment_date": "2025-10-24"}
-            >>> artifact.features.add_values(values)  # doctest: +SKIP
+            >>> artifact.features.add_values({"gc_content": 0.55, "experiment_date": "2025-10-24"})
+            >>> artifact.features.get_values()
+            {'experiment_date': datetime.date(2025, 10, 24), 'gc_content': 0.55}
         """
         from ontolake.registries.feature_values import FeatureManager
 
         return FeatureManager(self)
 
-    @property
-    def transform(self) -> Transform | None:
-        """The transform whose run made this artifact."""
-        return self.run.transform if self.run is not None else None
-
     def view_lineage(self, path: str | Path | None = None, *, downstream: bool = False) -> str:
         """The runs, transforms and inputs that made this artifact, as Graphviz DOT text.
 
         Args:
-            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
-                Graphviz is installed, else the DOT text next to it (``.dot``).
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf``
+                (drawn by Graphviz when installed, else an SVG drawn in Python: see
+                ``ontolake._graphviz``), the DOT text for ``.dot``.
             downstream: also show the runs that read this artifact and what they made.
 
         Example:
-            >>> artifact = ol.Artifact.get(key="results/x.parquet")  # doctest: +SKIP
-            >>> dot = artifact.view_lineage("lineage.svg")  # doctest: +SKIP
+            >>> result = ol.Artifact.get(key="results/x.parquet")
+            >>> dot = result.view_lineage("lineage.svg")  # lineage.dot without Graphviz
+            >>> dot.splitlines()[0]
+            'digraph lineage {'
         """
         from ontolake.lineage.graph import view_lineage
 
@@ -345,7 +375,12 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         Content that is already stored is not stored twice: the existing artifact is returned.
 
         Example:
-            >>> ol.Artifact("sample.fasta", key="raw/sample.fasta").save()  # doctest: +SKIP
+            >>> cells = ol.Artifact("cells.csv", key="tables/cells.csv").save()
+            >>> cells.key, cells.version
+            ('tables/cells.csv', 1)
+            >>> again = ol.Artifact("sample.fasta", key="raw/copy.fasta").save()  # stored already
+            >>> again.key, again.uid == artifact.uid
+            ('raw/sample.fasta', True)
         """
         from ontolake.registries.artifact_save import save_artifacts
 

@@ -53,9 +53,9 @@ def prepare_content(data: Any, key: str | None) -> Content:
     """Hash ``data`` (a path, an fsspec URL or an in-memory object) and check ``key``.
 
     Example:
-        >>> content = prepare_content("sample.fasta", "raw/sample.fasta")  # doctest: +SKIP
-        >>> content.suffix
-        '.fasta'
+        >>> content = prepare_content("sample.fasta", "raw/sample.fasta")
+        >>> content.suffix, content.size, content.hash[:16]
+        ('.fasta', 34, '3691f7ca153ceb3d')
     """
     from ontolake.storage.keys import validate_key
 

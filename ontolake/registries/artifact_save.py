@@ -93,7 +93,10 @@ def save_artifacts(
             committed with the artifacts; if it raises, nothing is saved: no row, no file.
 
     Example:
-        >>> save_artifacts([ol.Artifact("a.csv", key="a.csv")])  # doctest: +SKIP
+        >>> saved = save_artifacts([ol.Artifact("cells.csv", key="cells.csv"),
+        ...                         ol.Artifact("hp.obo", key="ontologies/hp.obo")])
+        >>> [(artifact.key, artifact.version) for artifact in saved]
+        [('cells.csv', 1), ('ontologies/hp.obo', 1)]
     """
     from ontolake.instance.setup import current_instance
 

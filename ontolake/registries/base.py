@@ -99,6 +99,9 @@ class RecordVerbs:
     """The verbs every registry shares: query, search, look up, save, delete, describe."""
 
     _search_fields: ClassVar[tuple[str, ...]] = ("name",)
+    _search_separators: ClassVar[dict[str, str]] = {}
+    """Search fields that hold several values joined by a separator (field → separator):
+    search compares the text with each value (an exact synonym is an exact match)."""
     _repr_fields: ClassVar[tuple[str, ...]] = ("name",)
     id: Mapped[int]
     uid: Mapped[str]
@@ -109,7 +112,8 @@ class RecordVerbs:
         """Records matching Django-style ``lookups`` (``key__startswith="raw/"``).
 
         Example:
-            >>> ol.Artifact.filter(suffix=".parquet", size__gt=1000)  # doctest: +SKIP
+            >>> [artifact.key for artifact in ol.Artifact.filter(suffix=".fasta", size__gt=10)]
+            ['raw/sample.fasta']
         """
         from ontolake.registries.query.queryset import QuerySet
 
@@ -120,7 +124,8 @@ class RecordVerbs:
         """Records not matching ``lookups`` (all of them together).
 
         Example:
-            >>> ol.Artifact.exclude(suffix=".fastq.gz").count()  # doctest: +SKIP
+            >>> ol.Artifact.exclude(suffix=".parquet").count()
+            1
         """
         return cls.all().exclude(**lookups)
 
@@ -129,7 +134,8 @@ class RecordVerbs:
         """Exactly one record, by ``uid`` or by lookups; raises ``DoesNotExistError`` otherwise.
 
         Example:
-            >>> ol.Artifact.get(key="raw/sample.fasta")  # doctest: +SKIP
+            >>> ol.Artifact.get(key="raw/sample.fasta").description
+            'reads'
         """
         from ontolake.registries.query.queryset import QuerySet
 
@@ -154,7 +160,12 @@ class RecordVerbs:
         """Records ranked by relevance to ``text``: exact > prefix > substring > fuzzy.
 
         Example:
-            >>> ol.Record.search("p53").to_dataframe()  # doctest: +SKIP
+            >>> ol.Record.search("p53").to_dataframe()[["name", "is_type"]]
+            ... # doctest: +NORMALIZE_WHITESPACE
+                      name  is_type
+            id
+            2   P53mutant1    False
+            3   P53mutant2    False
         """
         return cls.all().search(text, field=field, limit=limit)
 
@@ -163,7 +174,8 @@ class RecordVerbs:
         """An auto-complete object with one attribute per normalised value of ``field``.
 
         Example:
-            >>> ol.Record.lookup().p53mutant1  # doctest: +SKIP
+            >>> ol.Record.lookup().p53mutant1.name
+            'P53mutant1'
         """
         return cls.all().lookup(field=field)
 
@@ -172,7 +184,8 @@ class RecordVerbs:
         """Insert or update this record in one transaction and return it.
 
         Example:
-            >>> ol.ULabel(name="batch 7").save()  # doctest: +SKIP
+            >>> ol.ULabel(name="batch 8").save()  # doctest: +ELLIPSIS
+            ULabel(uid='...', name='batch 8')
         """
         from ontolake.registries.save import save
 
@@ -216,9 +229,11 @@ class Registry(RecordVerbs, Base):
 
     Example:
         >>> import ontolake as ol
-        >>> label = ol.ULabel(name="experiment 1").save()  # doctest: +SKIP
-        >>> ol.ULabel.filter(name__startswith="experiment").count()  # doctest: +SKIP
+        >>> label = ol.ULabel(name="experiment 1").save()
+        >>> ol.ULabel.filter(name__startswith="experiment").count()
         1
+        >>> len(label.uid), label.created_at is not None
+        (12, True)
     """
 
     __abstract__ = True

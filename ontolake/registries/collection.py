@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import collection_artifact, project_collection
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -26,7 +27,10 @@ class Collection(Versioned, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.Collection(key="scrna/all", artifacts=[batch1, batch2]).save()  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> collection = ol.Collection(key="tables/all", artifacts=tables).save()
+        >>> collection.version, [artifact.key for artifact in collection.artifacts]
+        (1, ['results/x.parquet', 'tables/x.parquet'])
     """
 
     __tablename__ = "collections"
@@ -41,13 +45,13 @@ class Collection(Versioned, Trashable, Registry):
         ForeignKey("runs.id", ondelete="SET NULL"), index=True
     )
 
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=collection_artifact,
         back_populates="collections",
         order_by=collection_artifact.c.position,
     )
     run: Mapped[Run | None] = relationship()
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_collection, back_populates="collections"
     )
 

@@ -3,7 +3,9 @@
 Trashing or deleting the latest version of a versioned record makes the highest remaining
 version the latest, so ``Artifact.get(key=...)`` keeps answering. A permanently deleted
 artifact's file is moved aside before the transaction and removed only after the commit;
-if the transaction fails the file is moved back, so rows and files never disagree.
+if the transaction fails the file is moved back, so rows and files never disagree. A label
+deleted for good takes the feature values that hold it, and the label links held only by the
+values of a deleted feature go too (:mod:`~ontolake.registries.label_links`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
     Returns how many records were deleted.
 
     Example:
-        >>> delete_records(Artifact, [1, 2], permanent=False)  # doctest: +SKIP
+        >>> ids = [artifact.id for artifact in ol.Artifact.filter(suffix=".parquet")]
+        >>> delete_records(ol.Artifact, ids, permanent=False)
         2
+        >>> ol.Artifact.filter(is_trashed=True).count(), ol.Artifact.filter().count()
+        (2, 1)
     """
     from ontolake.instance.setup import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.artifact_save import delete_artifact_files
+    from ontolake.registries.label_links import release_labels, unlink_deleted
 
     if not ids:
         return 0
@@ -49,7 +55,9 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
     try:
         with instance.write() as session:
             promote_latest(session, model, ids)
+            holders = unlink_deleted(session, model, ids)
             session.execute(delete(model).where(model.id.in_(ids)))
+            release_labels(session, holders)
     except BaseException:
         for placement in reversed(aside):
             placement.undo()

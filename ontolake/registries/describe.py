@@ -19,7 +19,30 @@ def describe(record: Any) -> None:
     """Print the tree of ``record`` to the terminal.
 
     Example:
-        >>> ol.Artifact.get(key="raw/sample.fasta").describe()  # doctest: +SKIP
+        >>> ol.Artifact.get(key="raw/sample.fasta").describe()  # doctest: +ELLIPSIS
+        Artifact ...0001
+        ├── fields
+        │   ├── key: raw/sample.fasta
+        │   ├── description: reads
+        │   ├── suffix: .fasta
+        │   ├── size: 34 B
+        │   ├── hash: 3691f7ca153ceb3d0131648e1f55f0e812af40d059487dda15518b9d63053080
+        │   ├── in_place: False
+        │   ├── version: 1
+        │   ├── is_latest: True
+        │   ├── is_trashed: False
+        │   ├── created_at: ...
+        │   └── created_by: ...
+        ├── storage
+        │   ├── .../data
+        │   └── path: ...
+        ├── versions
+        │   └── v1 ...0001 ... (latest)
+        ├── provenance
+        │   ├── run: none (saved outside a tracked run)
+        │   └── created_by: ...
+        └── ulabels (1)
+            └── ULabel(uid='...', name='batch 7')
     """
     from rich.console import Console
 
@@ -121,9 +144,11 @@ def _add_features(tree: Tree, record: Any) -> None:
 def _add_links(tree: Tree, name: str, value: Any) -> None:
     from rich.markup import escape
 
-    if value is None or (isinstance(value, list) and not value):
+    from ontolake.registries.relations import Related
+
+    if value is None or (isinstance(value, (list, Related)) and not value):
         return
-    if not isinstance(value, list):
+    if not isinstance(value, (list, Related)):
         tree.add(f"[bold]{name}[/bold]: {escape(repr(value))}")
         return
     branch = tree.add(f"[bold]{name}[/bold] ({len(value)})")

@@ -105,8 +105,12 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
 
     Example:
         >>> from ontolake.instance.setup import current_instance
-        >>> diagnose(current_instance(), fix=True).healthy  # doctest: +SKIP
-        True
+        >>> found = diagnose(current_instance())  # a run of crash.py whose process died
+        >>> found.healthy, len(found.stale_runs)
+        (False, 1)
+        >>> fixed = diagnose(current_instance(), fix=True)  # marks it aborted
+        >>> fixed.healthy, fixed.aborted_runs == found.stale_runs
+        (True, True)
     """
     from ontolake.errors import SchemaVersionError
     from ontolake.instance.engine import lock_names

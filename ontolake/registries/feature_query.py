@@ -56,7 +56,12 @@ def feature_condition(
     """The condition for ``name__rest=value`` when ``name`` is a feature, else None.
 
     Example:
-        >>> feature_condition(Artifact, "gc_content", ["gte"], 0.5)  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55})
+        >>> condition = feature_condition(ol.Artifact, "gc_content", ["gte"], 0.5)
+        >>> [found.key for found in ol.Artifact.filter(condition)]
+        ['raw/sample.fasta']
+        >>> feature_condition(ol.Artifact, "key", [], "raw/sample.fasta") is None  # a field
+        True
     """
     from ontolake.registries.features import _parsed
 
@@ -278,7 +283,10 @@ def feature_columns(queryset: QuerySet[Any], index: Any) -> dict[str, Any]:
     objects); list features give a list per row; records without a value get a missing value.
 
     Example:
-        >>> feature_columns(ol.Artifact.filter(), frame.index)  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55})
+        >>> frame = ol.Artifact.filter().to_dataframe()
+        >>> feature_columns(ol.Artifact.filter(), frame.index)["gc_content"].tolist()
+        [0.55, nan, nan]
     """
     import pandas as pd
 

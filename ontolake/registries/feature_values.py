@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VALUE_COLUMNS",
+    "VALUE_TABLES",
     "FeatureManager",
     "add_values_bulk",
     "artifact_feature_values",
@@ -106,16 +107,17 @@ def _value_table(owner: str, owner_table: str) -> Table:
 artifact_feature_values = _value_table("artifact", "artifacts")
 run_feature_values = _value_table("run", "runs")
 record_feature_values = _value_table("record", "records")
-_TABLES = {
+VALUE_TABLES = {
     "artifacts": artifact_feature_values,
     "runs": run_feature_values,
     "records": record_feature_values,
 }
+"""The value table of each owner registry, by the owner's table name."""
 
 
 def value_table(model: type[Any]) -> Table | None:
     """The value table of an owner registry (Artifact, Run, Record), None for others."""
-    return _TABLES.get(getattr(model, "__tablename__", ""))
+    return VALUE_TABLES.get(getattr(model, "__tablename__", ""))
 
 
 def owner_column(table: Table) -> Any:
@@ -128,8 +130,8 @@ class FeatureManager:
 
     Example:
         >>> values = {"gc_content": 0.55, "experiment_date": "2025-10-24"}
-        >>> artifact.features.add_values(values)  # doctest: +SKIP
-        >>> artifact.features.get_values()  # doctest: +SKIP
+        >>> artifact.features.add_values(values)
+        >>> artifact.features.get_values()
         {'experiment_date': datetime.date(2025, 10, 24), 'gc_content': 0.55}
     """
 
@@ -148,7 +150,9 @@ class FeatureManager:
 
         Example:
             >>> values = {"cell_type": "T cell", "gc_content": 0.5}
-            >>> artifact.features.add_values(values)  # doctest: +SKIP
+            >>> artifact.features.add_values(values)
+            >>> artifact.features.get_values()
+            {'cell_type': 'T cell', 'gc_content': 0.5}
         """
         add_values_bulk([self.owner], [values])
 
@@ -156,7 +160,10 @@ class FeatureManager:
         """``{feature name: value}`` (lists for list features), sorted by name.
 
         Example:
-            >>> run.features.get_values()  # doctest: +SKIP
+            >>> run = ol.Run.get(transform__key="train.py")
+            >>> _ = ol.Feature(name="learning_rate", dtype=float).save()
+            >>> run.features.add_values({"learning_rate": 0.01})
+            >>> run.features.get_values()
             {'learning_rate': 0.01}
         """
         return get_values(self.owner)
@@ -168,8 +175,11 @@ class FeatureManager:
         Returns how many values were removed.
 
         Example:
-            >>> artifact.features.remove_values("gc_content")  # doctest: +SKIP
+            >>> artifact.features.add_values({"gc_content": 0.5, "n_genes": 120})
+            >>> artifact.features.remove_values("gc_content")
             1
+            >>> artifact.features.get_values()
+            {'n_genes': 120}
         """
         return remove_values(self.owner, features, value=value)
 
@@ -194,7 +204,10 @@ def add_values_bulk(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.features.add_values_bulk(artifacts, {"gc_content": [0.41, 0.55]})  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> ol.features.add_values_bulk(tables, {"gc_content": [0.41, 0.55]})
+        >>> [table.features.get_values() for table in tables]
+        [{'gc_content': 0.41}, {'gc_content': 0.55}]
     """
     from ontolake.registries.feature_write import write_values
 
@@ -245,7 +258,8 @@ def get_values(record: Any) -> dict[str, Any]:
     distinct values of a curated column).
 
     Example:
-        >>> get_values(ol.Artifact.get(key="raw/a.fasta"))  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55})
+        >>> get_values(ol.Artifact.get(key="raw/sample.fasta"))
         {'gc_content': 0.55}
     """
     from ontolake.instance.setup import current_instance
@@ -283,12 +297,14 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
     """Remove feature values of a saved artifact, run or record; return how many.
 
     Example:
-        >>> remove_values(artifact, ["gc_content", "cell_type"])  # doctest: +SKIP
+        >>> artifact.features.add_values({"gc_content": 0.55, "cell_type": "T cell"})
+        >>> remove_values(artifact, ["gc_content", "cell_type"])
         2
     """
     from ontolake.instance.setup import current_instance
     from ontolake.registries.feature_labels import value_condition
     from ontolake.registries.features import Feature
+    from ontolake.registries.label_links import label_registries, release_labels
 
     table = value_table(type(record))
     if table is None or record.id is None:
@@ -297,8 +313,10 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
     names = _feature_names(features)
     with current_instance().write() as session:
         statement = delete(table).where(owner == record.id)
+        registries = None  # every label registry, unless the features say which
         if names is not None:
             found = session.execute(select(Feature).where(Feature.name.in_(names))).scalars().all()
+            registries = label_registries(found)
             unknown = sorted(set(names) - {feature.name for feature in found})
             if unknown:
                 raise FeatureValueError(
@@ -312,6 +330,8 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
         elif value is not None:
             raise FeatureValueError("remove_values(value=...) needs the feature it belongs to.")
         result = cast("CursorResult[Any]", session.execute(statement))
+        if result.rowcount and table is artifact_feature_values:
+            release_labels(session, [record.id], registries)
         return int(result.rowcount)
 
 

@@ -6,7 +6,9 @@ of the named features are replaced (list features keep their elements and gain t
 ones) with one ``DELETE`` per feature and one multi-row ``INSERT`` per value table.
 
 :func:`write_values` opens its own write transaction; :func:`annotate` writes inside the
-caller's, so that a record and its values are committed (or rolled back) together.
+caller's, so that a record and its values are committed (or rolled back) together. The
+label links of an artifact follow its categorical values in the same transaction
+(:mod:`~ontolake.registries.label_links`): ``af.cell_types`` lists what ``cell_type`` holds.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, insert, select
 
@@ -27,7 +29,7 @@ from ontolake.registries.feature_values import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
+    from sqlalchemy import CursorResult, Table
     from sqlalchemy.orm import Session
 
     from ontolake.registries.features import Feature
@@ -76,7 +78,10 @@ def write_values(
 
     Example:
         >>> import ontolake as ol
-        >>> ol.features.add_values_bulk(artifacts, {"gc_content": [0.41, 0.55]})  # doctest: +SKIP
+        >>> tables = ol.Artifact.filter(suffix=".parquet").order_by("key").to_list()
+        >>> ol.features.add_values_bulk(tables, [{"gc_content": 0.41}, {"n_genes": 3}])
+        >>> [table.features.get_values() for table in tables]
+        [{'gc_content': 0.41}, {'n_genes': 3}]
     """
     from ontolake.instance.setup import current_instance
 
@@ -124,9 +129,11 @@ def annotate(
 
     Example:
         >>> from ontolake.instance.setup import current_instance
-        >>> with current_instance().write() as session:  # doctest: +SKIP
+        >>> with current_instance().write() as session:
         ...     annotate(session, artifact, values={"gc_content": 0.55},
-        ...              labels={"cell_type": ["B cell", "T cell"]})
+        ...              labels={"cell_type": ["T cell", "B cell"]})
+        >>> artifact.features.get_values()
+        {'cell_type': ['B cell', 'T cell'], 'gc_content': 0.55}
     """
     table = _owner_table(record)
     values = dict(values or {})
@@ -163,6 +170,7 @@ def _write_labels(
     """Replace the values of each categorical feature by its labels (positions in order)."""
     owner = owner_column(table)
     rows: list[dict[str, Any]] = []
+    replaced = False
     for feature, names in labels.items():
         dtype = feature.parsed_dtype
         if not dtype.is_categorical:
@@ -172,7 +180,10 @@ def _write_labels(
                 feature=feature.name,
             )
         resolved = _resolve_labels(session, feature, dtype, [(owner_id, list(names))])
-        session.execute(delete(table).where(owner == owner_id, table.c.feature_id == feature.id))
+        deleted = session.execute(
+            delete(table).where(owner == owner_id, table.c.feature_id == feature.id)
+        )
+        replaced = replaced or bool(cast("CursorResult[Any]", deleted).rowcount)
         for position, name in enumerate(names):
             label_id, value, registry = resolved[name]
             row = {**_EMPTY_ROW, owner.key: owner_id, "feature_id": feature.id}
@@ -180,6 +191,31 @@ def _write_labels(
             rows.append(row)
     if rows:
         session.execute(insert(table), rows)
+    _follow_values(session, table, rows, [owner_id] if replaced else [], list(labels))
+
+
+def _follow_values(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    replaced_owners: list[int],
+    features: list[Feature],
+) -> None:
+    """Keep the label links of artifacts in step with the categorical values just written.
+
+    ``replaced_owners`` are the artifacts some of whose stored values of ``features`` were
+    deleted first (their labels may no longer be held by any value).
+    """
+    from ontolake.registries.feature_values import artifact_feature_values
+    from ontolake.registries.label_links import label_registries, link_values, release_labels
+
+    if table is not artifact_feature_values:
+        return
+    if replaced_owners:
+        release_labels(session, replaced_owners, label_registries(features))
+    labelled = {row["artifact_id"] for row in rows if row["cat_id"] is not None}
+    if labelled:
+        link_values(session, labelled, features)
 
 
 def _as_rows(
@@ -285,12 +321,18 @@ def _write(
                 else:
                     row[column] = item
                 rows.append(row)
+    replaced_owners: list[int] = []
     for feature_id, owner_ids in replaced.items():
         for start in range(0, len(owner_ids), _CHUNK):
             chunk = owner_ids[start : start + _CHUNK]
-            session.execute(delete(table).where(table.c.feature_id == feature_id, owner.in_(chunk)))
+            deleted = session.execute(
+                delete(table).where(table.c.feature_id == feature_id, owner.in_(chunk))
+            )
+            if cast("CursorResult[Any]", deleted).rowcount:
+                replaced_owners.extend(chunk)
     if rows:
         session.execute(insert(table), rows)
+    _follow_values(session, table, rows, replaced_owners, list(features.values()))
 
 
 def _merged(existing: list[Any], new: list[Any]) -> list[Any]:

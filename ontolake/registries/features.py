@@ -51,9 +51,12 @@ class Feature(Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.Feature(name="gc_content", dtype=float, unit="fraction").save()  # doctest: +SKIP
-        >>> ol.Feature(name="t_cell_type", dtype=ol.bio.CellType.ontology_id,
-        ...            descendants_of="CL:0000084").save()  # doctest: +SKIP
+        >>> ol.Feature(name="reads", dtype=int, unit="count").save()  # doctest: +ELLIPSIS
+        Feature(uid='...', name='reads', dtype='int')
+        >>> t_cell_type = ol.Feature(name="t_cell_type", dtype=ol.bio.CellType.ontology_id,
+        ...                          descendants_of="CL:0000084").save()
+        >>> t_cell_type.dtype
+        'cat[bio.CellType.ontology_id]'
     """
 
     __tablename__ = "features"
@@ -136,7 +139,9 @@ class Feature(Registry):
         """Delete the feature and its values; refused while a schema lists it.
 
         Example:
-            >>> ol.Feature.get(name="gc_content").delete()  # doctest: +SKIP
+            >>> ol.Feature.get(name="gc_content").delete()
+            >>> ol.Feature.filter(name="gc_content").exists()
+            False
         """
         from sqlalchemy import or_
 

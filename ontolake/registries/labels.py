@@ -19,6 +19,7 @@ from ontolake.registries.links import (
     record_parent,
     ulabel_parent,
 )
+from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
     from ontolake.registries.artifact import Artifact
@@ -45,8 +46,10 @@ class ULabel(_Typed, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> batch = ol.ULabel(name="batch 7").save()  # doctest: +SKIP
-        >>> artifact.ulabels.append(batch); artifact.save()  # doctest: +SKIP
+        >>> batch = ol.ULabel(name="batch 8").save()
+        >>> artifact.ulabels.add(batch)
+        >>> batch.artifacts.count()
+        1
     """
 
     __tablename__ = "ulabels"
@@ -57,19 +60,19 @@ class ULabel(_Typed, Trashable, Registry):
     type: Mapped[ULabel | None] = relationship(
         remote_side="ULabel.id", foreign_keys="ULabel.type_id"
     )
-    parents: Mapped[list[ULabel]] = relationship(
+    parents: Mapped[Related[ULabel]] = relationship(
         secondary=ulabel_parent,
         primaryjoin="ULabel.id == ulabel_parent.c.child_id",
         secondaryjoin="ULabel.id == ulabel_parent.c.parent_id",
         back_populates="children",
     )
-    children: Mapped[list[ULabel]] = relationship(
+    children: Mapped[Related[ULabel]] = relationship(
         secondary=ulabel_parent,
         primaryjoin="ULabel.id == ulabel_parent.c.parent_id",
         secondaryjoin="ULabel.id == ulabel_parent.c.child_id",
         back_populates="parents",
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_ulabel, back_populates="ulabels"
     )
 
@@ -78,8 +81,11 @@ class Record(_Typed, Trashable, Registry):
     """A typed record, e.g. a sample of the Record type "Sample".
 
     Example:
-        >>> sample = ol.Record(name="Sample", is_type=True).save()  # doctest: +SKIP
-        >>> ol.Record(name="P53mutant1", type=sample).save()  # doctest: +SKIP
+        >>> donor = ol.Record(name="Donor", is_type=True).save()
+        >>> ol.Record(name="D1", type=donor).save().type.name
+        'Donor'
+        >>> [record.name for record in ol.Record.filter(type__name="Donor")]
+        ['D1']
     """
 
     __tablename__ = "records"
@@ -90,22 +96,22 @@ class Record(_Typed, Trashable, Registry):
     type: Mapped[Record | None] = relationship(
         remote_side="Record.id", foreign_keys="Record.type_id"
     )
-    parents: Mapped[list[Record]] = relationship(
+    parents: Mapped[Related[Record]] = relationship(
         secondary=record_parent,
         primaryjoin="Record.id == record_parent.c.child_id",
         secondaryjoin="Record.id == record_parent.c.parent_id",
         back_populates="children",
     )
-    children: Mapped[list[Record]] = relationship(
+    children: Mapped[Related[Record]] = relationship(
         secondary=record_parent,
         primaryjoin="Record.id == record_parent.c.parent_id",
         secondaryjoin="Record.id == record_parent.c.child_id",
         back_populates="parents",
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_record, back_populates="records"
     )
-    projects: Mapped[list[Project]] = relationship(
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_record, back_populates="records"
     )
 
@@ -114,7 +120,11 @@ class Record(_Typed, Trashable, Registry):
         """This record's feature values: ``add_values``, ``get_values``, ``remove_values``.
 
         Example:
-            >>> sample.features.add_values({"concentration_mg_ml": 1.5})  # doctest: +SKIP
+            >>> _ = ol.Feature(name="concentration_mg_ml", dtype=float).save()
+            >>> sample = ol.Record.get(name="P53mutant1")
+            >>> sample.features.add_values({"concentration_mg_ml": 1.5})
+            >>> sample.features.get_values()
+            {'concentration_mg_ml': 1.5}
         """
         from ontolake.registries.feature_values import FeatureManager
 
@@ -125,7 +135,8 @@ class Project(_Typed, Trashable, Registry):
     """A project grouping artifacts, transforms, runs, records and collections.
 
     Example:
-        >>> ol.Project(name="Drug screen").save()  # doctest: +SKIP
+        >>> ol.Project(name="Drug screen").save()  # doctest: +ELLIPSIS
+        Project(uid='...', name='Drug screen')
     """
 
     __tablename__ = "projects"
@@ -136,16 +147,16 @@ class Project(_Typed, Trashable, Registry):
     type: Mapped[Project | None] = relationship(
         remote_side="Project.id", foreign_keys="Project.type_id"
     )
-    artifacts: Mapped[list[Artifact]] = relationship(
+    artifacts: Mapped[Related[Artifact]] = relationship(
         secondary=artifact_project, back_populates="projects"
     )
-    transforms: Mapped[list[Transform]] = relationship(
+    transforms: Mapped[Related[Transform]] = relationship(
         secondary=project_transform, back_populates="projects"
     )
-    runs: Mapped[list[Run]] = relationship(secondary=project_run, back_populates="projects")
-    records: Mapped[list[Record]] = relationship(
+    runs: Mapped[Related[Run]] = relationship(secondary=project_run, back_populates="projects")
+    records: Mapped[Related[Record]] = relationship(
         secondary=project_record, back_populates="projects"
     )
-    collections: Mapped[list[Collection]] = relationship(
+    collections: Mapped[Related[Collection]] = relationship(
         secondary=project_collection, back_populates="projects"
     )

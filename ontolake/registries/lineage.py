@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import project_run, project_transform, run_input_artifact
+from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ class Transform(Versioned, Trashable, Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.Transform.filter(key="preprocess.py").order_by("-version").first()  # doctest: +SKIP
+        >>> transform = ol.Transform.filter(key="train.py").order_by("-version").first()
+        >>> transform.version, transform.kind, transform.source_code.splitlines()[0]
+        (1, 'script', 'import ontolake as ol')
     """
 
     __tablename__ = "transforms"
@@ -47,8 +50,8 @@ class Transform(Versioned, Trashable, Registry):
     hash: Mapped[str | None] = mapped_column(String(64), index=True)
     reference: Mapped[str | None] = mapped_column(String(1024))
 
-    runs: Mapped[list[Run]] = relationship(back_populates="transform")
-    projects: Mapped[list[Project]] = relationship(
+    runs: Mapped[Related[Run]] = relationship(back_populates="transform")
+    projects: Mapped[Related[Project]] = relationship(
         secondary=project_transform, back_populates="transforms"
     )
 
@@ -65,7 +68,8 @@ class Run(Registry):
     """One execution of a transform, with its parameters, environment, status and log.
 
     Example:
-        >>> ol.Run.filter(params__lr=0.01).to_dataframe()  # doctest: +SKIP
+        >>> [(run.transform.key, run.status) for run in ol.Run.filter(params__lr=0.01)]
+        [('train.py', 'completed')]
     """
 
     __tablename__ = "runs"
@@ -91,22 +95,26 @@ class Run(Registry):
 
     transform: Mapped[Transform] = relationship(back_populates="runs")
     initiated_by_run: Mapped[Run | None] = relationship(remote_side="Run.id")
-    outputs: Mapped[list[Artifact]] = relationship(
+    outputs: Mapped[Related[Artifact]] = relationship(
         back_populates="run", foreign_keys="Artifact.run_id"
     )
-    inputs: Mapped[list[Artifact]] = relationship(
+    inputs: Mapped[Related[Artifact]] = relationship(
         secondary=run_input_artifact, back_populates="input_of_runs"
     )
     log_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[log_artifact_id])
     report_artifact: Mapped[Artifact | None] = relationship(foreign_keys=[report_artifact_id])
-    projects: Mapped[list[Project]] = relationship(secondary=project_run, back_populates="runs")
+    projects: Mapped[Related[Project]] = relationship(secondary=project_run, back_populates="runs")
 
     @property
     def features(self) -> FeatureManager:
         """This run's feature values: ``add_values``, ``get_values``, ``remove_values``.
 
         Example:
-            >>> run.features.add_values({"learning_rate": 0.01})  # doctest: +SKIP
+            >>> _ = ol.Feature(name="learning_rate", dtype=float).save()
+            >>> run = ol.Run.get(transform__key="train.py")
+            >>> run.features.add_values({"learning_rate": 0.01})
+            >>> ol.Run.filter(learning_rate=0.01).count()
+            1
         """
         from ontolake.registries.feature_values import FeatureManager
 
@@ -123,12 +131,15 @@ class Run(Registry):
         """This run's transform, inputs and outputs (and upstream runs), as Graphviz DOT text.
 
         Args:
-            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf`` when
-                Graphviz is installed, else the DOT text next to it (``.dot``).
+            path: also write the graph there: a picture for ``.svg``/``.png``/``.pdf``
+                (drawn by Graphviz when installed, else an SVG drawn in Python: see
+                ``ontolake._graphviz``), the DOT text for ``.dot``.
             downstream: also show the runs that read this run's outputs, and so on.
 
         Example:
-            >>> ol.Run.filter(transform__key="train.py").first().view_lineage()  # doctest: +SKIP
+            >>> dot = ol.Run.filter(transform__key="train.py").first().view_lineage()
+            >>> "results/x.parquet" in dot and "tables/x.parquet" in dot
+            True
         """
         from ontolake.lineage.graph import view_lineage
 

@@ -21,7 +21,9 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
 
     Example:
         >>> import ontolake as ol
-        >>> ol.save([ol.ULabel(name=f"batch {i}") for i in range(100)])  # doctest: +SKIP
+        >>> plates = ol.save([ol.ULabel(name=f"plate {i}") for i in range(1, 97)])
+        >>> len(plates), ol.ULabel.filter(name__startswith="plate ").count()
+        (96, 96)
     """
     from ontolake.instance.setup import current_instance
     from ontolake.registries.artifact import Artifact

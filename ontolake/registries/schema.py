@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.errors import InvalidDataError
 from ontolake.registries.base import Base, JSONType, Registry
+from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -78,9 +79,12 @@ class Schema(Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> obs = ol.Schema(features=[cell_type, donor], name="obs of scRNA")  # doctest: +SKIP
-        >>> var = ol.Schema(itype=ol.bio.Gene.stable_id)  # doctest: +SKIP
-        >>> ol.Schema(otype="AnnData", slots={"obs": obs, "var.T": var}).save()  # doctest: +SKIP
+        >>> cell_type, n_genes = ol.Feature.get(name="cell_type"), ol.Feature.get(name="n_genes")
+        >>> obs = ol.Schema(features=[cell_type, n_genes], maximal_set=True)
+        >>> var = ol.Schema(itype=ol.bio.Gene.stable_id)
+        >>> scrna = ol.Schema(otype="AnnData", name="scRNA", slots={"obs": obs, "var.T": var})
+        >>> sorted(scrna.save().slots)
+        ['obs', 'var.T']
     """
 
     __tablename__ = "schemas"
@@ -104,7 +108,9 @@ class Schema(Registry):
     """Serialised pandera checks on the whole DataFrame: ``[{"check": name, **statistics}]``."""
 
     index_feature: Mapped[Feature | None] = relationship(foreign_keys=[index_feature_id])
-    artifacts: Mapped[list[Artifact]] = relationship(back_populates="schema", passive_deletes=True)
+    artifacts: Mapped[Related[Artifact]] = relationship(
+        back_populates="schema", passive_deletes=True
+    )
     """The artifacts curated against this schema (deleting the schema unlinks them)."""
 
     def __init__(
@@ -323,7 +329,14 @@ class Schema(Registry):
         """Print the schema: its rules, features (with dtypes) and slots, as a tree.
 
         Example:
-            >>> ol.Schema.get(name="obs of scRNA").describe()  # doctest: +SKIP
+            >>> ol.Schema.get(name="obs of scRNA").describe()  # doctest: +NORMALIZE_WHITESPACE
+            ... # doctest: +ELLIPSIS
+            Schema obs of scRNA ... hash=bd7d6ebf34c310829440ca7ce03bca47
+            ├── minimal_set=True, maximal_set=False, ordered_set=False, coerce_dtype=False,
+            │   flexible=False
+            └── features (2)
+                ├── cell_type: cat[bio.CellType]
+                └── n_genes: int
         """
         from rich.console import Console
 
@@ -337,7 +350,9 @@ class Schema(Registry):
         Composite schemas (with slots) give ``{slot: DataFrameSchema}``.
 
         Example:
-            >>> ol.Schema.get(name="obs of scRNA").to_pandera().validate(df)  # doctest: +SKIP
+            >>> checks = ol.Schema.get(name="obs of scRNA").to_pandera()
+            >>> checks.validate(df.loc[["c1", "c3"]])["cell_type"].tolist()
+            ['T cell', 'B cell']
         """
         from ontolake.schemas.pandera import to_pandera
 
@@ -353,7 +368,13 @@ class Schema(Registry):
         categorical columns: ``{"cell_type": ol.bio.CellType}``); checks are kept.
 
         Example:
-            >>> ol.Schema.from_pandera(MyModel, name="measurements").save()  # doctest: +SKIP
+            >>> import pandera.pandas as pa
+            >>> class Measurements(pa.DataFrameModel):
+            ...     gc_content: float = pa.Field(ge=0, le=1)
+            ...     reads: int
+            >>> measurements = ol.Schema.from_pandera(Measurements, name="measurements").save()
+            >>> [(member.name, member.dtype) for member in measurements.members]
+            [('gc_content', 'float'), ('reads', 'int')]
         """
         from ontolake.schemas.pandera import from_pandera
 
@@ -367,7 +388,9 @@ class Schema(Registry):
         no-op for those already imported).
 
         Example:
-            >>> schema = ol.Schema.from_yaml("schemas/obs.yaml")  # doctest: +SKIP
+            >>> _ = schema.to_yaml("obs.yaml")
+            >>> ol.Schema.from_yaml("obs.yaml").name
+            'obs of scRNA'
         """
         from ontolake.schemas.yaml import from_yaml
 
@@ -377,7 +400,25 @@ class Schema(Registry):
         """This schema as YAML text (also written to ``path`` when given).
 
         Example:
-            >>> print(schema.to_yaml())  # doctest: +SKIP
+            >>> print(schema.to_yaml())
+            ontolake_schema: 1
+            name: obs of scRNA
+            sources:
+            - entity: CellType
+              name: cl
+              version: v2026-03-26
+              hash: ee9b84956ca31195a65f63b6e67e993d58fd3f5fb577a61536dfd122fba06dde
+            minimal_set: true
+            maximal_set: false
+            ordered_set: false
+            coerce_dtype: false
+            flexible: false
+            features:
+            - name: cell_type
+              dtype: cat[bio.CellType]
+            - name: n_genes
+              dtype: int
+            <BLANKLINE>
         """
         from ontolake.schemas.yaml import to_yaml
 

@@ -17,8 +17,8 @@ class Storage(Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.Storage.filter(is_default=True).one().root  # doctest: +SKIP
-        '/home/me/data'
+        >>> ol.Storage.filter(is_default=True).one().root  # doctest: +ELLIPSIS
+        '.../data'
     """
 
     __tablename__ = "storages"

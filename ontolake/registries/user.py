@@ -29,8 +29,9 @@ class User(RecordVerbs, Base):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.User.get(handle="alice")  # doctest: +SKIP
-        User(uid='a1B2c3D4', handle='alice')
+        >>> me = ol.User.get(handle=current_login())  # registered on the first write
+        >>> me.name == me.handle == artifact.created_by.handle
+        True
     """
 
     __tablename__ = "users"

@@ -57,7 +57,13 @@ class Versioned:
         """Every version of this record, oldest first.
 
         Example:
-            >>> artifact.versions.to_dataframe()  # doctest: +SKIP
+            >>> latest = ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()
+            >>> latest.versions.to_dataframe()[["key", "version", "is_latest"]]
+            ... # doctest: +NORMALIZE_WHITESPACE
+                             key  version  is_latest
+            id
+            2   tables/x.parquet        1      False
+            4   tables/x.parquet        2       True
         """
         from ontolake.registries.query.queryset import QuerySet
 

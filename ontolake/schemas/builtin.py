@@ -33,8 +33,13 @@ def builtin_schema(name: str) -> Schema:
             :class:`~ontolake.curate.cellxgene.CellxgeneCurator`).
 
     Example:
-        >>> schema = builtin_schema("valid_features")  # doctest: +SKIP
-        >>> ol.curate.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+        >>> schema = builtin_schema("valid_features")  # each column a saved Feature
+        >>> ol.curate.DataFrameCurator(df.loc[["c1", "c3"]], schema).validate()  # valid: None
+        >>> try:
+        ...     ol.curate.DataFrameCurator(df, schema).validate()
+        ... except ol.errors.ValidationError as error:
+        ...     print([(issue.column, issue.kind) for issue in error.report.issues])
+        [('cell_type', 'invalid_values')]
     """
     from ontolake.registries.features import Feature
     from ontolake.registries.schema import Schema
@@ -75,7 +80,7 @@ def schema_by_name(name: str) -> Schema:
         DoesNotExistError: neither; the message lists the built-in names.
 
     Example:
-        >>> schema_by_name("valid_features").itype  # doctest: +SKIP
+        >>> schema_by_name("valid_features").itype
         'Feature'
     """
     from ontolake.registries.schema import Schema

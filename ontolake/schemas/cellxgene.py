@@ -484,7 +484,7 @@ def pinned_versions() -> dict[str, str]:
         MissingDependencyError: cellxgene-ontology-guide is not installed.
 
     Example:
-        >>> pinned_versions()["CL"]  # doctest: +SKIP
+        >>> pinned_versions()["CL"]
         'v2026-03-26'
     """
     import json

@@ -39,7 +39,14 @@ def members_of(
     ``column_checks`` adds pandera checks to members by name.
 
     Example:
-        >>> members_of([ol.Feature(name="x", dtype=int)])  # doctest: +SKIP
+        >>> import pandera.pandas as pa
+        >>> features, checks, _ = members_of(
+        ...     [ol.Feature(name="x", dtype=int), pa.Column(int, pa.Check.ge(0), name="n")]
+        ... )
+        >>> [(feature.name, feature.dtype) for feature in features]
+        [('x', 'int'), ('n', 'int')]
+        >>> checks
+        {'n': [{'check': 'greater_than_or_equal_to', 'min_value': 0}]}
     """
     from ontolake.registries.features import Feature
 

@@ -47,8 +47,11 @@ def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> No
     """Import the pinned sources that the connected instance lacks, and check their hashes.
 
     Example:
-        >>> pins = [{"entity": "CellType", "name": "cl", "version": "2025-04-10"}]
-        >>> ensure_sources(pins)  # doctest: +SKIP
+        >>> pins = [{"entity": "Phenotype", "name": "hp", "version": "2025-01-16",
+        ...          "location": "hp.obo"}]
+        >>> ensure_sources(pins)
+        >>> ol.bio.Phenotype.filter().count()
+        120
     """
     from sqlalchemy import select
 

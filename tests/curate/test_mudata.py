@@ -121,8 +121,11 @@ def test_cli_picks_the_mudata_curator(sqlite_instance, tmp_path):
     assert runner.invoke(main, ["validate", str(good), "--schema", "multiome"]).exit_code == 0
     result = runner.invoke(main, ["validate", str(bad), "--schema", "multiome"])
     assert result.exit_code == 1 and "rna:obs" in result.output
-    fixed = runner.invoke(main, ["validate", str(bad), "--schema", "multiome", "--standardize"])
+    dry_run = runner.invoke(main, ["validate", str(bad), "--schema", "multiome", "--standardize"])
+    assert dry_run.exit_code == 1 and "after standardizing: valid" in dry_run.output
+    fixed = runner.invoke(main, ["standardize", str(bad), "--schema", "multiome", "--in-place"])
     assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(main, ["validate", str(bad), "--schema", "multiome"]).exit_code == 0
 
 
 def test_save_artifact_and_curate_from_the_artifact(sqlite_instance, tmp_path):

@@ -1,5 +1,6 @@
 """Curated saves on SQLite and PostgreSQL: the artifact, its schema link, labels and values
-commit in one transaction, and a failure while annotating leaves no row, value or file."""
+commit in one transaction, the labels are linked too (``af.cell_types``, ``af.records``), and a
+failure while annotating leaves no row, value, link or file."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import ontolake as ol
 from ontolake.errors import FeatureValueError
 from ontolake.instance.engine import create_db_engine
 from ontolake.registries.feature_values import value_table
+from ontolake.registries.links import LABEL_LINKS
 
 
 @pytest.fixture
@@ -49,6 +51,7 @@ def rows(instance, table) -> int:
 def nothing_saved(instance) -> None:
     assert rows(instance, ol.Artifact.__table__) == 0
     assert rows(instance, value_table(ol.Artifact)) == 0
+    assert sum(rows(instance, link.table) for link in LABEL_LINKS.values()) == 0
     assert stored_files(instance) == []
 
 
@@ -66,6 +69,10 @@ def test_save_links_the_schema_and_annotates(instance, samples):
     assert ol.Artifact.filter(schema__name="samples").one().id == artifact.id
     assert ol.Artifact.filter(sample="s2", n_reads=7).one().id == artifact.id
     assert [a.id for a in samples.artifacts] == [artifact.id]
+    # the labels are linked as records too, in the same commit
+    assert sorted(record.name for record in artifact.records) == ["s1", "s2"]
+    assert [a.id for a in ol.Record.get(name="s1").artifacts] == [artifact.id]
+    assert ol.Artifact.filter(records__name="s2").one().id == artifact.id
 
 
 def test_same_content_returns_the_stored_artifact_linked_and_annotated(instance, samples):
@@ -82,6 +89,11 @@ def test_annotating_a_saved_artifact_links_it(instance, samples):
     curator = ol.curate.DataFrameCurator(saved, samples)
     assert curator.save_artifact().id == saved.id
     assert ol.Artifact.filter(schema=samples, sample="s2").one().id == saved.id
+    assert [record.name for record in saved.records.all()] == ["s2"]
+    # annotating again with other labels: the ones no value holds any more are unlinked
+    ol.curate.DataFrameCurator(frame("s1"), samples).save_artifact(artifact=saved)
+    assert [record.name for record in saved.records.all()] == ["s1"]
+    assert saved.features.get_values()["sample"] == "s1"
 
 
 def test_a_value_the_database_cannot_hold_leaves_nothing(instance, samples):
@@ -180,3 +192,67 @@ def test_describe_shows_the_schema(instance, samples):
     console.print(describe_tree(artifact))
     shown = console.export_text()
     assert "schema: Schema(" in shown and "name='samples'" in shown
+
+
+def _cell_types() -> ol.Feature:
+    """Two terms of a small in-memory Cell Ontology, and a feature over them."""
+    from ontolake.ontology_sources.source import InMemorySource, SourceSpec
+    from ontolake.ontology_sources.terms import Term
+
+    spec = SourceSpec("CellType", "cl", "2025-01-01", None, "memory://cl", "memory")
+    terms = [Term("CL:0000084", "T cell"), Term("CL:0000236", "B cell")]
+    ol.bio.CellType.import_source(InMemorySource(terms, spec))
+    ol.ULabel(name="batch 1").save()
+    return ol.Feature(name="cell_type", dtype=ol.bio.CellType).save()
+
+
+def _curated(kind: str, cell_type: ol.Feature):
+    """A curator of ``kind`` over cells of both types, with a ULabel column beside them."""
+    import anndata as ad
+
+    batch = ol.Feature(name="batch", dtype=ol.ULabel).save()
+    obs = pd.DataFrame(
+        {"cell_type": ["T cell", "B cell", "T cell"], "batch": ["batch 1"] * 3},
+        index=["c0", "c1", "c2"],
+    )
+    table = ol.Schema(features=[cell_type, batch])
+    if kind == "DataFrame":
+        return ol.curate.DataFrameCurator(obs, table)
+    if kind == "AnnData":
+        schema = ol.Schema(otype="AnnData", slots={"obs": table})
+        return ol.curate.AnnDataCurator(ad.AnnData(obs=obs), schema)
+    if kind == "MuData":
+        import mudata as md
+
+        schema = ol.Schema(otype="MuData", slots={"rna:obs": table})
+        return ol.curate.MuDataCurator(md.MuData({"rna": ad.AnnData(obs=obs)}), schema)
+    import spatialdata as sd
+    from spatialdata.models import PointsModel, TableModel
+
+    spots = obs.assign(region=pd.Categorical(["spots"] * 3), instance_id=[0, 1, 2])
+    cells = TableModel.parse(
+        ad.AnnData(obs=spots), region="spots", region_key="region", instance_key="instance_id"
+    )
+    points = PointsModel.parse(pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [1.0] * 3}))
+    sdata = sd.SpatialData(points={"spots": points}, tables={"table": cells})
+    schema = ol.Schema(otype="SpatialData", slots={"table:obs": table})
+    return ol.curate.SpatialDataCurator(sdata, schema)
+
+
+@pytest.mark.parametrize("kind", ["DataFrame", "AnnData", "MuData", "SpatialData"])
+def test_every_curator_links_the_labels_it_saves(instance, kind):
+    cell_type = _cell_types()
+    suffix = {"DataFrame": "parquet", "AnnData": "h5ad", "MuData": "h5mu", "SpatialData": "zarr"}
+    artifact = _curated(kind, cell_type).save_artifact(key=f"cells/x.{suffix[kind]}")
+    t_cell = ol.bio.CellType.get(name="T cell")
+    assert sorted(r.name for r in artifact.cell_types) == ["B cell", "T cell"]
+    assert [a.id for a in t_cell.artifacts] == [artifact.id]
+    assert ol.Artifact.filter(cell_types__name="T cell").one().id == artifact.id
+    assert ol.Artifact.filter(cell_types=t_cell, ulabels__name="batch 1").one().id == artifact.id
+    assert [label.name for label in artifact.ulabels] == ["batch 1"]
+    assert artifact.features.get_values()["cell_type"] == ["B cell", "T cell"]
+    # one annotation: unlinking a label removes its value, removing values unlinks labels
+    artifact.cell_types.remove(t_cell)
+    assert artifact.features.get_values()["cell_type"] == "B cell"
+    artifact.features.remove_values("cell_type")
+    assert artifact.cell_types.count() == 0 and artifact.ulabels.count() == 1

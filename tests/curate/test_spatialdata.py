@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import pytest
 import spatialdata as sd
 from click.testing import CliRunner
-from spatialdata.models import PointsModel, TableModel
+from spatialdata.models import Image2DModel, Labels2DModel, PointsModel, TableModel
 
 import ontolake as ol
 from ontolake.cli import main
@@ -126,8 +127,11 @@ def test_cli_picks_the_spatialdata_curator(sqlite_instance, tmp_path):
     assert runner.invoke(main, ["validate", str(good), "--schema", "visium"]).exit_code == 0
     result = runner.invoke(main, ["validate", str(bad), "--schema", "visium"])
     assert result.exit_code == 1 and "table:obs" in result.output
-    fixed = runner.invoke(main, ["validate", str(bad), "--schema", "visium", "--standardize"])
+    dry_run = runner.invoke(main, ["validate", str(bad), "--schema", "visium", "--standardize"])
+    assert dry_run.exit_code == 1 and "after standardizing: valid" in dry_run.output
+    fixed = runner.invoke(main, ["standardize", str(bad), "--schema", "visium", "--in-place"])
     assert fixed.exit_code == 0, fixed.output
+    assert runner.invoke(main, ["validate", str(bad), "--schema", "visium"]).exit_code == 0
 
 
 def test_save_artifact_and_curate_from_the_artifact(sqlite_instance):
@@ -138,3 +142,29 @@ def test_save_artifact_and_curate_from_the_artifact(sqlite_instance):
     assert artifact.otype == "SpatialData"
     again = ol.curate.SpatialDataCurator(ol.Artifact.get(key="visium/x.zarr"), schema)
     assert again.validate() is None
+
+
+def test_images_and_labels_round_trip_through_curation(sqlite_instance, tmp_path):
+    """Save, load, curate and save_artifact a SpatialData holding images and labels too."""
+    schema = _schema()
+    sdata = _sdata(["T-cell", "B cell"])
+    image = np.random.default_rng(0).integers(0, 255, (3, 32, 32), dtype=np.uint8)
+    labels = np.repeat(np.arange(32, dtype=np.int32)[None, :] % 3, 32, axis=0)
+    sdata.images["stain"] = Image2DModel.parse(image, dims=("c", "y", "x"))
+    sdata.labels["segmentation"] = Labels2DModel.parse(labels, dims=("y", "x"))
+    path = tmp_path / "stained.zarr"
+    sdata.write(path)
+
+    curator = ol.curate.SpatialDataCurator(path, schema)
+    assert curator.standardize() == {"table:obs:cell_type": {"T-cell": "T cell"}}
+    artifact = curator.save_artifact(key="visium/stained.zarr")
+    loaded = artifact.load()
+    np.testing.assert_array_equal(loaded["stain"].data.compute(), image)
+    np.testing.assert_array_equal(loaded["segmentation"].data.compute(), labels)
+    assert loaded["table"].obs["cell_type"].tolist() == ["T cell", "B cell"]
+    assert ol.curate.SpatialDataCurator(artifact, schema).validate() is None
+
+    in_memory = ol.curate.SpatialDataCurator(loaded, schema).save_artifact(key="visium/again.zarr")
+    again = in_memory.load()
+    np.testing.assert_array_equal(again["stain"].data.compute(), image)
+    np.testing.assert_array_equal(again["segmentation"].data.compute(), labels)

@@ -162,7 +162,7 @@ def test_a_newer_schema_asks_to_upgrade_ontolake(instance, newer):
     finally:
         engine.dispose()
     result = CliRunner().invoke(main, ["migrate", "--storage", root])
-    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert "upgrade ontolake" in result.output
 
 
@@ -294,3 +294,35 @@ def test_upgrade_to_the_schema_link_keeps_artifacts_and_their_values(instance):
     relinked = ol.curate.DataFrameCurator(pd.DataFrame({"a": [2]}), ol.Schema.get(name="a table"))
     assert relinked.save_artifact().id == curated.id  # same content: linked again, not stored twice
     assert ol.Artifact.filter(schema__name="a table").one().key == "tables/b.parquet"
+
+
+def test_upgrade_links_the_labels_of_stored_values(instance, tmp_path):
+    """0006 → 0007: every existing link is direct; values stored before get their links."""
+    root, database = instance.root.root, instance.db_url
+    ol.Feature(name="batch", dtype=ol.ULabel).save()
+    batch, kept = ol.save([ol.ULabel(name="batch 1"), ol.ULabel(name="kept")])
+    path = tmp_path / "a.txt"
+    path.write_text("a")
+    artifact = ol.Artifact(path, key="a.txt").save()
+    artifact.features.add_values({"batch": "batch 1"})
+    artifact.ulabels.add(kept)
+    engine = fresh_engine(instance)
+    try:
+        migrate.downgrade(engine, "0006")
+        with engine.begin() as connection:  # as before 0007: values had no links
+            connection.execute(
+                text("DELETE FROM artifact_ulabel WHERE ulabel_id = :id"), {"id": batch.id}
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            links = connection.execute(
+                text("SELECT ulabel_id, direct FROM artifact_ulabel ORDER BY ulabel_id")
+            ).all()
+        assert [(row[0], bool(row[1])) for row in links] == [(batch.id, False), (kept.id, True)]
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+    ol.connect(root, db=None if database.startswith("sqlite") else database)
+    assert ol.Artifact.filter(ulabels__name="batch 1").one().key == "a.txt"
+    ol.Artifact.get(key="a.txt").features.remove_values("batch")
+    assert [label.name for label in ol.Artifact.get(key="a.txt").ulabels.all()] == ["kept"]

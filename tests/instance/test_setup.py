@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -140,3 +141,56 @@ def test_settings_file_is_private(tmp_path, isolated_settings):
     ol.init(storage=tmp_path / "lake")
     settings_file = Path(isolated_settings) / "config" / "settings.json"
     assert settings_file.stat().st_mode & 0o077 == 0
+
+
+def test_the_environment_variable_never_rewrites_the_saved_default(
+    tmp_path, monkeypatch, isolated_settings
+):
+    ol.init(storage=tmp_path / "default")
+    settings_file = Path(isolated_settings) / "config" / "settings.json"
+    saved = settings_file.read_bytes()
+    ol.init(storage=tmp_path / "other")
+    setup.disconnect()
+    settings_file.write_bytes(saved)
+    monkeypatch.setenv("ONTOLAKE_INSTANCE", str(tmp_path / "other"))
+    ol.ULabel(name="in other").save()  # auto-connects to the variable's instance
+    ol.connect(tmp_path / "other")
+    ol.init(storage=tmp_path / "third")
+    assert settings_file.read_bytes() == saved
+    setup.disconnect()
+    monkeypatch.delenv("ONTOLAKE_INSTANCE")
+    assert not ol.ULabel.filter(name="in other").exists()  # back on the saved default
+    assert ol.settings.instance.root.root == str((tmp_path / "default").resolve())
+
+
+def test_an_implicit_connection_names_its_instance_once_on_stderr(tmp_path):
+    ol.init(storage=tmp_path / "lake")
+    code = (
+        "import ontolake as ol\n"
+        "from ontolake.instance import setup\n"
+        "ol.ULabel.filter().count()\n"
+        "setup.disconnect()\n"
+        "ol.ULabel.filter().count()\n"  # connecting again to the same instance: said once
+    )
+    env = {**os.environ, "ONTOLAKE_INSTANCE": str(tmp_path / "lake")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    root = (tmp_path / "lake").resolve()
+    assert result.stderr == f"ontolake: using instance {root} (sqlite) from $ONTOLAKE_INSTANCE\n"
+    quiet = subprocess.run(
+        [sys.executable, "-c", "import ontolake as ol\nol.settings.quiet = True\n" + code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert quiet.stderr == ""
+    explicit = subprocess.run(
+        [sys.executable, "-c", f"import ontolake as ol\nol.connect({str(root)!r})\n"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert explicit.stderr == ""  # the program named it: nothing to say

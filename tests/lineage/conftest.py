@@ -39,3 +39,19 @@ def run_script(tmp_path):
         return result
 
     return run
+
+
+@pytest.fixture
+def report_text():
+    """The text a reader sees in a run's HTML report (tags removed, entities decoded)."""
+    import html
+    import re
+
+    def text(run) -> str:
+        assert run.report_artifact is not None, f"run {run.uid} has no report"
+        assert run.report_artifact.key == f"__ontolake__/runs/{run.uid}/report.html"
+        page = Path(run.report_artifact.cache()).read_text(encoding="utf-8")
+        body = page[page.index("<body") :]  # past the page's styles and scripts
+        return html.unescape(re.sub(r"<[^>]+>", "", body))
+
+    return text

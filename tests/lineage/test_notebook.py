@@ -1,15 +1,13 @@
-"""Notebooks executed headless through nbclient and ipykernel: source, run, report."""
+"""Notebooks in real kernels started from the test: headless clients and an interactive session."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -20,7 +18,7 @@ CELLS = [
     "import ontolake as ol\nimport pandas as pd",
     'run = ol.track(params={"threshold": 0.5})',
     'ol.Artifact.from_dataframe(pd.DataFrame({"x": [1, 2]}), key="nb/out.parquet").save()\n'
-    'print("printed by the notebook")',
+    "print('printed', 6 * 7)",
     "ol.finish()",
 ]
 
@@ -40,7 +38,13 @@ def notebook(sqlite_instance, tmp_path, monkeypatch):
     return path
 
 
-def test_a_headless_notebook_is_tracked_with_its_source_and_an_html_report(notebook, tmp_path):
+def without_session_name() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "JPY_PARENT_PID")}
+
+
+def test_execute_notebook_returns_the_finished_run_and_writes_the_executed_notebook(
+    notebook, tmp_path, report_text
+):
     executed = tmp_path / "executed.ipynb"
     run = execute_notebook(notebook, output=executed)
     assert run is not None and run.status == "completed"
@@ -50,74 +54,41 @@ def test_a_headless_notebook_is_tracked_with_its_source_and_an_html_report(noteb
     assert transform.source_code == notebook_source(notebook)
     assert transform.source_code.startswith("# %%\nimport ontolake as ol\n")
     assert "# Analysis" not in transform.source_code  # code cells only
-    assert transform.reference == str(notebook.resolve())
-    output = ol.Artifact.get(key="nb/out.parquet")
-    assert output.run == run
-    report = run.report_artifact
-    assert report.key == f"__ontolake__/runs/{run.uid}/report.html"
-    html = Path(report.cache()).read_text(encoding="utf-8")
-    assert "printed by the notebook" in html and "<html" in html
-    assert "printed by the notebook" in executed.read_text()
-    # executing again changes outputs only: the same transform, a second run
-    again = execute_notebook(notebook)
-    assert again.transform == transform and again != run
-
-
-def nbconvert_command() -> list[str]:
-    """``python -m nbconvert`` of this environment (skipped without it, but never in CI)."""
-    missing = [
-        name for name in ("nbconvert", "ipykernel") if importlib.util.find_spec(name) is None
-    ]
-    if missing:
-        message = f"{' and '.join(missing)} not installed: pip install 'ontolake[notebooks]'"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return [sys.executable, "-m", "nbconvert"]
-
-
-def without_session_name() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME", "JPY_PARENT_PID")}
-
-
-def test_nbconvert_execute_without_a_session_name_is_tracked(notebook, tmp_path):
-    command = nbconvert_command()
-    folder = notebook.parent
-    (folder / "copy.ipynb").write_text(notebook.read_text())  # same cells, another notebook
-    write_other = nbformat.v4.new_notebook()
-    write_other.cells = [nbformat.v4.new_code_cell("print('other')")]
-    nbformat.write(write_other, str(folder / "other.ipynb"))
-    result = subprocess.run(
-        [*command, "--to", "notebook", "--execute", "analysis.ipynb", "--output", "copy.ipynb"],
-        cwd=folder,
-        env=without_session_name(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    run = ol.Run.filter(transform__key="analysis.ipynb").one()
-    assert run.status == "completed" and run.params == {"threshold": 0.5}
-    assert run.transform.kind == "notebook"
-    assert run.transform.reference == str(notebook.resolve())
-    assert run.transform.source_code == notebook_source(notebook)
     assert ol.Artifact.get(key="nb/out.parquet").run == run
-    assert "<html" in Path(run.report_artifact.cache()).read_text()
+    assert "printed 42" in report_text(run)
+    assert "printed 42" in executed.read_text()
 
 
-def test_nbconvert_from_another_folder_finds_the_notebook_by_its_command_line(notebook, tmp_path):
-    command = nbconvert_command()
-    result = subprocess.run(
-        [*command, "--to", "notebook", "--execute", f"{notebook.parent.name}/analysis.ipynb"],
-        cwd=notebook.parent.parent,
-        env=without_session_name(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    run = ol.Run.filter(transform__key="analysis.ipynb").one()
-    assert run.transform.reference == str(notebook.resolve())
+def test_allow_errors_runs_on_and_an_explicit_status_has_the_last_word(
+    sqlite_instance, tmp_path, monkeypatch, report_text
+):
+    monkeypatch.setenv("ONTOLAKE_INSTANCE", sqlite_instance.root.root)
+    path = tmp_path / "failing.ipynb"
+    failing = nbformat.v4.new_notebook()
+    failing.cells = [
+        nbformat.v4.new_code_cell(source)
+        for source in [
+            "import ontolake as ol\nrun = ol.track()",
+            "raise ValueError('bo' + 'om')",
+            "print('after', 1 + 1)",
+            "ol.finish('completed')  # the error is known and accepted",
+        ]
+    ]
+    nbformat.write(failing, str(path))
+    run = execute_notebook(path, allow_errors=True)  # no NotebookError
+    assert run is not None and run.status == "completed"
+    text = report_text(run)
+    assert "ValueError: boom" in text and "after 2" in text
+
+
+def test_execute_notebook_without_track_returns_none(sqlite_instance, tmp_path, monkeypatch):
+    monkeypatch.setenv("ONTOLAKE_INSTANCE", sqlite_instance.root.root)
+    path = tmp_path / "plain.ipynb"
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [nbformat.v4.new_code_cell("print('no tracking')")]
+    nbformat.write(plain, str(path))
+    assert execute_notebook(path) is None
+    assert ol.Run.filter().count() == 0
 
 
 def test_a_kernel_that_cannot_tell_its_notebook_says_how_to_fix_it(notebook):
@@ -142,3 +113,70 @@ def test_a_kernel_started_in_the_notebooks_folder_finds_it_by_the_running_cell(n
     run = ol.Run.filter(transform__key="analysis.ipynb").one()
     assert run.status == "completed"
     assert run.transform.reference == str(notebook.resolve())
+
+
+class Frontend:
+    """A kernel driven the way JupyterLab drives it: cells sent with their cell ids."""
+
+    def __init__(self, notebook: Path) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        env = {**without_session_name(), "JPY_SESSION_NAME": str(notebook)}
+        self.manager.start_kernel(env=env, cwd=str(notebook.parent))
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    def run(self, cell_id: str, code: str) -> str:
+        """Execute ``code`` as the cell ``cell_id``; the reply's status (``ok``/``error``)."""
+        content = {"code": code, "silent": False, "store_history": True, "allow_stdin": False}
+        request = self.client.session.msg(
+            "execute_request",
+            {**content, "user_expressions": {}, "stop_on_error": True},
+            metadata={"cellId": cell_id},
+        )
+        self.client.shell_channel.send(request)
+        while True:
+            reply = self.client.get_shell_msg(timeout=120)
+            if reply["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+                return str(reply["content"]["status"])
+
+    def shut_down(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel()
+
+
+def test_an_interactive_session_is_reported_as_it_ran_not_as_it_was_saved(
+    sqlite_instance, tmp_path, monkeypatch, report_text
+):
+    monkeypatch.setenv("ONTOLAKE_INSTANCE", sqlite_instance.root.root)
+    path = tmp_path / "live.ipynb"
+    saved = nbformat.v4.new_notebook()
+    saved.cells = [nbformat.v4.new_markdown_cell("# Exploring")]
+    for cell_id, source in [
+        ("track", "import ontolake as ol\nrun = ol.track()"),
+        ("typo", "print(value)"),
+        ("twice", "print('shown', 2 * 3)"),
+        ("twice-again", "print('shown', 2 * 3)"),
+    ]:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.id = cell_id
+        saved.cells.append(cell)
+    nbformat.write(saved, str(path))
+    frontend = Frontend(path)
+    try:
+        assert frontend.run("track", "import ontolake as ol\nrun = ol.track()") == "ok"
+        assert frontend.run("typo", "print(value)") == "error"
+        assert frontend.run("twice", "print('shown', 2 * 3)") == "ok"
+        # the typo fixed in the same cell, not saved yet, and run again
+        assert frontend.run("typo", "value = 'fixed ' + 'value'\nprint(value)") == "ok"
+        assert frontend.run("new", "print('unsaved', 3 * 3)") == "ok"
+    finally:
+        frontend.shut_down()  # closing the notebook: the kernel finishes the run as it exits
+    run = ol.Run.filter(transform__key="live.ipynb").one()
+    assert run.status == "completed"  # the cell that raised ran again without error
+    text = report_text(run)
+    assert "fixed value" in text and "NameError" not in text
+    assert "value = 'fixed ' + 'value'" in text  # the source as it ran, not as saved
+    assert text.count("shown 6") == 1  # "twice-again" never ran: no output of its own
+    assert "Exploring" in text
+    assert text.index("shown 6") < text.index("unsaved 9")  # unsaved cells come last

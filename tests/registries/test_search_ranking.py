@@ -42,15 +42,19 @@ def model_key(query: str, value: str) -> tuple[int, float, int] | None:
 
 
 def model_rank(text: str, owners: list[int], values: list[str]) -> list[int]:
+    """The documented order: best value's (tier, -score, length), values containing the text
+    (most first), then the owner."""
     query = text.casefold().strip()
     if not query:
         return []
     best: dict[int, tuple[int, float, int]] = {}
+    containing: dict[int, int] = {}
     for owner, value in zip(owners, values, strict=True):
         key = model_key(query, value)
         if key is not None and (owner not in best or key < best[owner]):
             best[owner] = key
-    return sorted(best, key=lambda owner: (*best[owner], owner))
+        containing[owner] = containing.get(owner, 0) + (query in value.casefold())
+    return sorted(best, key=lambda owner: (*best[owner], -containing[owner], owner))
 
 
 @settings(max_examples=300, deadline=None)
@@ -79,3 +83,52 @@ def test_exact_before_prefix_before_substring_before_fuzzy() -> None:
     ]
     assert rank("T cell", candidates) == [4, 1, 2, 3]
     assert rank("T cell", candidates, limit=2) == [4, 1]
+
+
+def best_tier(query: str, values: list[str]) -> int:
+    """0 exact, 1 prefix, 2 substring, 3 anything else (fuzzy or no match)."""
+    folded = [value.casefold() for value in values]
+    if query in folded:
+        return 0
+    if any(value.startswith(query) for value in folded):
+        return 1
+    return 2 if any(query in value for value in folded) else 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(VALUE, min_size=1, max_size=4), max_size=20),
+    st.sampled_from(["abc", "a b", "x", "ab", "éß", "01"]),
+)
+def test_an_exact_match_outranks_a_prefix_a_substring_and_a_fuzzy_match(records, text):
+    candidates = list(enumerate(records))
+    ranked = rank(text, candidates)
+    tiers = [best_tier(text, records[owner]) for owner in ranked]
+    assert tiers == sorted(tiers)  # exact, then prefix, then substring, then fuzzy
+    # every record holding the text is found
+    assert {owner for owner, values in candidates if best_tier(text, values) < 3} <= set(ranked)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), VALUE), max_size=30),
+    st.sampled_from(["abc", "a b", "x", "ab"]),
+    st.randoms(use_true_random=False),
+)
+def test_the_order_of_the_candidates_never_changes_the_ranking(pairs, text, shuffle):
+    owners = [owner for owner, _ in pairs]
+    values = [value for _, value in pairs]
+    shuffled = list(pairs)
+    shuffle.shuffle(shuffled)
+    assert rank_values(text, owners, values) == rank_values(
+        text, [owner for owner, _ in shuffled], [value for _, value in shuffled]
+    )
+
+
+def test_an_exact_synonym_outranks_a_longer_name_and_ties_go_to_more_matches():
+    genus = (10088, ["Mus <genus>", "NCBITaxon:10088", "Mus", "mice", "mouse"])
+    species = (10090, ["Mus musculus", "NCBITaxon:10090", "house mouse", "mouse"])
+    tick = (35566, ["Ixodes muris", "NCBITaxon:35566", "mouse tick"])
+    assert rank("mouse", [tick, genus, species]) == [10090, 10088, 35566]
+    # equal in everything: the lower id first
+    assert rank("mouse", [(2, ["mouse"]), (1, ["mouse"])]) == [1, 2]

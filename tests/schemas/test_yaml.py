@@ -3,6 +3,7 @@ the place and what was expected, and pinned ontology sources are imported on fir
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandera.pandas as pa
@@ -74,6 +75,29 @@ def test_the_documented_example_parses_into_a_composite_schema(tmp_path):
     assert again.definition() == schema.definition() and again.to_yaml() == text
     assert "sources:\n- entity: CellType\n  name: cl\n  version: v2025-04-10\n" in text
     assert ol.Schema.from_yaml(str(path)).hash == schema.hash  # a path given as a string
+
+
+def test_to_yaml_creates_missing_folders_and_replaces_files_whole(tmp_path, monkeypatch):
+    """The README's ``schema.to_yaml("schemas/scrna.yaml")`` in a folder without ``schemas/``."""
+    monkeypatch.chdir(tmp_path)
+    schema = ol.Schema(name="cells", features=[ol.Feature(name="n_genes", dtype=int)])
+    text = schema.to_yaml("schemas/nested/cells.yaml")
+    written = tmp_path / "schemas" / "nested" / "cells.yaml"
+    assert written.read_text() == text
+    assert ol.Schema.from_yaml("schemas/nested/cells.yaml").definition() == schema.definition()
+    assert written.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    written.chmod(0o640)
+    written.write_text("old")
+    schema.to_yaml(written)  # replaced in one rename: no temporary file is left behind
+    assert written.read_text() == text
+    assert sorted(p.name for p in written.parent.iterdir()) == ["cells.yaml"]
+    assert written.stat().st_mode & 0o777 == 0o640
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import spatialdata as sd
 import zarr
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
-from spatialdata.models import PointsModel, TableModel
+from spatialdata.models import Image2DModel, Labels2DModel, PointsModel, ShapesModel, TableModel
 
 from ontolake.errors import (
     InvalidDataError,
@@ -217,6 +217,73 @@ def test_a_spatialdata_round_trips_through_zarr(sdata: sd.SpatialData, tmp_path:
     assert list(loaded.points) == ["spots"]
     assert loaded.points["spots"].compute()["x"].tolist() == [1.0, 2.0]
     assert loaded.tables["table"].n_obs == 2
+
+
+def _every_element(image: Any) -> sd.SpatialData:
+    """A SpatialData with an image, labels, points, circles and a table annotating them."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    labels = np.zeros((16, 16), dtype=np.int32)
+    labels[2:6, 2:6], labels[8:12, 8:12] = 1, 2
+    circles = gpd.GeoDataFrame(
+        {"radius": [2.0, 3.0]}, geometry=[Point(4, 4), Point(10, 10)], index=[1, 2]
+    )
+    obs = pd.DataFrame(
+        {"region": pd.Categorical(["cells", "cells"]), "cell_id": [1, 2]}, index=["a", "b"]
+    )
+    return sd.SpatialData(
+        images={"stain": Image2DModel.parse(image, dims=("c", "y", "x"))},
+        labels={"segmentation": Labels2DModel.parse(labels, dims=("y", "x"))},
+        points={"transcripts": PointsModel.parse(pd.DataFrame({"x": [1.0], "y": [2.0]}))},
+        shapes={"cells": ShapesModel.parse(circles)},
+        tables={
+            "table": TableModel.parse(
+                ad.AnnData(obs=obs), region="cells", region_key="region", instance_key="cell_id"
+            )
+        },
+    )
+
+
+def test_a_spatialdata_with_images_and_labels_round_trips(tmp_path: Path) -> None:
+    image = np.random.default_rng(0).integers(0, 255, (3, 16, 16), dtype=np.uint8)
+    sdata = _every_element(image)
+    path = _written(sdata, "SpatialData", tmp_path / "x.zarr", ".zarr")
+    assert describe_file(path, ".zarr") == ("SpatialData", 2)
+    loaded = load(path, ".zarr", "SpatialData")
+    np.testing.assert_array_equal(loaded["stain"].data.compute(), image)
+    np.testing.assert_array_equal(
+        loaded["segmentation"].data.compute(), sdata["segmentation"].data.compute()
+    )
+    assert loaded["cells"].geometry.equals(sdata["cells"].geometry)
+    assert loaded["transcripts"].compute()["x"].tolist() == [1.0]
+    pd.testing.assert_frame_equal(loaded["table"].obs, sdata["table"].obs)
+
+
+def test_an_anndata_element_that_cannot_be_stored_is_named(tmp_path: Path) -> None:
+    adata = ad.AnnData(
+        np.zeros((2, 1), dtype=np.float32),
+        obs=pd.DataFrame({"dose": [1, "high"]}, index=["a", "b"]),
+    )
+    with pytest.raises(InvalidDataError) as caught:
+        write_object(adata, "AnnData", str(tmp_path / "x.h5ad"), ".h5ad")
+    assert "anndata could not write the element /obs/dose" in str(caught.value)
+
+
+def test_a_failure_inside_the_writing_libraries_is_not_blamed_on_the_data(
+    tmp_path: Path,
+) -> None:
+    import dask
+    import dask.array as da
+
+    def unreadable() -> Any:
+        raise RuntimeError("the microscope's export failed")
+
+    image = da.from_delayed(dask.delayed(unreadable)(), shape=(3, 16, 16), dtype=np.uint8)
+    with pytest.raises(RuntimeError, match="microscope") as caught:
+        write_object(_every_element(image), "SpatialData", str(tmp_path / "x.zarr"), ".zarr")
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert f"spatialdata {sd.__version__}" in notes and "not because of its contents" in notes
 
 
 def test_a_plain_zarr_group_has_no_object_type(tmp_path: Path) -> None:

@@ -103,9 +103,10 @@ class RunLimited(GuardedStream):
     ``failure`` after they fail.
 
     Example:
-        >>> handle = RunLimited(io.BytesIO(b"a\\nb"), b"\\n", "x.obo", "line", limit=4)
+        >>> import io
+        >>> handle = RunLimited(io.BytesIO(b"a\nb"), b"\n", "x.obo", "line", limit=4)
         >>> handle.stream().read()
-        b'a\\nb'
+        b'a\nb'
     """
 
     def __init__(

@@ -56,8 +56,9 @@ def read_cellxgene(handle: BinaryIO, label: str) -> Iterator[Term]:
             entry of the wrong shape (naming the term).
 
     Example:
-        >>> with open_binary("CL-ontology-v2025-02-13.json.zst") as handle:  # doctest: +SKIP
-        ...     next(read_cellxgene(handle, "CL")).name
+        >>> from ontolake.ontology_sources.locations import open_binary
+        >>> with open_binary("cl.json.zst") as handle:
+        ...     next(read_cellxgene(handle, "cl.json.zst")).name
         'cell'
     """
     repair = ClosureRepair()

@@ -33,7 +33,7 @@ def read_gene_table(handle: BinaryIO, label: str) -> Iterator[Term]:
 
     Example:
         >>> import io
-        >>> row = b"ENSG00000223972,DDX11L1,6,632,transcribed_unprocessed_pseudogene\\n"
+        >>> row = b"ENSG00000223972,DDX11L1,6,632,transcribed_unprocessed_pseudogene\n"
         >>> term = next(read_gene_table(io.BytesIO(row), "genes.csv"))
         >>> term.ontology_id, term.name, term.extra["biotype"]
         ('ENSG00000223972', 'DDX11L1', 'transcribed_unprocessed_pseudogene')

@@ -51,7 +51,7 @@ def read_obo(handle: BinaryIO, label: str) -> Iterator[Term]:
             that is not UTF-8, or one id with two names.
 
     Example:
-        >>> with open("hp.obo", "rb") as handle:  # doctest: +SKIP
+        >>> with open("hp.obo", "rb") as handle:
         ...     next(read_obo(handle, "hp.obo")).ontology_id
         'HP:0000001'
     """

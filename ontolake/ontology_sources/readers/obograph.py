@@ -62,9 +62,9 @@ def read_obograph(
             names.
 
     Example:
-        >>> with open("cl.json", "rb") as handle:  # doctest: +SKIP
-        ...     next(read_obograph(handle, "cl.json")).ontology_id
-        'CL:0000000'
+        >>> with open("hp.json", "rb") as handle:
+        ...     next(read_obograph(handle, "hp.json")).ontology_id
+        'HP:0000001'
     """
     graphs = _Graphs(label)
     try:

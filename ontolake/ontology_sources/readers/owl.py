@@ -131,9 +131,9 @@ def read_owl(handle: BinaryIO, label: str) -> Iterator[Term]:
             OWL/XML or Turtle), naming the line and column.
 
     Example:
-        >>> with open("cl.owl", "rb") as handle:  # doctest: +SKIP
-        ...     next(read_owl(handle, "cl.owl")).ontology_id
-        'CL:0000000'
+        >>> with open("hp.owl", "rb") as handle:
+        ...     next(read_owl(handle, "hp.owl")).ontology_id
+        'HP:0000001'
     """
     try:
         from owlready2.base import OwlReadyOntologyParsingError

@@ -3,8 +3,10 @@
 Example:
     >>> import ontolake as ol
     >>> bt = ol.bio
-    >>> bt.CellType.import_source()  # doctest: +SKIP
-    >>> bt.CellType.standardize(["T-cell", "t cell"])  # doctest: +SKIP
+    >>> bt.CellType.import_source()  # the built-in Cell Ontology  # doctest: +ELLIPSIS
+    Source(uid='...', entity='CellType', name='cl', version='v2026-03-26')
+    >>> bt.CellType.standardize(["T-cell", "t cell"])
+    ['T cell', 'T cell']
 """
 
 from __future__ import annotations

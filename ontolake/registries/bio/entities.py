@@ -104,11 +104,16 @@ class Ethnicity(OntologyTerm):
 class Gene(OntologyTerm):
     """Genes by Ensembl id, e.g. ``ENSG00000141510`` (TP53); ``name`` is the symbol.
 
-    ``ontology_id`` holds the Ensembl gene id (also available as ``ensembl_gene_id``).
+    ``ontology_id`` holds the Ensembl gene id (also available as ``ensembl_gene_id``) and
+    ``stable_id`` the same id: Ensembl's stable id, without version. Ids are compared without
+    version: ``ENSG00000141510.19`` is not a valid value, its suggestion (kind ``version``)
+    is ``ENSG00000141510`` and ``standardize`` drops the suffix, whatever the version (the
+    gene tables name one release, e.g. GENCODE 48, not a version per id).
     """
 
     __tablename__ = "genes"
     _entity = "Gene"
+    versioned_id = r"(?P<id>ENS[A-Z]*G\d{11})\.\d+"
     _search_fields: ClassVar[tuple[str, ...]] = ("symbol", "ontology_id", "synonyms")
     _repr_fields: ClassVar[tuple[str, ...]] = ("symbol", "ensembl_gene_id")
 
@@ -122,12 +127,11 @@ class Gene(OntologyTerm):
 
     @classmethod
     def fields_from_term(cls, term: Term) -> dict[str, Any]:
-        """The symbol, biotype and versioned stable id of a gene-table row."""
-        version = term.extra.get("version")
+        """The symbol, biotype and stable id (unversioned) of a gene-table row."""
         return {
             "symbol": term.name,
             "biotype": term.extra.get("biotype"),
-            "stable_id": f"{term.ontology_id}.{version}" if version else term.ontology_id,
+            "stable_id": term.ontology_id,
         }
 
     @property

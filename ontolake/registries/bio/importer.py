@@ -11,8 +11,7 @@ records, which data may link to.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,8 +35,6 @@ __all__ = ["import_source", "import_terms", "resolve_source"]
 logger = logging.getLogger("ontolake")
 
 _CHUNK = 5000
-PROGRESS_THRESHOLD = 50_000
-"""Sources with more terms show a progress bar while importing (on a terminal)."""
 _ATTEMPTS = 3
 
 
@@ -74,15 +71,25 @@ def import_source(
 ) -> Source:
     """Import every term of ``source`` into ``model``; return the Source record.
 
-    ``progress`` shows a progress bar on stderr; by default for sources of more than
-    ``PROGRESS_THRESHOLD`` terms when stderr is a terminal.
+    Reading and writing report their progress on stderr when they take more than 2 s
+    (:mod:`ontolake._progress`); ``progress=True`` shows it from the start, ``False`` hides
+    it, None follows ``ONTOLAKE_QUIET`` / ``ol.settings.progress``.
 
     Example:
-        >>> import_source(CellType, "tests/data/ontologies/hp_subset.obo")  # doctest: +SKIP
+        >>> source = import_source(ol.bio.Phenotype, "hp.obo")
+        >>> source.name, source.version, ol.bio.Phenotype.filter().count()
+        ('hp', '2025-01-16', 120)
     """
+    from ontolake._progress import showing
+
+    with showing(progress):
+        ontology = resolve_source(model, source, version=version, organism=organism)
+        return _import(model, ontology, update=update)
+
+
+def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Source:
     from ontolake.instance.setup import current_instance
 
-    ontology = resolve_source(model, source, version=version, organism=organism)
     spec = ontology.spec
     content_hash = ontology.content_hash()
     instance = current_instance()
@@ -96,8 +103,8 @@ def import_source(
 
     def write(connection: Connection) -> None:
         source_id = _upsert_source(connection, model, ontology, content_hash, len(terms), user_id)
-        with _progress(f"{spec.name} {spec.version}", len(terms), show=progress) as advance:
-            _upsert_terms(connection, model, terms, source_id, user_id, advance)
+        label = f"{spec.name} {spec.version}"
+        _upsert_terms(connection, model, terms, source_id, user_id, label)
         _flag_dropped_terms(connection, model, ontology, source_id)
 
     with collector_paused():
@@ -117,7 +124,9 @@ def import_terms(
     """Create one record from ``source`` (found by name or id) with all its ancestors.
 
     Example:
-        >>> import_terms(CellType, None, name="T cell", ontology_id=None)  # doctest: +SKIP
+        >>> seizure = import_terms(ol.bio.Phenotype, "hp.obo", name=None, ontology_id="HP:0020219")
+        >>> seizure.ontology_id, [parent.name for parent in seizure.parents]
+        ('HP:0020219', ['Seizure'])
     """
     from ontolake.instance.setup import current_instance
 
@@ -285,8 +294,13 @@ def _upsert_terms(
     terms: list[Term],
     source_id: int,
     user_id: int,
-    advance: Callable[[int], None] = lambda count: None,
+    label: str = "",
 ) -> None:
+    """Insert or update the terms' records, then replace their synonyms and parent links.
+
+    ``label`` (``cl v2025-04-10``) names the source in progress reports.
+    """
+    from ontolake._progress import progress
     from ontolake.registries.base import utcnow
     from ontolake.registries.bio.term import SYNONYM_SEPARATOR
     from ontolake.registries.uid import new_uid
@@ -324,24 +338,25 @@ def _upsert_terms(
             )
         else:
             changed_rows.append({"_id": record_id, **fields})
-    for chunk in _chunks(new_rows):
-        _insert_rows(connection, table, chunk)
-        advance(len(chunk))
-    if changed_rows:
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in changed_rows[0] if name != "_id"})
-        )
-        for chunk in _chunks(changed_rows):
-            connection.execute(statement, chunk)
-            advance(len(chunk))
+    with progress(f"importing {label or model.__name__}", total=len(terms), unit="terms") as step:
+        for chunk in _chunks(new_rows):
+            _insert_rows(connection, table, chunk)
+            step.advance(len(chunk))
+        if changed_rows:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values({name: bindparam(name) for name in changed_rows[0] if name != "_id"})
+            )
+            for chunk in _chunks(changed_rows):
+                connection.execute(statement, chunk)
+                step.advance(len(chunk))
     ids: dict[str, int] = dict(
         connection.execute(
             select(table.c.ontology_id, table.c.id).where(table.c.source_id == source_id)
         ).all()
     )
-    _replace_links(connection, model, terms, ids, known | ids)
+    _replace_links(connection, model, terms, ids, known | ids, label)
 
 
 def _replace_links(
@@ -350,10 +365,13 @@ def _replace_links(
     terms: list[Term],
     ids: dict[str, int],
     all_ids: dict[str, int],
+    label: str,
 ) -> None:
+    from ontolake._progress import progress
+
     synonyms = model.synonym_table
     parents = model.parent_table
-    touched = list(ids.values())
+    touched = [ids[term.ontology_id] for term in terms]  # not the source's other terms
     for chunk in _chunks(touched):
         connection.execute(delete(synonyms).where(synonyms.c.record_id.in_(chunk)))
         connection.execute(delete(parents).where(parents.c.child_id.in_(chunk)))
@@ -377,10 +395,14 @@ def _replace_links(
         for relation in dict.fromkeys(term.parents)
         if relation.parent_id in all_ids
     ]
-    for chunk in _chunks(synonym_rows):
-        _insert_rows(connection, synonyms, chunk)
-    for chunk in _chunks(parent_rows):
-        _insert_rows(connection, parents, chunk)
+    total = len(synonym_rows) + len(parent_rows)
+    with progress(
+        f"linking {label or model.__name__}", total=total, unit="synonyms and parents"
+    ) as step:
+        for table, rows in ((synonyms, synonym_rows), (parents, parent_rows)):
+            for chunk in _chunks(rows):
+                _insert_rows(connection, table, chunk)
+                step.advance(len(chunk))
 
 
 def _flag_dropped_terms(
@@ -404,24 +426,6 @@ def _expire_loaded(session: Session, model: type[Any]) -> None:
     for record in list(session.identity_map.values()):
         if isinstance(record, model):
             session.expire(record)
-
-
-@contextmanager
-def _progress(label: str, total: int, *, show: bool | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for writing ``total`` terms; a no-op when not shown."""
-    import sys
-
-    if show is None:
-        show = total > PROGRESS_THRESHOLD and sys.stderr.isatty()
-    if not show:
-        yield lambda count: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(f"importing {label}", total=total)
-        yield lambda count: bar.advance(task, count)
 
 
 def _insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,11 +18,15 @@ class PublicOntology:
     """A read-only view of one source: search, lookup, validate, inspect, standardize, hierarchy.
 
     Example:
-        >>> cl = ol.bio.CellType.public()  # doctest: +SKIP
-        >>> cl.search("T cel").head(3)  # doctest: +SKIP
-        >>> cl.standardize(["T-cell"])  # doctest: +SKIP
+        >>> cl = ol.bio.CellType.public()
+        >>> found = cl.search("T cel")  # ranked: exact > prefix > substring > fuzzy
+        >>> list(found.columns)
+        ['name', 'synonyms', 'description', 'parents', 'is_obsolete']
+        >>> found.index[0], found["name"].iloc[0]
+        ('CL:0000084', 'T cell')
+        >>> cl.standardize(["T-cell"])
         ['T cell']
-        >>> "CL:0000000" in cl.ancestors("CL:0000084")  # doctest: +SKIP
+        >>> "CL:0000000" in cl.ancestors("CL:0000084")
         True
     """
 
@@ -55,6 +60,10 @@ class PublicOntology:
     # ---- browsing -------------------------------------------------------------------------
     def to_dataframe(self) -> Any:
         """Every term as a DataFrame indexed by ontology id."""
+        return self._frame.copy()
+
+    @cached_property
+    def _frame(self) -> Any:
         import pandas as pd
 
         return pd.DataFrame(
@@ -69,15 +78,35 @@ class PublicOntology:
         )
 
     def search(self, text: str, *, limit: int | None = 20) -> Any:
-        """Terms ranked by relevance to ``text`` (exact > prefix > substring > fuzzy)."""
-        from ontolake.registries.query.search import rank
+        """Terms ranked by relevance to ``text``, exactly as the registry's ``search`` ranks them.
 
-        candidates = [
-            (index, [term.name, term.ontology_id, *(s.text for s in term.synonyms)])
-            for index, term in enumerate(self.terms)
-        ]
-        ranked = rank(text, candidates, limit=limit)
-        return self.to_dataframe().iloc[ranked]
+        Each term's name, ontology id and every synonym are compared with the text (an exact
+        synonym is an exact match); see :mod:`ontolake.registries.query.search` for the order.
+
+        Example:
+            >>> found = ol.bio.CellType.public().search("T-cell", limit=3)  # a synonym: first
+            >>> found["name"].tolist()
+            ['T cell', 'T-helper 1 cell', 'T-helper 2 cell']
+        """
+        from ontolake.registries.query.search import rank_values
+
+        ranked = rank_values(text, *self._search_values, limit=limit)
+        return self._frame.iloc[ranked]
+
+    @cached_property
+    def _search_values(self) -> tuple[list[int], list[str]]:
+        """Flat ``(owners, values)`` as the registry's search reads them.
+
+        Each term's name, ontology id and synonyms, owned by the term's position.
+        """
+        owners: list[int] = []
+        values: list[str] = []
+        for index, term in enumerate(self.terms):
+            texts = [term.name, term.ontology_id, *(synonym.text for synonym in term.synonyms)]
+            texts = [text for text in texts if text]
+            owners += [index] * len(texts)
+            values += texts
+        return owners, values
 
     def lookup(self, field: str = "name") -> Lookup:
         """An auto-complete object over the terms' ``name`` (or ``ontology_id``)."""

@@ -17,8 +17,9 @@ class Source(Registry):
 
     Example:
         >>> import ontolake as ol
-        >>> ol.bio.Source.filter(entity="CellType", currently_used=True).one()  # doctest: +SKIP
-        Source(uid='...', entity='CellType', name='cl', version='2025-04-10')
+        >>> ol.bio.Source.filter(entity="CellType", currently_used=True).one()
+        ... # doctest: +ELLIPSIS
+        Source(uid='...', entity='CellType', name='cl', version='v2026-03-26')
     """
 
     __tablename__ = "sources"

@@ -18,13 +18,20 @@ _EDGE_STYLES = {
 
 
 def hierarchy_dot(record: Any, *, distance: int = 2, upward: bool = True) -> str:
-    """DOT text of ``record`` and its ancestors (``upward``) or descendants up to ``distance``.
+    r"""DOT text of ``record`` and its ancestors (``upward``) or descendants up to ``distance``.
 
     Edges point from child to parent and are labelled by relation (``part_of`` dashed).
 
     Example:
-        >>> print(hierarchy_dot(t_cell, distance=1))  # doctest: +SKIP
-        digraph hierarchy { ... "CL:0000084" -> "CL:0000542"; }
+        >>> print(hierarchy_dot(t_cell, distance=1))
+        digraph "CellType" {
+          rankdir=BT;
+          node [shape=box, style=rounded];
+          n156 [label="T cell\nCL:0000084", style="rounded,bold"];
+          n157 [label="lymphocyte\nCL:0000542"];
+          n156 -> n157 [label="parent", style=dotted];
+        }
+        <BLANKLINE>
     """
     from ontolake._graphviz import quote
     from ontolake.instance.setup import current_instance

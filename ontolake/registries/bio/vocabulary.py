@@ -9,17 +9,36 @@ million values with a few thousand distinct ones cost little more than the disti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["InspectResult", "Suggestion", "TermEntry", "Vocabulary"]
+__all__ = [
+    "CONFIDENT_SIMILARITY",
+    "FUZZY_CANDIDATES",
+    "FUZZY_CUTOFF",
+    "STANDARDIZABLE",
+    "InspectResult",
+    "Suggestion",
+    "TermEntry",
+    "Vocabulary",
+]
 
 FUZZY_CUTOFF = 80.0
+"""The least rapidfuzz ``WRatio`` (0-100, case-folded) of a fuzzy suggestion."""
 FUZZY_CANDIDATES = 3
+"""The most fuzzy suggestions per value."""
+STANDARDIZABLE = ("synonym", "case", "version")
+"""The suggestion kinds ``standardize`` applies."""
+CONFIDENT_SIMILARITY = 90.0
+"""A fuzzy suggestion is confident when the whole value and the term, case-folded, are at
+least this similar (rapidfuzz ``ratio``): ``"T cel"`` → ``"T cell"`` (90.9) is, while
+``"nonsense cell type"`` → ``"cell"`` (a ``WRatio`` of 90 from the word "cell" alone) is not."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +59,25 @@ class TermEntry:
 class Suggestion:
     """A candidate for a value that did not validate.
 
-    ``kind`` is ``synonym``, ``case`` (same up to case), ``obsolete`` (the value names an
-    obsolete term; ``value`` is its replacement) or ``fuzzy`` (with a 0-100 ``score``).
+    ``kind`` is ``synonym``, ``case`` (same up to case), ``version`` (an id with a version
+    suffix, ``ENSG00000141510.19``; ``value`` is the id without it), ``ambiguous`` (the value is a
+    synonym or case variant of several terms, ``value`` being one of them: standardizing
+    never picks one), ``obsolete`` (the value names an obsolete term; ``value`` is its
+    replacement) or ``fuzzy`` (with a 0-100 ``score``).
+
+    Example:
+        >>> Suggestion("fuzzy", "T cell", 90.9)
+        Suggestion(kind='fuzzy', value='T cell', score=90.9, confident=True)
     """
 
     kind: str
     value: str
     score: float = 100.0
+    confident: bool = True
+    """Whether the value very likely means this term (an ``ambiguous`` value: one of these
+    terms): always for a synonym, case variant or obsolete term; for a fuzzy match when the
+    texts are :data:`CONFIDENT_SIMILARITY` alike. ``add_new_from`` never turns a value with
+    a confident suggestion into a new record."""
 
 
 @dataclass
@@ -80,9 +111,12 @@ class Vocabulary:
         [True, False]
     """
 
-    def __init__(self, entries: Iterable[TermEntry]) -> None:
+    def __init__(self, entries: Iterable[TermEntry], *, versioned_id: str | None = None) -> None:
         self.entries = list(entries)
         self.values = {entry.value for entry in self.entries}
+        self.versioned_id = versioned_id
+        """A pattern of ids written with a version suffix (group ``id``: the id without it)."""
+        self._versioned = re.compile(versioned_id) if versioned_id else None
         self._exact: dict[str, str] = {}
         self._folded: dict[str, str] = {}
         self.ambiguous: dict[str, set[str]] = {}
@@ -118,7 +152,10 @@ class Vocabulary:
 
     @classmethod
     def from_registry(cls, model: type[Any], field_name: str) -> Vocabulary:
-        """The vocabulary of ``field_name`` over the non-trashed records of ``model``."""
+        """The vocabulary of ``field_name`` over the non-trashed records of ``model``.
+
+        Ids written with a version suffix are recognised by ``model.versioned_id``.
+        """
         from sqlalchemy import select
 
         from ontolake.instance.setup import current_instance
@@ -136,15 +173,19 @@ class Vocabulary:
                     model.ontology_id,
                     model.is_obsolete,
                     model.replaced_by,
-                ).where(model.is_trashed.is_(False))
+                )
+                .where(model.is_trashed.is_(False))
+                .order_by(model.id)
             ).all()
             synonym_rows = connection.execute(
-                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope)
+                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope).order_by(
+                    synonyms.c.record_id, synonyms.c.text
+                )
             ).all()
         by_record: dict[int, list[tuple[str, str]]] = {}
         for record_id, text, scope in synonym_rows:
             by_record.setdefault(record_id, []).append((text, scope))
-        return cls(
+        entries = (
             TermEntry(
                 value=str(value),
                 name=name,
@@ -156,6 +197,19 @@ class Vocabulary:
             for record_id, value, name, ontology_id, is_obsolete, replaced_by in rows
             if value is not None
         )
+        return cls(entries, versioned_id=model.versioned_id)
+
+    def unversioned(self, value: str) -> str | None:
+        r"""The valid value that ``value`` writes with a version suffix, if any.
+
+        Example:
+            >>> gene = TermEntry("ENSG00000141510", "TP53", "ENSG00000141510")
+            >>> vocabulary = Vocabulary([gene], versioned_id=r"(?P<id>ENSG\d+)\.\d+")
+            >>> vocabulary.unversioned("ENSG00000141510.19"), vocabulary.unversioned("TP53")
+            ('ENSG00000141510', None)
+        """
+        found = self._versioned.fullmatch(value) if self._versioned is not None else None
+        return found["id"] if found is not None and found["id"] in self.values else None
 
     # ---- verbs ----------------------------------------------------------------------------
     def validate(self, values: Any) -> np.ndarray[Any, Any]:
@@ -209,6 +263,8 @@ class Vocabulary:
                 folded = value.casefold()
                 if folded not in self._ambiguous_folded:
                     canonical = self._folded.get(folded)
+            if canonical is None:
+                canonical = self.unversioned(value)
             if canonical is not None:
                 mapping[value] = canonical
         return mapping
@@ -236,32 +292,78 @@ class Vocabulary:
         )
 
     def suggest(self, value: str) -> list[Suggestion]:
-        """Candidates for one value: synonym, case, obsolete replacement, then fuzzy matches."""
-        from rapidfuzz import fuzz, process
+        """Candidates for one value: synonym, case, version, obsolete replacement, else fuzzy.
 
+        Fuzzy matches (at most :data:`FUZZY_CANDIDATES`, ``WRatio`` of at least
+        :data:`FUZZY_CUTOFF`) come best first; equal scores are ordered by how alike the
+        whole texts are (``ratio``), then by the term case-folded, then as written — so the
+        same value gets the same suggestions in every process.
+
+        Example:
+            >>> names = ("T cell", "gamma-delta T cell", "NK T cell")
+            >>> vocabulary = Vocabulary([TermEntry(name, name) for name in names])
+            >>> for suggestion in vocabulary.suggest("T cel"):
+            ...     print(suggestion.value, suggestion.score, suggestion.confident)
+            T cell 90.9 True
+            NK T cell 90.0 False
+            gamma-delta T cell 90.0 False
+        """
         found: list[Suggestion] = []
-        exact = self._exact.get(value)
+        shared = self.ambiguous.get(value)
+        exact = None if shared else self._exact.get(value)
         if exact is not None and exact != value:
             found.append(Suggestion("synonym", exact))
-        folded = self._folded.get(value.casefold())
-        if folded is not None and folded != exact:
-            found.append(Suggestion("case", folded))
+        if exact is None and not shared:
+            shared = self._ambiguous_folded.get(value.casefold())
+            folded = None if shared else self._folded.get(value.casefold())
+            if folded is not None:
+                found.append(Suggestion("case", folded))
+        if shared:
+            found += [Suggestion("ambiguous", term) for term in _ordered(shared)]
+        base = None if found else self.unversioned(value)
+        if base is not None:
+            found.append(Suggestion("version", base))
         for candidate in list(dict.fromkeys(s.value for s in found)) or [value]:
             if candidate in self.replacements:
                 found.append(Suggestion("obsolete", self.replacements[candidate]))
-        if not found:
-            matches = process.extract(
-                value,
-                list(self.values),
-                scorer=fuzz.WRatio,
-                processor=str.casefold,
-                limit=FUZZY_CANDIDATES,
-                score_cutoff=FUZZY_CUTOFF,
+        return found or self._fuzzy(value)
+
+    def _fuzzy(self, value: str) -> list[Suggestion]:
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        terms, folded_terms = self._sorted_values
+        query = value.casefold()
+        scores = process.cdist(
+            [query], folded_terms, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, dtype=np.float64
+        )[0]
+        hits = np.flatnonzero(scores >= FUZZY_CUTOFF)
+        if not len(hits):
+            return []
+        similar = process.cdist(
+            [query], [folded_terms[i] for i in hits.tolist()], scorer=fuzz.ratio, dtype=np.float64
+        )[0]
+        best = np.lexsort((hits, -similar, -scores[hits]))[:FUZZY_CANDIDATES]
+        return [
+            Suggestion(
+                "fuzzy",
+                terms[hits[i]],
+                round(float(scores[hits[i]]), 1),
+                confident=bool(similar[i] >= CONFIDENT_SIMILARITY),
             )
-            found += [
-                Suggestion("fuzzy", match, round(float(score), 1)) for match, score, _ in matches
-            ]
-        return found
+            for i in best.tolist()
+        ]
+
+    @cached_property
+    def _sorted_values(self) -> tuple[list[str], list[str]]:
+        """The valid values ordered by their case-folded text, then as written; and folded."""
+        terms = _ordered(self.values)
+        return terms, [term.casefold() for term in terms]
+
+
+def _ordered(terms: Iterable[str]) -> list[str]:
+    """Terms by their case-folded text, then as written: the order ties are shown in."""
+    return sorted(terms, key=lambda term: (term.casefold(), term))
 
 
 def _as_list(values: Any) -> list[Any]:

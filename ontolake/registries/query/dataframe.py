@@ -27,7 +27,9 @@ def records_frame(queryset: QuerySet[Any], include: list[str]) -> Any:
     """A DataFrame of the records of ``queryset`` (index ``id``) with ``include`` columns.
 
     Example:
-        >>> records_frame(ol.Artifact.filter(), ["created_by__handle"])  # doctest: +SKIP
+        >>> frame = records_frame(ol.Artifact.filter(key__startswith="raw/"), ["ulabels__name"])
+        >>> frame[["key", "ulabels__name"]].to_dict("records")
+        [{'key': 'raw/sample.fasta', 'ulabels__name': ['batch 7']}]
     """
     import numpy as np
     import pandas as pd

@@ -31,9 +31,10 @@ class Lookup:
     Values that normalise to the same name get ``_2``, ``_3`` … suffixes in id order.
 
     Example:
-        >>> labels = Lookup(ol.ULabel.filter(), "name", "ULabel")  # doctest: +SKIP
-        >>> labels.batch_7  # doctest: +SKIP
-        >>> labels["batch 7"]  # doctest: +SKIP
+        >>> _ = ol.ULabel(name="Batch-7").save()  # normalised, also batch_7
+        >>> labels = Lookup(ol.ULabel.filter(), "name", "ULabel")
+        >>> labels.batch_7.name, labels.batch_7_2.name, labels["Batch-7"].name
+        ('batch 7', 'Batch-7', 'Batch-7')
     """
 
     def __init__(self, records: Iterable[Any], field: str, kind: str) -> None:

@@ -14,7 +14,7 @@ wildcards in them are escaped. A lookup never matches NULL unless it asks for it
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
 
@@ -183,27 +183,34 @@ def _resolve(model: type[Any], parts: list[str], value: Any) -> ColumnElement[bo
     raise _unknown_field(model, name)
 
 
-def _ids_of(value: Any) -> list[int] | Any:
-    """Ids of a record, records or a QuerySet (as a subquery)."""
+def _ids_of(value: Any, target: type[Any], lookup: str) -> list[int] | Any:
+    """Ids of a record, records or a QuerySet (as a subquery) of ``target`` for ``lookup=``."""
     from ontolake.registries.query.queryset import QuerySet
 
     if isinstance(value, QuerySet):
+        if not issubclass(value.model, target):
+            raise QueryError(
+                f"{lookup}= takes {target.__name__} records, got a QuerySet of "
+                f"{value.model.__name__}."
+            )
         return value.id_subquery()
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_id_of(item) for item in value]
-    return [_id_of(value)]
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return [_id_of(item, target, lookup) for item in value]  # lists, af.ulabels …
+    return [_id_of(value, target, lookup)]
 
 
-def _id_of(value: Any) -> int:
+def _id_of(value: Any, target: type[Any], lookup: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         _check_values(value, "id", "exact")
         return value
-    record_id = getattr(value, "id", None)
-    if record_id is None:
+    if not isinstance(value, target):
+        raise QueryError(f"{lookup}= takes {target.__name__} records (or ids), got {value!r}.")
+    if value.id is None:
         raise QueryError(
-            f"{value!r} is not a saved record: save it first or filter by one of its fields."
+            f"{lookup}= got the unsaved {value!r}: save it first, or filter by one of its "
+            f"fields ({lookup}__name=...)."
         )
-    return int(record_id)
+    return int(value.id)
 
 
 def _relationship_condition(
@@ -218,13 +225,15 @@ def _relationship_condition(
         return not_(present) if value else present
     if value is None:
         return not_(present)
-    ids = _ids_of(value)
+    name = relationship.key if lookup == "exact" else f"{relationship.key}__{lookup}"
+    ids = _ids_of(value, target, name)
     if lookup == "exact" and isinstance(ids, list) and len(ids) != 1:
         raise QueryError(f"{relationship.key}= takes one record; use {relationship.key}__in=.")
     matching = target.id.in_(ids)
     if relationship.uselist:
         return cast("ColumnElement[bool]", attribute.any(matching))
-    if isinstance(ids, list):  # compare the foreign key column itself: no subquery needed
+    if isinstance(ids, list) and relationship.secondary is None:
+        # compare the foreign key column itself: no subquery needed
         local = next(iter(relationship.local_columns))
         column = getattr(model, str(local.key))
         return and_(column.is_not(None), column.in_(ids))

@@ -10,6 +10,7 @@ with ``include_trashed=True``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -34,9 +35,15 @@ class QuerySet(Generic[RecordT]):
 
     Example:
         >>> import ontolake as ol
-        >>> latest = ol.Artifact.filter(key__startswith="raw/", is_latest=True)  # doctest: +SKIP
-        >>> latest.order_by("-created_at").first()  # doctest: +SKIP
-        >>> latest.to_dataframe(include=["created_by__handle", "ulabels__name"])  # doctest: +SKIP
+        >>> latest = ol.Artifact.filter(key__startswith="r", is_latest=True)
+        >>> latest.order_by("-created_at").first().key
+        'results/x.parquet'
+        >>> frame = latest.to_dataframe(include=["ulabels__name"])
+        >>> frame[["key", "version", "ulabels__name"]]  # doctest: +NORMALIZE_WHITESPACE
+                          key  version ulabels__name
+        id
+        1    raw/sample.fasta        1     [batch 7]
+        3   results/x.parquet        1            []
     """
 
     def __init__(self, model: type[RecordT], *, include_trashed: bool = False) -> None:
@@ -58,7 +65,9 @@ class QuerySet(Generic[RecordT]):
         """Keep the records matching every lookup (and any SQLAlchemy expressions).
 
         Example:
-            >>> ol.Artifact.filter(created_at__year=2025, ulabels__name="batch 7")  # doctest: +SKIP
+            >>> found = ol.Artifact.filter(size__gt=10).filter(ulabels__name="batch 7")
+            >>> [artifact.key for artifact in found]
+            ['raw/sample.fasta']
         """
         clone = self._clone()
         conditions = [*expressions]
@@ -73,7 +82,9 @@ class QuerySet(Generic[RecordT]):
         """Leave out the records matching all ``lookups``.
 
         Example:
-            >>> ol.Artifact.filter(key__startswith="raw/").exclude(suffix=".gz")  # doctest: +SKIP
+            >>> found = ol.Artifact.filter(key__contains="x").exclude(key__startswith="tables/")
+            >>> [artifact.key for artifact in found]
+            ['results/x.parquet']
         """
         conditions = [build_condition(self.model, path, value) for path, value in lookups.items()]
         clone = self._clone()
@@ -84,7 +95,8 @@ class QuerySet(Generic[RecordT]):
         """Order by fields; a leading ``-`` sorts descending.
 
         Example:
-            >>> ol.Artifact.filter().order_by("-created_at", "key")  # doctest: +SKIP
+            >>> [artifact.key for artifact in ol.Artifact.filter().order_by("-created_at", "key")]
+            ['results/x.parquet', 'tables/x.parquet', 'raw/sample.fasta']
         """
         for field in fields:
             resolve_column(self.model, field.removeprefix("-"))
@@ -100,7 +112,8 @@ class QuerySet(Generic[RecordT]):
         """At most ``count`` records.
 
         Example:
-            >>> ol.Artifact.filter().order_by("-created_at").limit(10)  # doctest: +SKIP
+            >>> [artifact.key for artifact in ol.Artifact.filter().order_by("key").limit(2)]
+            ['raw/sample.fasta', 'results/x.parquet']
         """
         return self[:count]
 
@@ -162,7 +175,9 @@ class QuerySet(Generic[RecordT]):
         """The matching records as a list.
 
         Example:
-            >>> records = ol.ULabel.filter(name__startswith="batch").to_list()  # doctest: +SKIP
+            >>> records = ol.ULabel.filter(name__startswith="batch").to_list()
+            >>> records  # doctest: +ELLIPSIS
+            [ULabel(uid='...', name='batch 7')]
         """
         from ontolake.instance.setup import current_instance
 
@@ -210,7 +225,11 @@ class QuerySet(Generic[RecordT]):
         """The first record in order (by id unless ordered), or None.
 
         Example:
-            >>> ol.Artifact.filter(key="a.csv").order_by("-version").first()  # doctest: +SKIP
+            >>> _ = ol.Artifact.from_dataframe(df, key="tables/x.parquet").save()  # version 2
+            >>> ol.Artifact.filter(key="tables/x.parquet").order_by("-version").first().version
+            2
+            >>> ol.Artifact.filter(key="nothing.csv").first() is None
+            True
         """
         found = self[:1].to_list()
         return found[0] if found else None
@@ -219,7 +238,10 @@ class QuerySet(Generic[RecordT]):
         """The single matching record, None if there is none; error if there are several.
 
         Example:
-            >>> ol.ULabel.filter(name="batch 7").one_or_none()  # doctest: +SKIP
+            >>> ol.ULabel.filter(name="batch 7").one_or_none().name
+            'batch 7'
+            >>> ol.ULabel.filter(name="batch 8").one_or_none() is None
+            True
         """
         found = self[:2].to_list()
         if len(found) > 1:
@@ -232,7 +254,8 @@ class QuerySet(Generic[RecordT]):
         """The single matching record; ``DoesNotExistError`` or ``MultipleResultsError`` otherwise.
 
         Example:
-            >>> ol.ULabel.filter(name="batch 7").one()  # doctest: +SKIP
+            >>> ol.ULabel.filter(name="batch 7").one().name
+            'batch 7'
         """
         found = self.one_or_none()
         if found is None:
@@ -245,8 +268,11 @@ class QuerySet(Generic[RecordT]):
         For versioned registries a 12-character uid stem (or a key) names the latest version.
 
         Example:
-            >>> ol.Artifact.get("3kd8Qm2LxPa9")  # doctest: +SKIP
-            >>> ol.Artifact.get(key="raw/sample.fasta")  # doctest: +SKIP
+            >>> stem = artifact.uid[:12]  # a uid without its version: the latest version
+            >>> ol.Artifact.get(stem).key
+            'raw/sample.fasta'
+            >>> ol.Artifact.get(key="raw/sample.fasta").uid == artifact.uid
+            True
         """
         query = self
         if uid is not None:
@@ -279,7 +305,8 @@ class QuerySet(Generic[RecordT]):
         """The number of matching records.
 
         Example:
-            >>> ol.Artifact.filter(key__startswith="raw/").count()  # doctest: +SKIP
+            >>> ol.Artifact.filter(key__startswith="raw/").count()
+            1
         """
         from ontolake.instance.setup import current_instance
 
@@ -293,7 +320,8 @@ class QuerySet(Generic[RecordT]):
         """Whether any record matches.
 
         Example:
-            >>> ol.Artifact.filter(hash="...").exists()  # doctest: +SKIP
+            >>> ol.Artifact.filter(hash=artifact.hash).exists()
+            True
         """
         return self.first() is not None
 
@@ -306,7 +334,13 @@ class QuerySet(Generic[RecordT]):
                 feature (artifacts, runs and records).
 
         Example:
-            >>> ol.Artifact.filter().to_dataframe(include="ulabels__name")  # doctest: +SKIP
+            >>> frame = ol.Artifact.filter().to_dataframe(include="ulabels__name")
+            >>> frame[["key", "suffix", "ulabels__name"]]  # doctest: +NORMALIZE_WHITESPACE
+                              key    suffix ulabels__name
+            id
+            1    raw/sample.fasta    .fasta     [batch 7]
+            2    tables/x.parquet  .parquet            []
+            3   results/x.parquet  .parquet            []
         """
         from ontolake.registries.query.dataframe import records_frame
 
@@ -319,8 +353,8 @@ class QuerySet(Generic[RecordT]):
         makes this the fast path behind ``to_dataframe`` and the CLI listings.
 
         Example:
-            >>> ol.Artifact.filter(key__startswith="raw/").rows(ol.Artifact.key)  # doctest: +SKIP
-            [('raw/a.fasta',), ('raw/b.fasta',)]
+            >>> ol.Artifact.filter(key__startswith="r").order_by("key").rows(ol.Artifact.key)
+            [('raw/sample.fasta',), ('results/x.parquet',)]
         """
         from ontolake.instance.setup import current_instance
 
@@ -358,7 +392,8 @@ class QuerySet(Generic[RecordT]):
         """The matching records ranked by relevance: exact > prefix > substring > fuzzy.
 
         Example:
-            >>> ol.Record.search("p53 mutnt").first()  # doctest: +SKIP
+            >>> ol.Record.search("p53 mutnt").first().name  # fuzzy: a typo still finds it
+            'P53mutant1'
         """
         from ontolake._gc import collector_paused
         from ontolake.registries.query.search import rank_values
@@ -373,19 +408,39 @@ class QuerySet(Generic[RecordT]):
         return clone
 
     def _search_values(self, field: str | None) -> tuple[list[int], list[str]]:
-        """Flat ``(owners, values)``: every non-empty name-like value and its record's id."""
+        """Flat ``(owners, values)``: every non-empty name-like value and its record's id.
+
+        Read a field at a time (C-level ``compress`` and ``filter``, not a loop per row); a
+        field that joins several values (synonyms) gives each of them, split in one pass.
+        """
+        import numpy as np
+
         fields = [field] if field else list(self.model._search_fields)  # type: ignore[attr-defined]
-        columns = [resolve_column(self.model, name) for name in fields]
-        rows = self.driver_rows(*columns)
-        pairs = [(row[0], str(value)) for row in rows for value in row[1:] if value]
-        return [owner for owner, _ in pairs], [value for _, value in pairs]
+        rows = self.driver_rows(*(resolve_column(self.model, name) for name in fields))
+        separators: dict[str, str] = self.model._search_separators  # type: ignore[attr-defined]
+        owners: list[int] = []
+        values: list[str] = []
+        if not rows:
+            return owners, values
+        ids, *columns = zip(*rows, strict=True)
+        for name, column in zip(fields, columns, strict=True):
+            texts = list(map(str, filter(None, column)))
+            present = list(compress(ids, column))
+            separator = separators.get(name)
+            if separator is not None and texts:
+                counts = [text.count(separator) + 1 for text in texts]
+                present = np.repeat(present, counts).tolist()
+                texts = separator.join(texts).split(separator)
+            owners += present
+            values += texts
+        return owners, values
 
     def lookup(self, field: str | None = None) -> Lookup:
         """An auto-complete object: one attribute per normalised value of ``field``.
 
         Example:
-            >>> labels = ol.ULabel.lookup()  # doctest: +SKIP
-            >>> labels.batch_7  # doctest: +SKIP
+            >>> labels = ol.ULabel.lookup()
+            >>> labels.batch_7  # doctest: +ELLIPSIS
             ULabel(uid='...', name='batch 7')
         """
         from ontolake.registries.query.lookup import Lookup
@@ -401,7 +456,10 @@ class QuerySet(Generic[RecordT]):
         Returns the number of records deleted.
 
         Example:
-            >>> ol.Artifact.filter(key__startswith="tmp/").delete()  # doctest: +SKIP
+            >>> ol.Artifact.filter(key__startswith="tables/").delete()  # to the trash
+            1
+            >>> ol.Artifact.filter(key__startswith="tables/").count()
+            0
         """
         from ontolake.registries.delete import delete_records
 

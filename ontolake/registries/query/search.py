@@ -1,15 +1,27 @@
 """Ranking records by relevance to a search text: exact > prefix > substring > fuzzy.
 
-Matching is case-insensitive. Each record is ranked by its best value over the registry's
-name-like fields; ties keep shorter values (closer matches) first. A fuzzy match compares
-the text with the whole value and with every run of as many words as the text has
-(``"measurment"`` finds ``"tables/measurements.parquet"``), using rapidfuzz's ratio with a
-cut-off, so unrelated records (``"B cell"`` for ``"T cell"``) are left out.
+Matching is case-insensitive and compares the text with each of a record's name-like values
+(its name or key, ontology id, each synonym, description …). A record takes the tier of its
+best value; a fuzzy match compares the text with the whole value and with every run of as
+many words as the text has (``"measurment"`` finds ``"tables/measurements.parquet"``), using
+rapidfuzz's ratio with a cut-off, so unrelated records (``"B cell"`` for ``"T cell"``) are
+left out.
+
+Records are ordered by, in turn:
+
+1. the tier of the best value: exact, prefix, substring, fuzzy;
+2. the fuzzy score of the best value, highest first;
+3. the length of the best value, shortest (closest) first;
+4. how many of the record's values contain the text, most first (``"mouse"`` is a synonym
+   of both the genus *Mus* and *Mus musculus*; the house mouse also has ``"house mouse"``);
+5. the record's id (for an ontology source browsed in memory: the term's position in the
+   file, which an import keeps as the order of the ids).
+
+The same text over the same records therefore gives the same order in every process.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,12 +30,11 @@ import numpy as np
 __all__ = ["FUZZY_CUTOFF", "rank", "rank_values"]
 
 FUZZY_CUTOFF = 85.0
-_EXACT, _PREFIX, _SUBSTRING, _FUZZY = range(4)
+_EXACT, _PREFIX, _SUBSTRING, _FUZZY, _NONE = range(5)
 _END = "\x01"
 """Ends each value's words: not a word character, not whitespace to ``str.split`` and not
 stripped by numpy (which drops trailing NULs)."""
-_WORDS_AND_ENDS = re.compile(r"[0-9a-z]+|\x01")
-_ASCII_WORDS = bytes(
+_WORD_BYTES = bytes(
     byte if byte == 1 or chr(byte) in "0123456789abcdefghijklmnopqrstuvwxyz" else ord(" ")
     for byte in range(256)
 )
@@ -59,45 +70,62 @@ def rank_values(
         [2]
     """
     query = text.casefold().strip()
-    if not query:
+    if not query or not values:
         return []
     folded = [value.casefold() for value in values]
-    best: dict[int, tuple[int, float, int]] = {}
-
-    def keep(record_id: int, key: tuple[int, float, int]) -> None:
-        if record_id not in best or key < best[record_id]:
-            best[record_id] = key
-
-    for position in [i for i, value in enumerate(folded) if query in value]:
-        value = folded[position]
-        tier = _EXACT if value == query else _PREFIX if value.startswith(query) else _SUBSTRING
-        keep(owners[position], (tier, 0.0, len(value)))
-    if folded:
-        scores = _fuzzy_scores(query, folded)
-        for position in np.flatnonzero(scores >= FUZZY_CUTOFF).tolist():
-            keep(owners[position], (_FUZZY, -float(scores[position]), len(folded[position])))
-    ranked = sorted(best, key=lambda record_id: (*best[record_id], record_id))
-    return ranked if limit is None else ranked[:limit]
+    scores = _fuzzy_scores(query, folded)
+    tiers = np.where(scores >= FUZZY_CUTOFF, _FUZZY, _NONE)
+    scores[tiers == _NONE] = 0.0
+    contains = np.flatnonzero(np.fromiter((query in v for v in folded), bool, len(folded)))
+    tiers[contains] = [
+        _EXACT if folded[i] == query else _PREFIX if folded[i].startswith(query) else _SUBSTRING
+        for i in contains.tolist()
+    ]
+    scores[contains] = 0.0  # the score orders the fuzzy tier only
+    matched = np.flatnonzero(tiers != _NONE)
+    if not len(matched):
+        return []
+    matched_owners = np.fromiter((owners[i] for i in matched.tolist()), np.int64, len(matched))
+    ids, record_of = np.unique(matched_owners, return_inverse=True)
+    lengths = np.fromiter((len(folded[i]) for i in matched.tolist()), np.int64, len(matched))
+    matched_tiers, matched_scores = tiers[matched], scores[matched]
+    # each record's best value: its matched values sorted by (tier, -score, length)
+    by_record = np.lexsort((lengths, -matched_scores, matched_tiers, record_of))
+    firsts = by_record[np.flatnonzero(np.diff(record_of[by_record], prepend=-1))]
+    counts = np.bincount(record_of[matched_tiers != _FUZZY], minlength=len(ids))
+    record = record_of[firsts]
+    order = np.lexsort(
+        (
+            ids[record],
+            -counts[record],
+            lengths[firsts],
+            -matched_scores[firsts],
+            matched_tiers[firsts],
+        )
+    )
+    ranked: list[int] = ids[record][order[:limit]].tolist()
+    return ranked
 
 
 def _fuzzy_scores(query: str, values: list[str]) -> Any:
     """For each (folded) value, the best ratio of ``query`` against it, as an array.
 
     Whole, spaceless, or any run of as many words as the query has; all scored in
-    rapidfuzz's vectorised ``cdist``. The words of all values are split in one pass over
-    their concatenation (:func:`_words_and_ends`).
+    rapidfuzz's vectorised ``cdist`` (ratios under :data:`FUZZY_CUTOFF` count as 0). The
+    spaceless values and the words of all values come from one pass over their
+    concatenation (:func:`_spaceless_and_joined`).
     """
     from rapidfuzz import fuzz, process
 
     def ratios(text: str, choices: list[str]) -> Any:
-        return process.cdist([text], choices, scorer=fuzz.ratio, dtype=np.float64)[0]
+        return process.cdist(
+            [text], choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, dtype=np.float64
+        )[0]
 
-    best = np.maximum(
-        ratios(query, values),
-        ratios(query.replace(" ", ""), [value.replace(" ", "") for value in values]),
-    )
+    spaceless, joined = _spaceless_and_joined(values)
+    best = np.maximum(ratios(query, values), ratios(query.replace(" ", ""), spaceless))
     width = max(len(query.split()), 1)
-    tokens = np.array(_words_and_ends(values), dtype=object)
+    tokens = np.array(_words_and_ends(joined), dtype=object)
     is_end = tokens == _END
     owners = np.cumsum(is_end)[~is_end]  # the value each word belongs to
     words = tokens[~is_end].tolist()
@@ -111,16 +139,26 @@ def _fuzzy_scores(query: str, values: list[str]) -> Any:
     return best
 
 
-def _words_and_ends(values: list[str]) -> list[str]:
-    """The words (runs of ``[0-9a-z]``) of every value, each value's followed by ``_END``.
+def _spaceless_and_joined(values: list[str]) -> tuple[list[str], str]:
+    """The values without spaces, and all values each followed by ``_END``.
 
-    ASCII text (the usual case) is split by a byte translation table, three times as fast
-    as the regular expression that handles the rest.
+    A value holding ``_END`` itself (never in real names) has it replaced by a space in the
+    joined text, so that ``_END`` only ever separates values.
     """
     joined = _END.join(values) + _END
-    if joined.count(_END) != len(values):  # a value holding the separator itself
-        joined = _END.join(value.replace(_END, " ") for value in values) + _END
-    if joined.isascii():
-        spaced = joined.encode("ascii").translate(_ASCII_WORDS).replace(b"\x01", b" \x01 ")
-        return spaced.decode("ascii").split()
-    return _WORDS_AND_ENDS.findall(joined)
+    if joined.count(_END) == len(values):
+        return joined.replace(" ", "").split(_END)[:-1], joined
+    spaceless = [value.replace(" ", "") for value in values]
+    return spaceless, _END.join(value.replace(_END, " ") for value in values) + _END
+
+
+def _words_and_ends(joined: str) -> list[str]:
+    """The words (runs of ``[0-9a-z]``) of joined values, each value's followed by ``_END``.
+
+    A byte translation table over the UTF-8 text turns every other byte into a space (the
+    bytes of a non-ASCII character are all 0x80 or more), so one ``split`` finds the words.
+    """
+    spaced = (
+        joined.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).replace(b"\x01", b" \x01 ")
+    )
+    return spaced.decode("ascii").split()

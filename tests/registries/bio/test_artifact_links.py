@@ -1,5 +1,6 @@
-"""Artifacts annotated with bio records (``artifact.cell_types.append(t_cell)``): link tables,
-queries through them, dataframe includes, ``describe()``, trash and cascading deletes."""
+"""Artifacts annotated with bio records (``artifact.cell_types.add(t_cell)``, or ``append`` and
+``save``): link tables, queries through them, dataframe includes, ``describe()``, trash and
+cascading deletes; the hierarchy's ``parents``/``children`` with the same verbs."""
 
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def test_every_ontology_registry_has_a_link_table_and_both_relationships():
     for model in models:
         table = model.artifact_table
         assert table.name == f"artifact_{model.__tablename__}"
-        artifact_id, record_id = table.c.keys()
-        assert artifact_id == "artifact_id"
+        artifact_id, record_id, direct = table.c.keys()
+        assert (artifact_id, direct) == ("artifact_id", "direct")
         assert [column.name for column in table.primary_key] == [artifact_id, record_id]
         assert [[c.name for c in index.columns] for index in table.indexes] == [[record_id]]
         assert {fk.ondelete for fk in table.foreign_keys} == {"CASCADE"}
@@ -85,6 +86,7 @@ def test_every_ontology_registry_has_a_link_table_and_both_relationships():
     assert ol.bio.DevelopmentalStage.artifact_table.c.keys() == [
         "artifact_id",
         "developmental_stage_id",
+        "direct",
     ]
 
 
@@ -178,3 +180,31 @@ def test_trash_hides_and_permanent_delete_cascades(annotated, cell_types):
     assert _links(cell_types) == 0
     assert ol.Artifact.filter(cell_types__ontology_id="CL:0000624").count() == 0
     assert ol.Artifact.filter(key="cd4.txt").one().id == helper.id
+
+
+def test_lamindb_verbs_on_bio_links_and_the_hierarchy(annotated, cell_types):
+    _, helper, plain = annotated
+    t_cell = cell_types.get(name="T cell")
+    b_cell = cell_types.get(name="B cell")
+    cd4 = cell_types.get(ontology_id="CL:0000624")
+    plain.cell_types.set([t_cell, cd4])
+    assert ol.Artifact.filter(cell_types=t_cell).count() == 2
+    assert sorted(a.key for a in t_cell.artifacts.all()) == ["both.txt", "plain.txt"]
+    assert list(t_cell.parents.to_dataframe()["name"]) == ["lymphocyte"]
+    assert t_cell.children.filter(name__startswith="CD4").one() == cd4
+    plain.cell_types.remove(t_cell)
+    assert [r.name for r in plain.cell_types.all()] == ["CD4-positive, alpha-beta T cell"]
+    # a new term placed in the hierarchy by hand: a "parent" link, found by the recursive query
+    custom = cell_types(name="my T cell state").save()
+    custom.parents.add(t_cell)
+    assert custom in t_cell.children and custom.id in {r.id for r in t_cell.query_children()}
+    links = cell_types.parent_table
+    relation = select(links.c.relation).where(links.c.child_id == custom.id)
+    assert current_instance().session.execute(relation).scalars().all() == ["parent"]
+    custom.parents.add(t_cell)  # linked already (any relation): nothing added
+    lymphocyte = cell_types.get(name="lymphocyte")
+    lymphocyte.children.add(custom)
+    assert sorted(p.name for p in custom.parents.all()) == ["T cell", "lymphocyte"]
+    custom.parents.remove(t_cell)
+    assert [p.name for p in custom.parents] == ["lymphocyte"]
+    assert b_cell.children.count() == 0 and helper.cell_types.count() == 1

@@ -25,6 +25,26 @@ def test_builtin_cell_ontology_imports_offline_with_its_hierarchy(instance):
     assert ol.bio.Source.filter(entity="CellType").count() == 1
 
 
+def test_standardize_maps_names_and_synonyms_of_the_builtin_cell_ontology_and_never_guesses(
+    sqlite_instance,
+):
+    from ontolake.ontology_sources import catalog
+
+    ol.bio.CellType.import_source()
+    values = ["T-cell", "t cell", "CD4-positive, alpha-beta T-cell"]
+    assert ol.bio.CellType.standardize(values) == [
+        "T cell",
+        "T cell",
+        "CD4-positive, alpha-beta T cell",
+    ]
+    # "CD4+ T cell" is no name or synonym in any built-in CL version: it is kept as given
+    for spec in catalog.available("CellType"):
+        terms = catalog.find("CellType", version=spec.version).terms()
+        spellings = {text for t in terms for text in (t.name, *(s.text for s in t.synonyms))}
+        assert "CD4+ T cell" not in spellings, spec.version
+    assert ol.bio.CellType.standardize(["CD4+ T cell"]) == ["CD4+ T cell"]
+
+
 def test_an_older_catalog_version_then_the_newer(sqlite_instance):
     from ontolake.ontology_sources import catalog
 

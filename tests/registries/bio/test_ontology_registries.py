@@ -188,6 +188,10 @@ def test_from_source_creates_a_term_with_its_ancestors(instance):
     assert sorted(r.name for r in record.query_parents()) == ["T cell", "cell", "lymphocyte"]
     with pytest.raises(DoesNotExistError, match="search"):
         ol.bio.CellType.from_source(name="no such cell", source=cell_ontology())
+    # another term of the same source keeps the links of the terms created before
+    ol.bio.CellType.from_source(name="B cell", source=cell_ontology())
+    assert [p.name for p in ol.bio.CellType.get(name="T cell").parents] == ["lymphocyte"]
+    assert sorted(p.name for p in record.parents) == ["T cell", "lymphocyte"]
 
 
 names = st.text(

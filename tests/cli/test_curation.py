@@ -46,8 +46,8 @@ def test_validate_exit_codes_and_formats(setup_files, tmp_path):
     )
     assert result.exit_code == 1 and "| T-cell | 1 |" in result.output
     assert "<!DOCTYPE html>" in page.read_text()
-    fixed = runner.invoke(main, ["validate", str(bad), "--schema", "cells", "--standardize"])
-    assert fixed.exit_code == 0, fixed.output
+    dry_run = runner.invoke(main, ["validate", str(bad), "--schema", "cells", "--standardize"])
+    assert dry_run.exit_code == 1 and "'T-cell' → 'T cell' x1" in dry_run.output
     assert runner.invoke(main, ["validate", str(good), "--schema", "nope"]).exit_code == 2
     assert (
         runner.invoke(
@@ -85,7 +85,7 @@ def test_validate_in_a_subprocess(setup_files):
         [*command, str(bad), "--schema", "cells"], capture_output=True, text=True, env=env
     )
     assert failed.returncode == 1
-    assert "curator.standardize('cell_type')" in failed.stdout
+    assert f"curate standardize {bad} --schema cells -o" in failed.stdout
 
 
 def test_validate_with_a_schema_file_on_a_fresh_machine(tmp_path):

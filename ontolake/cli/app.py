@@ -1,0 +1,98 @@
+"""The ``curate`` group: global options and the one place errors become exit codes.
+
+Example:
+    $ curate --debug validate x.h5ad --schema cellxgene   # a traceback with any error
+    $ curate --quiet ls                                   # no line naming the instance
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import click
+
+from ontolake.cli.failures import Failure
+
+__all__ = ["ARGV", "main"]
+
+ARGV = "ontolake.argv"
+"""Key of ``ctx.meta`` holding the arguments ``curate`` was run with (for messages)."""
+_INTERRUPTED = 130
+_HELP_INSTEAD = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""Raised by click >= 8.2 for a group called without arguments (it prints the help)."""
+
+
+class _Group(click.Group):
+    """A click group that turns every error into one line on stderr and an exit code."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        arguments = list(args)
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            _usage(error)
+        ctx.meta[ARGV] = arguments
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            _usage(error)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(_INTERRUPTED)
+        except Exception as error:
+            failure = Failure.of(error, ctx.meta.get(ARGV, []))
+            if ctx.params.get("debug"):
+                _print_traceback()
+            click.secho(f"error: {failure.message}", fg="red", err=True)
+            ctx.exit(failure.exit_code)
+
+
+def _usage(error: click.UsageError) -> NoReturn:
+    """A usage error as one line naming the help to read; exit 2."""
+    if isinstance(error, _HELP_INSTEAD):
+        raise error  # `curate` alone: click shows the help
+    where = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
+    message = Failure.of(error, []).message
+    click.secho(f"error: {message}{where}", fg="red", err=True)
+    raise click.exceptions.Exit(error.exit_code)
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    from ontolake._urls import mask_url
+
+    click.echo(mask_url(traceback.format_exc()).rstrip("\n"), err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ontolake", prog_name="curate")
+@click.option("--debug", is_flag=True, help="Show the traceback of any error.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Do not say which instance is used (like ONTOLAKE_QUIET=1).",
+)
+def main(debug: bool, quiet: bool) -> None:
+    """Curate, version and find biological data with ontolake.
+
+    Exit codes: 0 valid, 1 invalid (a verdict), 2 usage error or unusable input (a bad
+    file, a missing instance, registry or record), 3 internal error (a bug: rerun with
+    --debug for the traceback).
+    """
+    if quiet:
+        from ontolake.instance.settings import settings
+
+        settings.quiet = True

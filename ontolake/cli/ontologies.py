@@ -1,0 +1,106 @@
+"""``curate ontology import``, ``ls`` and ``search``: the ontology registries from the shell.
+
+Example:
+    $ curate ontology import CellType
+    $ curate ontology search CellType "t cel"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ontolake.cli.app import main
+
+__all__ = ["entity_model", "import_ontology", "list_ontologies", "ontology", "search_ontology"]
+
+
+@main.group()
+def ontology() -> None:
+    """Import, list and search ontologies (offline: files, URLs or the built-in catalog)."""
+
+
+def entity_model(name: str) -> Any:
+    """The ontology registry called ``name`` (``CellType``); an error listing them otherwise."""
+    import ontolake as ol
+    from ontolake.errors import SourceNotFoundError
+    from ontolake.registries.bio.term import OntologyTerm
+
+    model = getattr(ol.bio, name, None)
+    if not (isinstance(model, type) and issubclass(model, OntologyTerm)):
+        known = sorted(
+            entity
+            for entity in ol.bio.__all__
+            if isinstance(getattr(ol.bio, entity), type)
+            and issubclass(getattr(ol.bio, entity), OntologyTerm)
+        )
+        raise SourceNotFoundError(f"Unknown entity {name!r}; choose one of {', '.join(known)}.")
+    return model
+
+
+@ontology.command(name="import")
+@click.argument("entity")
+@click.option("--source", default=None, help="Catalog name, file path or URL (default: built-in).")
+@click.option("--version", "version", default=None, help="Catalog version (default: newest).")
+@click.option("--organism", default=None, help="For organism-specific sources (default: human).")
+@click.option("--update", is_flag=True, help="Re-import even if this version is imported.")
+def import_ontology(
+    entity: str, source: str | None, version: str | None, organism: str | None, update: bool
+) -> None:
+    """Import an ontology into the ENTITY registry (CellType, Tissue, Disease, Gene …)."""
+    import time
+
+    model = entity_model(entity)
+    start = time.perf_counter()
+    imported = model.import_source(source, version=version, organism=organism, update=update)
+    click.echo(
+        f"{entity}: {imported.name} {imported.version} ({imported.n_terms} terms) "
+        f"in {time.perf_counter() - start:.2f} s; {model.filter().count()} records"
+    )
+
+
+@ontology.command(name="ls")
+@click.option("--available", is_flag=True, help="List the built-in catalog instead.")
+def list_ontologies(available: bool) -> None:
+    """List imported sources (or, with --available, the built-in catalog)."""
+    if available:
+        from ontolake.ontology_sources.catalog import available as catalog
+
+        for spec in catalog():
+            organism = f" ({spec.organism})" if spec.organism else ""
+            click.echo(f"{spec.entity:<20} {spec.name}{organism} {spec.version}")
+        return
+    from ontolake.registries.bio.source import Source
+
+    sources = Source.filter().order_by("entity", "name", "version")
+    for source in sources:
+        current = " *" if source.currently_used else ""
+        click.echo(
+            f"{source.entity:<20} {source.name} {source.version} {source.n_terms or 0:>8} terms"
+            f"{current}"
+        )
+    if not sources.exists():
+        click.echo(
+            "no ontology imported yet: `curate ontology ls --available` lists the built-in "
+            "ones, `curate ontology import ENTITY` imports one",
+            err=True,
+        )
+
+
+@ontology.command(name="search")
+@click.argument("entity")
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, help="Show at most this many.")
+def search_ontology(entity: str, text: str, limit: int) -> None:
+    """Search the imported ENTITY registry by name, id and synonyms."""
+    from ontolake.errors import SourceNotFoundError
+
+    model = entity_model(entity)
+    if not model.filter().exists():
+        raise SourceNotFoundError(
+            f"The {entity} registry is empty: import its ontology first with "
+            f"`curate ontology import {entity}`."
+        )
+    for ontology_id, name in model.search(text, limit=limit).rows(model.ontology_id, model.name):
+        click.echo(f"{ontology_id or '':<16} {name}")
