@@ -12,7 +12,8 @@ the blocks should run in (the test gives it a fresh folder and a fresh HOME).
 - Blocks with no language, or ```` ```text ````, are pictures (a folder tree, output) and
   do not run.
 - A statement that ends with ``# -> VALUE`` is an expectation: the statement's value must
-  equal VALUE (a Python literal), or its ``repr`` must read VALUE exactly. A bash command
+  equal VALUE (a Python literal), or its ``repr`` must read VALUE exactly; a note may
+  follow after two spaces, in brackets (``# -> 2  (two versions)``). A bash command
   with ``# -> TEXT`` must print TEXT (on stdout or stderr).
 - An HTML comment ``<!-- readme-test: skip REASON -->`` on the line before a fence keeps
   that block from running (illustrative blocks, e.g. ``make`` itself); every skipped block
@@ -40,8 +41,8 @@ from typing import Any
 
 FENCE = re.compile(r"^```(\w*)\s*$")
 DIRECTIVE = re.compile(r"^<!--\s*readme-test:\s*(\w+)\s*(.*?)\s*-->\s*$")
-EXPECTATION = re.compile(r"#\s*->\s*(.+?)\s*$")
-EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
+EXPECTATION = re.compile(r"#\s*->\s*(.+?)(?:\s{2,}\(.*\))?\s*$")
+EXIT = re.compile(r"#\s*exit\s+(\d+)\b")
 
 
 @dataclasses.dataclass

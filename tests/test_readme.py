@@ -65,6 +65,8 @@ def test_the_readme_runs_from_top_to_bottom(tmp_path, postgres_url, s3_bucket, s
         ("x = 1\nx + 1  # -> 2\n", None),
         ("x = 1\nx + 1  # -> 3\n", "expected 3, got 2"),
         ("[1, 2]  # -> [1, 2]\n", None),
+        ("[1, 2]  # -> [1, 2]  (a note)\n", None),
+        ("[1, 2]  # -> [1, 3]  (a note)\n", "expected \\[1, 3\\], got"),
         ("True  # -> 1\n", "expected 1, got True"),
         ("'a'  # -> 'a'\n", None),
         ("1 / 0\n", "ZeroDivisionError"),
