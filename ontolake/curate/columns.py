@@ -95,24 +95,38 @@ def _separator(path: Path) -> str:
     return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
-def _has_written_index(columns: Iterable[Any]) -> bool:
+def _has_written_index(columns: Iterable[Any], index_name: str | None = None) -> bool:
     first = next(iter(columns), None)
-    return first is not None and str(first).startswith("Unnamed: 0")
+    if first is None:
+        return False
+    return str(first).startswith("Unnamed: 0") or (index_name is not None and first == index_name)
 
 
-def with_written_index(table: pd.DataFrame) -> pd.DataFrame:
+def with_written_index(table: pd.DataFrame, index_name: str | None = None) -> pd.DataFrame:
     """``table`` read from CSV, its first column the index if it is the one pandas wrote.
 
-    ``to_csv`` writes the index as a first column without a header, which ``read_csv`` names
-    ``Unnamed: 0``.
+    ``to_csv`` writes the index as a first column, with no header (``read_csv`` names it
+    ``Unnamed: 0``) or with the index's name: a first column called ``index_name`` (the
+    schema's index) is the index too.
+
+    Example:
+        >>> table = pd.DataFrame({"barcode": ["AAAC-1"], "n_genes": [1200]})
+        >>> with_written_index(table, "barcode").index
+        Index(['AAAC-1'], dtype='object', name='barcode')
     """
-    if _has_written_index(table.columns):
-        table = table.set_index(table.columns[0]).rename_axis(None)
+    if _has_written_index(table.columns, index_name):
+        first = table.columns[0]
+        table = table.set_index(first)
+        if first != index_name:
+            table = table.rename_axis(None)
     return table
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, index_name: str | None = None) -> pd.DataFrame:
     """A parquet, CSV or TSV file as a DataFrame; a clear error naming the file otherwise.
+
+    A CSV/TSV file's first column is its index when pandas wrote it so (see
+    :func:`with_written_index`; ``index_name``: the name the schema gives the index).
 
     Example:
         >>> read_table(Path("cells.parquet")).shape, read_table(Path("cells.csv")).shape
@@ -132,7 +146,7 @@ def read_table(path: Path) -> pd.DataFrame:
         if suffix == ".parquet":
             return pd.read_parquet(path)
         table = pd.read_csv(path, sep=_separator(path))
-    return with_written_index(table)
+    return with_written_index(table, index_name)
 
 
 class _FileColumns:
@@ -141,10 +155,12 @@ class _FileColumns:
     path: Path
     _columns: pd.Index[Any]
 
-    def __init__(self) -> None:
+    def __init__(self, index_name: str | None = None) -> None:
         self._n_rows = 0
         self._index: pd.Index[Any] | None = None
         self._frame: pd.DataFrame | None = None
+        self._index_name = index_name
+        """The schema's name of the index (a CSV column of that name is the index)."""
 
     @property
     def loaded(self) -> bool:
@@ -181,7 +197,7 @@ class _FileColumns:
     def load(self) -> pd.DataFrame:
         """The whole file as a DataFrame (:func:`read_table`), read once and kept."""
         if self._frame is None:
-            self._frame = read_table(self.path)
+            self._frame = read_table(self.path, self._index_name)
             self._index = None
         return self._frame
 
@@ -267,16 +283,16 @@ class CsvColumns(_FileColumns):
         (4, ['cell_type', 'n_genes'])
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, index_name: str | None = None) -> None:
         import pandas as pd
 
-        super().__init__()
+        super().__init__(index_name)
         self.path = path
         self._sep = _separator(path)
         with _reading(path, self._kind):
             head = pd.read_csv(path, sep=self._sep, nrows=1)
         self._header = list(head.columns)
-        first = 1 if _has_written_index(self._header) else 0
+        first = 1 if _has_written_index(self._header, index_name) else 0
         self._columns = pd.Index(self._header[first:], dtype=object)
         implicit_index = not isinstance(head.index, pd.RangeIndex)
         if implicit_index or not _rows_fit(path, self._sep, len(self._header)):
@@ -295,7 +311,8 @@ class CsvColumns(_FileColumns):
 
         with _reading(self.path, self._kind):
             first = pd.read_csv(self.path, sep=self._sep, usecols=[0])
-        return with_written_index(first).index  # a RangeIndex if pandas did not write one
+        # a RangeIndex if pandas did not write one
+        return with_written_index(first, self._index_name).index
 
     def _read_column(self, name: str) -> pd.Series[Any]:
         import pandas as pd

@@ -140,6 +140,10 @@ def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns | CsvColu
     suffix = path.suffix.lower()
     if suffix == ".parquet" and path.is_file():
         return ParquetColumns(path, dictionary_columns(schema))
+    index = schema.index
+    columns = {feature.name for feature in schema.members}
+    index_name = index.name if index is not None and index.name not in columns else None
     if suffix in (".csv", ".tsv") and path.is_file() and path.stat().st_size >= CSV_COLUMNS_FROM:
-        return CsvColumns(path)
-    return read_table(path)  # the error naming the file (or a parquet directory, read whole)
+        return CsvColumns(path, index_name)
+    # the error naming the file (or a parquet directory, read whole)
+    return read_table(path, index_name)

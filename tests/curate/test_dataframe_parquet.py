@@ -300,3 +300,29 @@ def test_a_csv_below_the_size_threshold_is_read_whole(features, tmp_path, monkey
     assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, pd.DataFrame)
     monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", path.stat().st_size)
     assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, CsvColumns)
+
+
+@pytest.mark.parametrize("by_column", [True, False])
+def test_a_csv_index_named_as_the_schemas_index_is_the_index(
+    features, tmp_path, monkeypatch, by_column
+):
+    """``to_csv`` of a frame with a named index writes its name as the first header."""
+    if not by_column:
+        monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 1 << 40)
+    frame = pd.DataFrame(
+        {"cell_type": ["T cell", "B cell"], "n_genes": [1, 2]},
+        index=pd.Index(["T cell", "T-cel"], name="cell_id"),
+    )
+    frame.to_csv(tmp_path / "cells.csv")
+    schema = ol.Schema(
+        features=[features["cell_type"], features["n_genes"]],
+        index=features["cell_id"],
+        maximal_set=True,
+    )
+    curator = ol.curate.DataFrameCurator(tmp_path / "cells.csv", schema)
+    report = curator.collect()
+    assert [(issue.column, issue.kind) for issue in report.issues] == [
+        ("index (cell_id)", "invalid_values")
+    ]
+    assert [value.value for value in report.issues[0].values] == ["T-cel"]
+    assert curator.dataset.index.name == "cell_id"
