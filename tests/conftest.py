@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fresh_process import user_environment
 
 pytest_plugins = ["services.postgres", "services.s3"]
 
@@ -96,13 +97,7 @@ def curate_cli(tmp_path):
     work = tmp_path / "work"
     home.mkdir()
     work.mkdir()
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("ONTOLAKE_", "XDG_")) and name != "PYTHONHASHSEED"
-    }
-    env["HOME"] = str(home)
-    return CurateCLI(cwd=work, home=home, env=env)
+    return CurateCLI(cwd=work, home=home, env=user_environment(home))
 
 
 @pytest.fixture(scope="session")

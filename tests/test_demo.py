@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 
 import pytest
+from fresh_process import user_environment
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -16,16 +17,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 def run_demo(tmp_path, path_variable):
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("ONTOLAKE_", "XDG_"))
-    }
-    env.update(HOME=str(home), PATH=path_variable)
     return subprocess.run(
         [sys.executable, "-m", "ontolake.demo", "./demo-data"],
         cwd=tmp_path,
-        env=env,
+        env=user_environment(home, PATH=path_variable),
         capture_output=True,
         text=True,
         timeout=600,

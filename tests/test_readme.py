@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import readme_runner
+from fresh_process import user_environment
 
 README = Path(__file__).parents[1] / "README.md"
 RUNNER = Path(readme_runner.__file__)
@@ -33,14 +34,9 @@ def test_the_readme_runs_from_top_to_bottom(tmp_path, postgres_url, s3_bucket, s
     work = tmp_path / "work"
     home.mkdir()
     work.mkdir()
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("ONTOLAKE_", "XDG_"))
-    }
-    env.update(
-        HOME=str(home),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}",
+    env = user_environment(
+        home,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         FSSPEC_S3_ENDPOINT_URL=s3_server,
     )
     database = postgres_url.rsplit("/", 1)

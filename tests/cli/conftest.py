@@ -16,6 +16,18 @@ features:
 """
 """A schema file: a Cell Ontology column and an integer column."""
 
+SCRNA_YAML = """\
+ontolake_schema: 1
+name: scrna
+otype: AnnData
+slots:
+  obs:
+    features:
+      - name: cell_type
+        dtype: cat[bio.CellType]
+"""
+"""A schema file of an AnnData: a Cell Ontology column in ``obs``."""
+
 
 @pytest.fixture
 def lake(curate_cli):

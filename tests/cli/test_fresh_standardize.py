@@ -12,19 +12,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from cli.conftest import SCRNA_YAML
 from cli.shell import error_line
 from scipy import sparse
-
-SCRNA_YAML = """\
-ontolake_schema: 1
-name: scrna
-otype: AnnData
-slots:
-  obs:
-    features:
-      - name: cell_type
-        dtype: cat[bio.CellType]
-"""
 
 
 def listing(folder):

@@ -17,19 +17,8 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
-from cli.conftest import CELLS_YAML
+from cli.conftest import CELLS_YAML, SCRNA_YAML
 from cli.shell import error_line
-
-SCRNA_YAML = """\
-ontolake_schema: 1
-name: scrna
-otype: AnnData
-slots:
-  obs:
-    features:
-      - name: cell_type
-        dtype: cat[bio.CellType]
-"""
 
 BUGGY_CURATE = """\
 from ontolake.curate.base import Curator
