@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
     from sqlalchemy.orm import Session
 
-    from ontolake.ontology_sources.source import OntologySource, SourceSpec
+    from ontolake.ontology_sources.source import OntologySource
     from ontolake.ontology_sources.terms import Term
     from ontolake.registries.bio.source import Source
 
@@ -123,7 +123,7 @@ def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Sour
             connection, model, terms, source_id, user_id, label, extra=extra, only_new=older
         )
         if not older:
-            _flag_dropped_terms(connection, model, spec, source_id)
+            versions.flag_dropped_terms(connection, model, spec, source_id)
         versions.record_membership(connection, model, terms, ids, source_id, whole=True)
 
     with collector_paused():
@@ -447,24 +447,6 @@ def _replace_links(
             for chunk in _chunks(rows):
                 _insert_rows(connection, table, chunk)
                 step.advance(len(chunk))
-
-
-def _flag_dropped_terms(
-    connection: Connection, model: type[Any], spec: SourceSpec, source_id: int
-) -> None:
-    """Flag as obsolete the records an older version of this source had and this one drops.
-
-    Only versions of the same source count: the same name and organism.
-    """
-    from ontolake.registries.bio.source import Source
-    from ontolake.registries.bio.source_versions import same_source
-
-    sources = cast("Table", Source.__table__)
-    older = select(sources.c.id).where(
-        same_source(sources, model._entity, spec), sources.c.id != source_id
-    )
-    table = model.__table__
-    connection.execute(update(table).where(table.c.source_id.in_(older)).values(is_obsolete=True))
 
 
 def _expire_loaded(session: Session, model: type[Any]) -> None:

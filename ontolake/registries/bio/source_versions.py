@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select, update
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GENE_ORGANISMS",
     "current_source",
+    "flag_dropped_terms",
     "is_intact",
     "is_older",
     "organism_fields",
@@ -156,6 +157,23 @@ def organism_fields(
         assert inserted.inserted_primary_key is not None
         organism_id = inserted.inserted_primary_key[0]
     return {"organism_id": int(organism_id)}
+
+
+def flag_dropped_terms(
+    connection: Connection, model: type[Any], spec: SourceSpec, source_id: int
+) -> None:
+    """Flag as obsolete the records other versions of this source had and this one drops.
+
+    Only versions of the same source count: the same name and organism.
+    """
+    from ontolake.registries.bio.source import Source
+
+    sources = cast("Table", Source.__table__)
+    others = select(sources.c.id).where(
+        same_source(sources, model._entity, spec), sources.c.id != source_id
+    )
+    table = cast("Table", model.__table__)
+    connection.execute(update(table).where(table.c.source_id.in_(others)).values(is_obsolete=True))
 
 
 def record_membership(
