@@ -10,6 +10,7 @@ term.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from ontolake.curate.column_values import distinct_values, example_values
@@ -70,12 +71,19 @@ def check_categorical(
     for value in values[:MAX_VALUES]:
         text = value.value
         suggestions = vocabulary.suggest(text)
-        if text in vocabulary.values:
-            if text in vocabulary.replacements or not filters:
-                value.reason = "obsolete term"
-            else:
-                value.reason = f"outside the feature's filter {_filter_text(filters)}"
-                suggestions = [s for s in suggestions if s.kind == "obsolete"]
+        if text in vocabulary.obsolete:
+            replacement = vocabulary.replacements.get(text)
+            value.reason = (
+                f"obsolete, replaced by {replacement!r}"
+                if replacement
+                else "obsolete, no replacement"
+            )
+        elif text in vocabulary.values:
+            value.reason = (
+                f"in the registry, outside the feature's filter {_filter_text(filters)}"
+                if filters
+                else "in the registry, but not one the feature takes"
+            )
         elif any(s.kind in STANDARDIZABLE for s in suggestions):
             best = next(s for s in suggestions if s.kind in STANDARDIZABLE)
             value.reason = f"{best.kind} of {best.value!r}"
@@ -84,7 +92,13 @@ def check_categorical(
             value.reason = "ambiguous: " + ", ".join(terms)
         value.suggestions = suggestions
     key = column_key(slot, column)
-    steps = value_steps(values[:MAX_VALUES], key, curator_name, add_new=not filters)
+    steps = value_steps(
+        values[:MAX_VALUES],
+        key,
+        curator_name,
+        add_new=not filters,
+        in_registry=vocabulary.values,
+    )
     registries = " | ".join(str(target) for target in dtype.targets)
     message = f"{len(values)} value(s) not valid for {registries}"
     if not allowed and all(hasattr(t.model, "import_source") for t in dtype.targets):
@@ -109,49 +123,88 @@ def check_categorical(
 
 
 def value_steps(
-    values: list[InvalidValue], key: str, curator_name: str, *, add_new: bool
+    values: list[InvalidValue],
+    key: str,
+    curator_name: str,
+    *,
+    add_new: bool,
+    in_registry: Collection[str] = (),
 ) -> list[NextStep]:
-    """The steps that fix values outside a registry.
+    r"""The steps that fix values outside a registry.
 
     ``standardize`` for synonyms and case variants; ``replace_values`` for typos whose
-    confident fuzzy match only a person should apply; then (with ``add_new``) ``add_new_from``
-    for the values that look like no existing term: the values with a confident suggestion
-    are left out, and the step's note says so.
+    confident fuzzy match and obsolete terms whose replacement only a person should apply;
+    then (with ``add_new``) for the values that look like no existing term: a
+    ``replace_values`` step for those that are variants of each other
+    (:func:`~ontolake.registries.bio.variants.variant_groups`: one of each group is added),
+    and ``add_new_from``. Values with a confident suggestion, values the registry holds
+    (``in_registry``: obsolete, or outside the feature's filter) and variants are left out
+    of ``add_new_from``, and its note says so.
 
     Example:
         >>> from ontolake.registries.bio.vocabulary import Suggestion
         >>> values = [InvalidValue("T-cell", 2, suggestions=[Suggestion("synonym", "T cell")]),
         ...           InvalidValue("T cel", 1, suggestions=[Suggestion("fuzzy", "T cell", 90.9)]),
-        ...           InvalidValue("my cell", 1)]
+        ...           InvalidValue("my cell", 3), InvalidValue("My Cell", 1)]
         >>> steps = value_steps(values, "cell_type", "curator", add_new=True)
-        >>> standardize, replace, add_new = steps
+        >>> standardize, replace, variants, add_new = steps
         >>> standardize.python, standardize.values
         ("curator.standardize('cell_type')", ('T-cell',))
         >>> replace.python
         "replace 'T cel' with 'T cell' (a close match: check it)"
+        >>> variants.python
+        "replace 'My Cell' with 'my cell' (variants of one new value: add it once)"
         >>> add_new.python, add_new.values
         ("curator.add_new_from('cell_type')", ('my cell',))
-        >>> add_new.note
-        "leaves out 'T-cell' → 'T cell', 'T cel' → 'T cell': they look like existing terms"
+        >>> print(add_new.note.replace("; ", ";\n"))
+        leaves out 'T-cell' → 'T cell', 'T cel' → 'T cell': they look like existing terms;
+        'My Cell': a variant of 'my cell'
     """
+    from ontolake.registries.bio.variants import variant_groups
+
     steps = []
     mapped = [v.value for v in values if any(s.kind in STANDARDIZABLE for s in v.suggestions)]
     if mapped:
         python = f"{curator_name}.standardize({key!r})"
         steps.append(NextStep("standardize", key, python, values=tuple(mapped)))
     close = [v for v in values if any(s.confident for s in v.suggestions)]
-    typos = [v for v in close if v.suggestions[0].kind == "fuzzy"]
+    typos = [v for v in close if v.suggestions[0].kind in ("fuzzy", "obsolete")]
     if typos:
         shown = ", ".join(f"{v.value!r} with {v.suggestions[0].value!r}" for v in typos[:3])
         more = f" and {len(typos) - 3:,} more" if len(typos) > 3 else ""
         check = "a close match: check it" if len(typos) == 1 else "close matches: check them"
+        if all(v.suggestions[0].kind == "obsolete" for v in typos):
+            check = "obsolete terms: use their replacements"
         python = f"replace {shown}{more} ({check})"
         steps.append(NextStep("replace_values", key, python, values=tuple(v.value for v in typos)))
-    new = tuple(v.value for v in values if v not in close)
-    if add_new and new:
-        shown = ", ".join(f"{v.value!r} → {v.suggestions[0].value!r}" for v in close[:3])
-        more = f" and {len(close) - 3:,} more" if len(close) > 3 else ""
-        note = f"leaves out {shown}{more}: they look like existing terms" if close else ""
+    if not add_new:
+        return steps
+    known = set(in_registry)
+    candidates = [v for v in values if v not in close and v.value not in known]
+    groups = variant_groups({v.value: v.count for v in candidates})
+    variants = {variant: kept for kept, group in groups for variant in group}
+    if variants:
+        shown = "; ".join(
+            f"{', '.join(repr(v) for v in group)} with {kept!r}" for kept, group in groups[:3]
+        )
+        more = f" and {len(groups) - 3:,} more group(s)" if len(groups) > 3 else ""
+        python = f"replace {shown}{more} (variants of one new value: add it once)"
+        steps.append(NextStep("replace_values", key, python, values=tuple(variants)))
+    new = tuple(v.value for v in candidates if v.value not in variants)
+    if new:
+        reasons = []
+        if close:
+            shown = ", ".join(f"{v.value!r} → {v.suggestions[0].value!r}" for v in close[:3])
+            more = f" and {len(close) - 3:,} more" if len(close) > 3 else ""
+            reasons.append(f"{shown}{more}: they look like existing terms")
+        held = [v.value for v in values if v.value in known]
+        if held:
+            reasons.append(f"{', '.join(map(repr, held[:3]))}: in the registry already")
+        if variants:
+            shown = ", ".join(f"{v!r}" for v in list(variants)[:3])
+            kept = ", ".join(f"{k!r}" for k in dict.fromkeys(list(variants.values())[:3]))
+            reasons.append(f"{shown}: a variant of {kept}")
+        note = f"leaves out {'; '.join(reasons)}" if reasons else ""
         python = f"{curator_name}.add_new_from({key!r})"
         steps.append(NextStep("add_new_from", key, python, note, new))
     return steps

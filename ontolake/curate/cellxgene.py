@@ -17,7 +17,7 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.report import InvalidValue, Issue, ValidationReport
+from ontolake.curate.report import InvalidValue, Issue, NextStep, ValidationReport
 from ontolake.curate.term_index import GeneIndex, TermIndex
 from ontolake.errors import ValidationError
 from ontolake.schemas import cellxgene as convention
@@ -98,6 +98,7 @@ class CellxgeneCurator:
         self.terms.load([*distinct, *([organism] if organism else [])])
         self._check_organism(report)
         self._check_names(report)
+        self._check_obs_names(report)
         for column in convention.COLUMNS:
             _ColumnCheck(self, column, report).run()
         self._check_prefixes(report)
@@ -200,6 +201,28 @@ class CellxgeneCurator:
                         f"{' or '.join(cells)}) for organism {organism}",
                     )
                 )
+
+    def _check_obs_names(self, report: ValidationReport) -> None:
+        """Cells are told apart by their obs names: each must be unique."""
+        import pandas as pd
+
+        from ontolake.curate.column_values import most_frequent
+
+        index = self.obs.index
+        if not index.has_duplicates:
+            return
+        counts = most_frequent(pd.Series(index[index.duplicated(keep=False)]).astype(str))
+        shown = ", ".join(f"{value!r} x{count}" for value, count in counts[:5])
+        more = f", … {len(counts) - 5:,} more" if len(counts) > 5 else ""
+        report.add(
+            Issue(
+                "obs",
+                "index",
+                "duplicated_index",
+                f"the obs index (obs names) is not unique: {shown}{more}",
+                steps=[NextStep("make_index_unique", "obs", "adata.obs_names_make_unique()")],
+            )
+        )
 
     def _check_genes(self, report: ValidationReport) -> None:
         ids = self.var_index

@@ -318,6 +318,9 @@ def _check_index(
     feature = schema.index
     if feature is None:
         return
+    if isinstance(index, pd.RangeIndex) and index.name != feature.name:
+        report.add(_missing_index(frame, feature.name, slot))
+        return
     series = pd.Series(index, index=index, name=feature.name)
     label = f"index ({feature.name})"
     _check_dtype(series, feature, False, slot, report)
@@ -325,6 +328,27 @@ def _check_index(
         has_missing = check_categorical(series, feature, slot, label, report, cache, curator_name)
         if has_missing and not feature.nullable:
             report.add(Issue(slot, label, "missing_values", "the index holds missing values"))
+
+
+def _missing_index(frame: pd.DataFrame | ColumnSource, name: str, slot: str) -> Issue:
+    """The schema's index is missing: the data has the default RangeIndex (0, 1, 2 …)."""
+    if name in frame.columns:
+        fix = (
+            f"make the column {name!r} the index: df = df.set_index({name!r}) "
+            "(a CSV file: its first column)"
+        )
+    else:
+        fix = (
+            f"give the data an index named {name!r}: df.index = ...; df.index.name = {name!r} "
+            f"(a CSV file: a first column {name!r})"
+        )
+    return Issue(
+        slot,
+        "index",
+        "missing_column",
+        f"the index {name!r} is missing: the data has the default RangeIndex (0, 1, 2, …)",
+        steps=[NextStep("set_index", column_key(slot, name), fix)],
+    )
 
 
 def _run_checks(
@@ -359,7 +383,8 @@ def _run_checks(
                     if len(entry.rows) < EXAMPLE_ROWS:
                         entry.rows.append(str(label))
                     entry.reason = f"fails {check_name}"
-                values = list(counts.values())
+                # most frequent first; ties in the order the data holds them
+                values = sorted(counts.values(), key=lambda entry: -entry.count)
             n_failed = sum(v.count for v in values)
             report.add(
                 Issue(

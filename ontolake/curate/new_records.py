@@ -2,10 +2,12 @@
 
 A value that looks like an existing term — a synonym or case variant (``standardize`` maps
 those), an ambiguous synonym, an obsolete term or a close typo, that is every value with a
-confident suggestion (:attr:`~ontolake.registries.bio.vocabulary.Suggestion.confident`) — is
-never added unless the caller names it; the report's proposed ``add_new_from`` says which
-values it leaves out (:func:`ontolake.curate.categorical.value_steps`), and so does the
-warning logged here.
+confident suggestion (:attr:`~ontolake.registries.bio.vocabulary.Suggestion.confident`) — or
+that the registry holds already (an obsolete term), is never added unless the caller names
+it. Of new values that are variants of each other (``"Donor A"``, ``"donor a"``, ``"Donr A"``:
+:func:`~ontolake.registries.bio.variants.variant_groups`) only the most frequent is added.
+The report's proposed ``add_new_from`` says which values it leaves out
+(:func:`ontolake.curate.categorical.value_steps`), and so does the warning logged here.
 """
 
 from __future__ import annotations
@@ -72,13 +74,15 @@ def values_to_add(
         wanted = set(values)
         return [value for value in new if value in wanted]
     vocabulary = cache.vocabulary(dtype)
-    known = {}
+    known: dict[str, str] = {}
     for value in new:
         confident = [s for s in vocabulary.suggest(value) if s.confident]
         if confident:
-            known[value] = confident[0]
+            known[value] = f"{confident[0].kind}: {confident[0].value!r}"
+        elif value in vocabulary.values:
+            known[value] = "in the registry already"
     if known:
-        shown = ", ".join(f"{v!r} ({s.kind}: {s.value!r})" for v, s in list(known.items())[:5])
+        shown = ", ".join(f"{v!r} ({why})" for v, why in list(known.items())[:5])
         more = f" and {len(known) - 5:,} more" if len(known) > 5 else ""
         logger.warning(
             "add_new_from(%r) leaves out %d value(s) that look like existing terms: %s%s. Fix "
@@ -91,7 +95,32 @@ def values_to_add(
             curator_name,
             key,
         )
-    return [value for value in new if value not in known]
+    rest = [value for value in new if value not in known]
+    variants = _variants(series, rest)
+    if variants:
+        shown = ", ".join(f"{v!r} (of {kept!r})" for v, kept in list(variants.items())[:5])
+        more = f" and {len(variants) - 5:,} more" if len(variants) > 5 else ""
+        logger.warning(
+            "add_new_from(%r) adds one value of each group of variants and leaves out %d: "
+            "%s%s. Replace them in the data with the value added, or pass them as "
+            "values=[...] to add them anyway.",
+            key,
+            len(variants),
+            shown,
+            more,
+        )
+    return [value for value in rest if value not in variants]
+
+
+def _variants(series: pd.Series[Any], values: list[str]) -> dict[str, str]:
+    """Variant → the value of its group that is added (the most frequent)."""
+    from ontolake.registries.bio.variants import variant_groups
+
+    if len(values) < 2:
+        return {}
+    counts = {str(value): int(count) for value, count in series.value_counts().items()}
+    groups = variant_groups({value: counts.get(value, 0) for value in values})
+    return {variant: kept for kept, group in groups for variant in group}
 
 
 def create_records(feature: Feature, new: list[str]) -> list[Any]:

@@ -30,6 +30,9 @@ class RegistryCache:
     def allowed(self, feature: Feature, dtype: DType) -> set[str]:
         """The valid values of a categorical feature: its filters applied, obsolete excluded.
 
+        A feature pinned to a source version takes the terms that version holds and does
+        not mark obsolete, whatever the current version says.
+
         Raises:
             FeatureValueError: a filter names something missing (a record type, a term, a
                 source version); the message says what to import or create.
@@ -41,13 +44,15 @@ class RegistryCache:
 
         key = (str(dtype), json.dumps(feature.cat_filters or {}, sort_keys=True, default=str))
         if key not in self._allowed:
+            pinned = "source" in (feature.cat_filters or {})
             allowed: set[str] = set()
             with current_instance().read() as session:
                 for target in dtype.targets:
                     model = target.model
                     column = getattr(model, target.field)
                     conditions = list(target_conditions(session, feature, target))
-                    if hasattr(model, "is_obsolete"):
+                    if hasattr(model, "is_obsolete") and not pinned:
+                        # a pinned version says itself which of its terms are obsolete
                         conditions.append(model.is_obsolete.is_(False))
                     rows = session.execute(select(column).where(*conditions)).scalars()
                     allowed.update(str(value) for value in rows if value is not None)

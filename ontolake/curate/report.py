@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -76,6 +77,7 @@ NEXT_STEP_ACTIONS = (
     "define_feature",
     "coerce_dtype",
     "make_index_unique",
+    "set_index",
 )
 """What a :class:`NextStep` does."""
 
@@ -295,17 +297,21 @@ class ValidationReport:
     def to_markdown(self) -> str:
         """The report as Markdown: a heading, one table row per issue, value tables, next steps.
 
+        Every text that comes from the data (values, row and column names, the dataset's
+        name) is escaped: it shows as written and never turns into HTML, a link or
+        formatting, and the tables stay tables (``|`` escaped, line breaks as spaces).
+
         Example:
             >>> print(ValidationReport(dataset="x.csv").to_markdown().splitlines()[0])
             # Validation of x.csv: valid
         """
         status = "valid" if self.is_valid else f"{len(self.issues)} issue(s)"
-        lines = [f"# Validation of {self.dataset}: {status}", ""]
+        lines = [f"# Validation of {_md(self.dataset)}: {status}", ""]
         if self.schema:
-            lines += [f"Schema: {self.schema}", ""]
+            lines += [f"Schema: {_md(self.schema)}", ""]
         if self.slots:
             checked = ", ".join(f"{slot} ({rows} rows)" for slot, rows in self.slots.items())
-            lines += [f"Checked: {checked}", ""]
+            lines += [f"Checked: {_md(checked)}", ""]
         if self.issues:
             lines += ["| where | kind | message |", "|---|---|---|"]
             lines += [
@@ -329,7 +335,7 @@ class ValidationReport:
                     lines.append(f"\n… and {issue.n_values - _MAX_SHOWN:,} more values")
             steps = self.next_steps()
             if steps:
-                lines += ["", "## Next steps", ""] + [f"- `{step}`" for step in steps]
+                lines += ["", "## Next steps", ""] + [f"- {_code(step)}" for step in steps]
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
@@ -463,5 +469,30 @@ def _suggestions_text(value: InvalidValue) -> str:
     )
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]~|])")
+"""Characters that start Markdown formatting, links, code or table cells (backslash-escaped)."""
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    r"""``text`` as literal Markdown: inline, no HTML, links, formatting or table breaks.
+
+    Example:
+        >>> _md("<b>x</b> [a](javascript:1) | *y*")
+        '&lt;b&gt;x&lt;/b&gt; \\[a\\](javascript:1) \\| \\*y\\*'
+    """
+    escaped = html.escape(_LINE_BREAKS.sub(" ", text), quote=False)
+    return _MARKDOWN.sub(r"\\\1", escaped)
+
+
+def _code(text: str) -> str:
+    """``text`` as one Markdown code span, whatever backticks or line breaks it holds.
+
+    Example:
+        >>> _code("curator.standardize('x')"), _code("a`b")
+        ("`curator.standardize('x')`", '``a`b``')
+    """
+    text = _LINE_BREAKS.sub(" ", text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"

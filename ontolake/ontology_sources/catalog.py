@@ -29,7 +29,7 @@ from ontolake.ontology_sources.locations import (
 )
 from ontolake.ontology_sources.source import FileSource, SourceSpec
 
-__all__ = ["ENTITIES", "available", "cellxgene_pin", "find"]
+__all__ = ["ENTITIES", "available", "cellxgene_pin", "find", "version_order"]
 
 DEFAULT_ORGANISM = "human"
 
@@ -202,9 +202,18 @@ def cellxgene_pin(prefix: str, version: str) -> dict[str, str]:
     return {**pin, "organism": organism} if organism else pin
 
 
+def version_order(version: str) -> tuple[int, ...]:
+    """A sort key of versions by their numbers: ``v2025-10-14`` > ``3.0``, ``v3.90`` > ``v3.9.1``.
+
+    Example:
+        >>> version_order("v2025-04-10") < version_order("v2026-03-26"), version_order("M37")
+        (True, (37,))
+    """
+    return tuple(int(number) for number in re.findall(r"\d+", version))
+
+
 def _version_key(spec: SourceSpec) -> tuple[int, ...]:
-    """Versions compare by their numbers: ``v2025-10-14`` > ``3.0``, ``v3.90.0`` > ``v3.9.1``."""
-    return tuple(int(number) for number in re.findall(r"\d+", spec.version))
+    return version_order(spec.version)
 
 
 def _package_files(dist_name: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:

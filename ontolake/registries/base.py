@@ -154,9 +154,7 @@ class RecordVerbs:
         return cls.all().to_dataframe(include=include)
 
     @classmethod
-    def search(
-        cls, text: str, *, field: str | None = None, limit: int | None = None
-    ) -> QuerySet[Self]:
+    def search(cls, text: str, *, field: Any = None, limit: int | None = None) -> QuerySet[Self]:
         """Records ranked by relevance to ``text``: exact > prefix > substring > fuzzy.
 
         Example:
@@ -170,7 +168,7 @@ class RecordVerbs:
         return cls.all().search(text, field=field, limit=limit)
 
     @classmethod
-    def lookup(cls, field: str | None = None) -> Lookup:
+    def lookup(cls, field: Any = None) -> Lookup:
         """An auto-complete object with one attribute per normalised value of ``field``.
 
         Example:

@@ -147,7 +147,12 @@ def _from_source(
             f"version={version!r}).",
             feature=feature.name,
         )
-    return model.source_id.in_(source_ids)
+    members = model.membership_table
+    return model.id.in_(
+        select(members.c.record_id).where(
+            members.c.source_id.in_(source_ids), members.c.is_obsolete.is_(False)
+        )
+    )
 
 
 def _python_name(registry: str) -> str:

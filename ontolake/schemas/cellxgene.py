@@ -14,6 +14,7 @@ rules with the terms of the registries.
 
 from __future__ import annotations
 
+from ontolake.registries.bio.source_versions import GENE_ORGANISMS
 from ontolake.schemas.rules import Column, Condition, Rule, TermConstraint
 
 __all__ = [
@@ -453,26 +454,6 @@ ONTOLOGY_ENTITIES: dict[str, str] = {
 IMPORTED_PREFIXES = {"AfPO": "HANCESTRO", "ZFS": "ZFA"}
 """Term prefixes that live inside another ontology's release."""
 
-GENE_ORGANISMS: dict[str, str] = {
-    "human": "NCBITaxon:9606",
-    "mouse": "NCBITaxon:10090",
-    "sars cov 2": "NCBITaxon:2697049",
-    "ercc": "NCBITaxon:32630",
-    "drosophila melanogaster": "NCBITaxon:7227",
-    "danio rerio": "NCBITaxon:7955",
-    "caenorhabditis elegans": "NCBITaxon:6239",
-    "macaca fascicularis": "NCBITaxon:9541",
-    "oryctolagus cuniculus": "NCBITaxon:9986",
-    "callithrix jacchus": "NCBITaxon:9483",
-    "gorilla gorilla": "NCBITaxon:9595",
-    "macaca mulatta": "NCBITaxon:9544",
-    "pan troglodytes": "NCBITaxon:9598",
-    "sus scrofa": "NCBITaxon:9823",
-    "microcebus murinus": "NCBITaxon:30608",
-    "rattus norvegicus": "NCBITaxon:10116",
-}
-"""The organisms of the built-in gene tables and their taxon; SARS-CoV-2 and ERCC spike-ins
-may appear in any dataset."""
 
 EXEMPT_GENE_ORGANISMS = ("NCBITaxon:2697049", "NCBITaxon:32630")
 

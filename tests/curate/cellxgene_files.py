@@ -7,6 +7,7 @@ that any difference in verdict comes from the rules ontolake implements.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,12 @@ def write_h5ad(
     organism: str = "NCBITaxon:9606",
     genes: list[str] = HUMAN_GENES,
     uns: dict[str, Any] | None = None,
+    obs_names: list[str] | None = None,
 ) -> Path:
-    """Write one cell per row (columns as categoricals), ``is_primary_data`` True."""
+    """Write one cell per row (columns as categoricals), ``is_primary_data`` True.
+
+    The cells are named ``cell0``, ``cell1`` … unless ``obs_names`` names them.
+    """
     import anndata as ad
     import numpy as np
     import pandas as pd
@@ -57,17 +62,19 @@ def write_h5ad(
     columns = {name: [row[name] for row in rows] for name in rows[0]}
     obs = pd.DataFrame(
         {name: pd.Categorical(values) for name, values in columns.items()},
-        index=[f"cell{i}" for i in range(len(rows))],
+        index=obs_names or [f"cell{i}" for i in range(len(rows))],
     )
     obs["is_primary_data"] = True
     counts = np.random.default_rng(0).poisson(2, (len(rows), len(genes))).astype(np.float32)
-    adata = ad.AnnData(
-        X=sp.csr_matrix(counts),
-        obs=obs,
-        var=pd.DataFrame({"feature_is_filtered": [False] * len(genes)}, index=genes),
-        uns={"title": "convention test", "organism_ontology_term_id": organism, **(uns or {})},
-        obsm={"X_umap": np.random.default_rng(1).normal(size=(len(rows), 2))},
-    )
+    with warnings.catch_warnings():  # duplicated obs names are written as given, on purpose
+        warnings.filterwarnings("ignore", "Observation names are not unique")
+        adata = ad.AnnData(
+            X=sp.csr_matrix(counts),
+            obs=obs,
+            var=pd.DataFrame({"feature_is_filtered": [False] * len(genes)}, index=genes),
+            uns={"title": "convention test", "organism_ontology_term_id": organism, **(uns or {})},
+            obsm={"X_umap": np.random.default_rng(1).normal(size=(len(rows), 2))},
+        )
     adata.write_h5ad(path)
     return path
 

@@ -87,6 +87,7 @@ CASES = {
         },
     ),
     "unsupported_organism": ([V], {"organism": "NCBITaxon:9615"}),
+    "duplicated_obs_names": ([V, V, V], {"obs_names": ["cell0", "cell1", "cell0"]}),
     "reserved_names": (
         [with_values(V, cell_type="T cell"), with_values(V, cell_type="T cell")],
         {"uns": {"schema_version": "7.1.0"}},
@@ -207,6 +208,20 @@ def test_verdict_and_values_match_the_reference(case, files, connected, referenc
     assert same_values(our_values(report), reference_values(errors)), (
         sorted(our_values(report)),
         errors,
+    )
+
+
+def test_duplicated_obs_names_are_invalid_like_for_the_reference(files, connected, reference):
+    from ontolake.curate.cellxgene import CellxgeneCurator
+
+    report = CellxgeneCurator(files["duplicated_obs_names"]).collect()
+    assert [(i.slot, i.column, i.kind) for i in report.issues] == [
+        ("obs", "index", "duplicated_index")
+    ]
+    assert "the obs index (obs names) is not unique: 'cell0' x2" in report.summary()
+    assert report.steps()[0].python == "adata.obs_names_make_unique()"
+    assert (
+        "Column 'index' in dataframe 'obs' is not unique." in reference["duplicated_obs_names"][1]
     )
 
 

@@ -104,7 +104,7 @@ def test_obsolete_term_rejected_with_replacement(cells):
     obsolete, replacement = next(iter(vocabulary.replacements.items()))
     report = _issues(ol.curate.DataFrameCurator(_frame(cell_type=[obsolete] * 4), cells))
     (issue,) = report.for_column("cell_type")
-    assert issue.values[0].reason == "obsolete term"
+    assert issue.values[0].reason == f"obsolete, replaced by {replacement!r}"
     assert ("obsolete", replacement) in [(s.kind, s.value) for s in issue.values[0].suggestions]
 
 

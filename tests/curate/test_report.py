@@ -157,3 +157,72 @@ def test_missing_columns_name_the_close_column_present(sqlite_instance):
     (cell_type,) = report.for_column("cell_type")
     assert cell_type.message.endswith("is missing; column 'CellType' looks like it")
     assert "rename column 'CellType' to 'cell_type'" in report.summary()
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "a | b\nc",
+    "*bold* _it_ `code` ~~gone~~",
+]
+
+
+def test_markdown_shows_data_as_text_never_as_html_links_or_formatting(cells, tmp_path):
+    from markdown_it import MarkdownIt
+
+    frame = pd.DataFrame(
+        {"cell_type": HOSTILE, "<b>col</b>": [1] * len(HOSTILE)},
+        index=pd.Index([f"<img src=row{i} onerror=alert(1)>" for i in range(5)], name="cell"),
+    )
+    path = tmp_path / "[x](javascript:alert(1)) <script>.parquet"
+    frame.to_parquet(path)
+    strict = ol.Schema(features=cells.members, maximal_set=True, name="<i>schema</i>")
+    report = _report(ol.curate.DataFrameCurator(path, strict))
+    markdown = report.to_markdown()
+    rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    data, _, steps = rendered.partition("<h2>Next steps</h2>")
+    assert steps.count("<li><code>") == steps.count("<li>") > 0  # each step one code span
+    for tag in ("<script", "<img", "<b>", "<i>", "<a ", "<em>", "<strong>", "<del>", "<code>"):
+        assert tag not in data, tag
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered  # shown as written
+    assert "[x](javascript:alert(1))" in rendered
+    tables = [line for line in markdown.splitlines() if line.startswith("|")]
+    for line in tables:  # every row keeps its cells: no unescaped | inside one
+        cells_in_row = len(line.replace("\\|", "").split("|")) - 2
+        assert cells_in_row in (3, 5), line
+
+
+def test_check_failures_come_most_frequent_first(sqlite_instance):
+    import pandera.pandas as pa
+
+    feature = ol.Feature(name="n", dtype=int)
+    schema = ol.Schema(features=[feature], column_checks={"n": [pa.Check.ge(0)]})
+    frame = pd.DataFrame({"n": [-5] * 5 + [-3] * 4 + [-2] * 5 + [1]})
+    (issue,) = _report(ol.curate.DataFrameCurator(frame, schema)).issues
+    assert [(value.value, value.count) for value in issue.values] == [
+        ("-5", 5),
+        ("-2", 5),
+        ("-3", 4),
+    ]
+
+
+def test_a_missing_index_is_named_with_what_to_do(sqlite_instance):
+    schema = ol.Schema(
+        index=ol.Feature(name="barcode", dtype=str),
+        features=[ol.Feature(name="n", dtype=int)],
+    )
+    (issue,) = _report(ol.curate.DataFrameCurator(pd.DataFrame({"n": [1, 2]}), schema)).issues
+    assert issue.message == (
+        "the index 'barcode' is missing: the data has the default RangeIndex (0, 1, 2, …)"
+    )
+    (step,) = issue.steps
+    assert step.action == "set_index" and "df.index.name = 'barcode'" in step.python
+    assert "coerce" not in step.python
+    frame = pd.DataFrame({"barcode": ["AC", "GT"], "n": [1, 2]})
+    report = _report(ol.curate.DataFrameCurator(frame, schema))
+    assert report.steps()[0].python.startswith(
+        "make the column 'barcode' the index: df = df.set_index('barcode')"
+    )
+    indexed = frame.set_index("barcode")
+    assert ol.curate.DataFrameCurator(indexed, schema).validate() is None

@@ -326,3 +326,40 @@ def test_upgrade_links_the_labels_of_stored_values(instance, tmp_path):
     assert ol.Artifact.filter(ulabels__name="batch 1").one().key == "a.txt"
     ol.Artifact.get(key="a.txt").features.remove_values("batch")
     assert [label.name for label in ol.Artifact.get(key="a.txt").ulabels.all()] == ["kept"]
+
+
+def test_upgrade_records_the_terms_of_imported_sources(instance):
+    """0007 → 0008: each term belongs to the source it was last imported from."""
+    import pandas as pd
+
+    from ontolake.ontology_sources.source import InMemorySource, SourceSpec
+    from ontolake.ontology_sources.terms import Term
+
+    root, database = instance.root.root, instance.db_url
+    spec = SourceSpec("CellType", "cl", "1", None, "memory://cl", "memory")
+    terms = [Term("CL:0000000", "cell"), Term("CL:0000001", "gone", is_obsolete=True)]
+    ol.bio.CellType.import_source(InMemorySource(terms, spec))
+    ol.ULabel(name="not a term").save()
+    engine = fresh_engine(instance)
+    try:
+        migrate.downgrade(engine, "0007")
+        assert not inspect(engine).has_table("cell_types_sources")
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            members = connection.execute(
+                text(
+                    "SELECT c.ontology_id, m.is_obsolete FROM cell_types_sources m "
+                    "JOIN cell_types c ON c.id = m.record_id ORDER BY c.ontology_id"
+                )
+            ).all()
+        assert [(row[0], bool(row[1])) for row in members] == [
+            ("CL:0000000", False),
+            ("CL:0000001", True),
+        ]
+        assert schema_differences(engine) == []
+    finally:
+        engine.dispose()
+    ol.connect(root, db=None if database.startswith("sqlite") else database)
+    pinned = ol.Feature(name="pinned", dtype=ol.bio.CellType, source="cl@1")
+    schema = ol.Schema(features=[pinned])
+    assert ol.curate.DataFrameCurator(pd.DataFrame({"pinned": ["cell"]}), schema).validate() is None

@@ -2,10 +2,13 @@
 
 ``import_source`` reads every term of a source, checks it (one name per id, no cycles),
 then in one write transaction upserts the records by ``ontology_id`` (Core bulk statements,
-no ORM objects), replaces their synonyms and parent links, and marks the source current.
-Importing the same source version again is a no-op. Importing a newer version updates
+no ORM objects), replaces their synonyms and parent links, records which terms the version
+holds and marks it current. Importing the same source version again is a no-op (unless the
+registry lost what it imported: then it is restored). Importing a newer version updates
 names, synonyms and parents, and flags the terms it dropped as obsolete — it never deletes
-records, which data may link to.
+records, which data may link to. Importing an older version changes no current term
+(:mod:`ontolake.registries.bio.source_versions`). Each organism's gene table is its own
+source: importing one never touches another's genes.
 """
 
 from __future__ import annotations
@@ -89,12 +92,21 @@ def import_source(
 
 def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Source:
     from ontolake.instance.setup import current_instance
+    from ontolake.registries.bio import source_versions as versions
 
     spec = ontology.spec
     content_hash = ontology.content_hash()
     instance = current_instance()
     existing = _find_source(model, ontology)
-    if existing is not None and existing.hash == content_hash and existing.n_terms and not update:
+    current = versions.current_source(model, spec)
+    older = versions.is_older(spec, current)
+    if (
+        existing is not None
+        and existing.hash == content_hash
+        and existing.n_terms
+        and not update
+        and versions.is_intact(model, existing, as_current=not older)
+    ):
         logger.info("%s %s %s is already imported", spec.entity, spec.name, spec.version)
         return existing
     with collector_paused():
@@ -102,16 +114,34 @@ def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Sour
     user_id = instance.user_id
 
     def write(connection: Connection) -> None:
-        source_id = _upsert_source(connection, model, ontology, content_hash, len(terms), user_id)
+        source_id = _upsert_source(
+            connection, model, ontology, content_hash, len(terms), user_id, current=not older
+        )
         label = f"{spec.name} {spec.version}"
-        _upsert_terms(connection, model, terms, source_id, user_id, label)
-        _flag_dropped_terms(connection, model, ontology, source_id)
+        extra = versions.organism_fields(connection, model, spec, user_id)
+        ids = _upsert_terms(
+            connection, model, terms, source_id, user_id, label, extra=extra, only_new=older
+        )
+        if not older:
+            versions.flag_dropped_terms(connection, model, spec, source_id)
+        versions.record_membership(connection, model, terms, ids, source_id, whole=True)
 
     with collector_paused():
         _write_queued(model, write)
     _expire_loaded(instance.session, model)
     imported = _find_source(model, ontology)
     assert imported is not None
+    if older:
+        assert current is not None
+        logger.warning(
+            "%s %s %s is older than the current %s: its terms are recorded for features "
+            "pinned to it (source=%r); the current version and its terms are unchanged",
+            model.__name__,
+            spec.name,
+            spec.version,
+            current.version,
+            f"{spec.name}@{spec.version}",
+        )
     logger.info(
         "imported %d terms of %s %s into %s", len(terms), spec.name, spec.version, model.__name__
     )
@@ -157,8 +187,13 @@ def import_terms(
     user_id = instance.user_id
 
     def write(connection: Connection) -> None:
+        from ontolake.registries.bio import source_versions as versions
+
         source_id = _upsert_source(connection, model, ontology, None, None, user_id)
-        _upsert_terms(connection, model, list(chosen.values()), source_id, user_id)
+        extra = versions.organism_fields(connection, model, ontology.spec, user_id)
+        terms = list(chosen.values())
+        ids = _upsert_terms(connection, model, terms, source_id, user_id, extra=extra)
+        versions.record_membership(connection, model, terms, ids, source_id, whole=False)
 
     _write_queued(model, write)
     _expire_loaded(instance.session, model)
@@ -242,31 +277,29 @@ def _upsert_source(
     content_hash: str | None,
     n_terms: int | None,
     user_id: int,
+    *,
+    current: bool = True,
 ) -> int:
+    """The id of the source's row, created or updated.
+
+    A whole import (``content_hash``) with ``current`` makes it the current version of its
+    source (name and organism).
+    """
     from ontolake.registries.bio.source import Source
+    from ontolake.registries.bio.source_versions import same_source
     from ontolake.registries.uid import new_uid
 
     spec = ontology.spec
     table = cast("Table", Source.__table__)
-    key = (
-        (table.c.entity == model._entity)
-        & (table.c.name == spec.name)
-        & (table.c.version == spec.version)
-        & (
-            table.c.organism.is_(None)
-            if spec.organism is None
-            else table.c.organism == spec.organism
-        )
-    )
+    source = same_source(table, model._entity, spec)
+    key = source & (table.c.version == spec.version)
     source_id = connection.execute(select(table.c.id).where(key)).scalar()
     fields: dict[str, Any] = {"location": spec.location, "format": spec.format}
     if content_hash is not None:
-        fields.update(hash=content_hash, n_terms=n_terms, currently_used=True)
-        connection.execute(
-            update(table)
-            .where(table.c.entity == model._entity, table.c.name == spec.name)
-            .values(currently_used=False)
-        )
+        fields.update(hash=content_hash, n_terms=n_terms)
+    if content_hash is not None and current:
+        fields.update(currently_used=True)
+        connection.execute(update(table).where(source).values(currently_used=False))
     if source_id is not None:
         connection.execute(update(table).where(table.c.id == source_id).values(**fields))
         return int(source_id)
@@ -295,10 +328,16 @@ def _upsert_terms(
     source_id: int,
     user_id: int,
     label: str = "",
-) -> None:
+    *,
+    extra: dict[str, Any] | None = None,
+    only_new: bool = False,
+) -> dict[str, int]:
     """Insert or update the terms' records, then replace their synonyms and parent links.
 
-    ``label`` (``cl v2025-04-10``) names the source in progress reports.
+    ``label`` (``cl v2025-04-10``) names the source in progress reports; ``extra`` holds
+    column values of every record (its organism). With ``only_new`` (an older version) the
+    records the registry has are left as they are, and the others are added flagged
+    obsolete: they are not in the current version. Returns every term's record id.
     """
     from ontolake._progress import progress
     from ontolake.registries.base import utcnow
@@ -323,9 +362,12 @@ def _upsert_terms(
             "replaced_by": SYNONYM_SEPARATOR.join(term.replaced_by) or None,
             "source_id": source_id,
             **model.fields_from_term(term),
+            **(extra or {}),
         }
         record_id = known.get(term.ontology_id)
         if record_id is None:
+            if only_new:
+                fields["is_obsolete"] = True
             new_rows.append(
                 {
                     "uid": new_uid(12),
@@ -336,7 +378,7 @@ def _upsert_terms(
                     **fields,
                 }
             )
-        else:
+        elif not only_new:
             changed_rows.append({"_id": record_id, **fields})
     with progress(f"importing {label or model.__name__}", total=len(terms), unit="terms") as step:
         for chunk in _chunks(new_rows):
@@ -356,7 +398,9 @@ def _upsert_terms(
             select(table.c.ontology_id, table.c.id).where(table.c.source_id == source_id)
         ).all()
     )
-    _replace_links(connection, model, terms, ids, known | ids, label)
+    written = [term for term in terms if term.ontology_id not in known] if only_new else terms
+    _replace_links(connection, model, written, ids, known | ids, label)
+    return known | ids
 
 
 def _replace_links(
@@ -403,22 +447,6 @@ def _replace_links(
             for chunk in _chunks(rows):
                 _insert_rows(connection, table, chunk)
                 step.advance(len(chunk))
-
-
-def _flag_dropped_terms(
-    connection: Connection, model: type[Any], ontology: OntologySource, source_id: int
-) -> None:
-    """Flag as obsolete the records an older version of this source had and this one drops."""
-    from ontolake.registries.bio.source import Source
-
-    sources = cast("Table", Source.__table__)
-    older = select(sources.c.id).where(
-        sources.c.entity == model._entity,
-        sources.c.name == ontology.spec.name,
-        sources.c.id != source_id,
-    )
-    table = model.__table__
-    connection.execute(update(table).where(table.c.source_id.in_(older)).values(is_obsolete=True))
 
 
 def _expire_loaded(session: Session, model: type[Any]) -> None:

@@ -57,6 +57,13 @@ class PublicOntology:
     def __len__(self) -> int:
         return len(self.terms)
 
+    def _field(self, field: Any) -> str:
+        """The name of ``field``: a name, or a field of this view's registry."""
+        from ontolake.registries import bio
+        from ontolake.registries.query.lookups import field_name
+
+        return field_name(getattr(bio, self.entity), field)
+
     # ---- browsing -------------------------------------------------------------------------
     def to_dataframe(self) -> Any:
         """Every term as a DataFrame indexed by ontology id."""
@@ -108,11 +115,11 @@ class PublicOntology:
             values += texts
         return owners, values
 
-    def lookup(self, field: str = "name") -> Lookup:
+    def lookup(self, field: Any = "name") -> Lookup:
         """An auto-complete object over the terms' ``name`` (or ``ontology_id``)."""
         from ontolake.registries.query.lookup import Lookup
 
-        return Lookup(self.terms, field, self.entity)
+        return Lookup(self.terms, self._field(field), self.entity)
 
     def ancestors(self, ontology_id: str) -> list[str]:
         """Every ancestor id of a term (all relations), nearest first."""
@@ -144,10 +151,15 @@ class PublicOntology:
         return list(seen)
 
     # ---- curation -------------------------------------------------------------------------
-    def vocabulary(self, field: str = "name") -> Vocabulary:
-        """The vocabulary of ``field`` (``name`` or ``ontology_id``) over this source."""
+    def vocabulary(self, field: Any = "name") -> Vocabulary:
+        """The vocabulary of ``field`` over this source.
+
+        ``field`` is ``name`` or ``ontology_id``, or the registry's field itself
+        (``ol.bio.CellType.name``).
+        """
         from ontolake.registries.bio.vocabulary import TermEntry, Vocabulary
 
+        field = self._field(field)
         if field not in self._vocabularies:
             if field not in ("name", "ontology_id"):
                 raise ValueError(
@@ -166,14 +178,14 @@ class PublicOntology:
             )
         return self._vocabularies[field]
 
-    def validate(self, values: Any, field: str = "name") -> Any:
+    def validate(self, values: Any, field: Any = "name") -> Any:
         """Which values are valid ``field`` values of this source (boolean numpy array)."""
         return self.vocabulary(field).validate(values)
 
-    def standardize(self, values: Any, field: str = "name", **options: Any) -> Any:
+    def standardize(self, values: Any, field: Any = "name", **options: Any) -> Any:
         """Canonical ``field`` values for names, synonyms and case variants."""
         return self.vocabulary(field).standardize(values, **options)
 
-    def inspect(self, values: Any, field: str = "name") -> InspectResult:
+    def inspect(self, values: Any, field: Any = "name") -> InspectResult:
         """Validated and non-validated values with suggestions."""
         return self.vocabulary(field).inspect(values)

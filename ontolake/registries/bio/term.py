@@ -5,6 +5,9 @@ a case-folded copy, so an exact or case-insensitive synonym match is an indexed 
 a ``LIKE`` scan) and ``<table>_parents`` (direct parent links with the relation type:
 ``is_a``, ``part_of`` or ``parent`` when the source does not say). Transitive queries
 (``query_parents``/``query_children``) run as recursive CTEs on SQLite and PostgreSQL.
+``<table>_sources`` records which terms each imported source version holds (and whether it
+marks them obsolete): a feature pinned to a version (``source="cl@2025-04-10"``) takes the
+terms of that version, whichever version is current.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ontolake.registries.base import Base, Registry, Trashable
@@ -55,6 +58,10 @@ class OntologyTerm(Trashable, Registry):
     without it), which validate as invalid and standardize to the id; None: no versions."""
     synonym_table: ClassVar[Table]
     parent_table: ClassVar[Table]
+    membership_table: ClassVar[Table]
+    """``<table>_sources``: which records each imported source version holds, and whether
+    that version marks them obsolete (the record's own ``is_obsolete`` is the current
+    version's)."""
     artifact_table: ClassVar[Table]
     """``artifact_<table>``: the artifacts annotated with a record (``Artifact.<table>``), a
     label link (:func:`~ontolake.registries.links.label_link`)."""
@@ -120,6 +127,7 @@ class OntologyTerm(Trashable, Registry):
         if table is not None:
             cls.synonym_table = _synonym_table(table)
             cls.parent_table = _parent_table(table)
+            cls.membership_table = _membership_table(table)
             cls.artifact_table = label_link(
                 f"artifact_{table}",
                 table,
@@ -219,8 +227,11 @@ class OntologyTerm(Trashable, Registry):
         )
 
     @classmethod
-    def validate(cls, values: Any, field: str = "name") -> Any:
+    def validate(cls, values: Any, field: Any = "name") -> Any:
         """A boolean numpy array: which values exist in ``field`` (vectorised over uniques).
+
+        ``field`` is a field name or the field itself (``ol.bio.Gene.symbol``), here and in
+        ``standardize``, ``inspect``, ``vocabulary``, ``search`` and ``lookup``.
 
         Example:
             >>> ol.bio.CellType.validate(["T cell", "T-cell"])
@@ -232,7 +243,7 @@ class OntologyTerm(Trashable, Registry):
     def standardize(
         cls,
         values: Any,
-        field: str = "name",
+        field: Any = "name",
         *,
         return_mapper: bool = False,
         case_sensitive: bool = False,
@@ -250,7 +261,7 @@ class OntologyTerm(Trashable, Registry):
         )
 
     @classmethod
-    def inspect(cls, values: Any, field: str = "name") -> Any:
+    def inspect(cls, values: Any, field: Any = "name") -> Any:
         """Validated and non-validated values, with suggestions for the latter.
 
         Example:
@@ -261,11 +272,12 @@ class OntologyTerm(Trashable, Registry):
         return cls.vocabulary(field).inspect(values)
 
     @classmethod
-    def vocabulary(cls, field: str = "name") -> Any:
+    def vocabulary(cls, field: Any = "name") -> Any:
         """The registry's terms, synonyms and replacements, loaded once for fast curation."""
         from ontolake.registries.bio.vocabulary import Vocabulary
+        from ontolake.registries.query.lookups import field_name
 
-        return Vocabulary.from_registry(cls, field)
+        return Vocabulary.from_registry(cls, field_name(cls, field))
 
     @classmethod
     def public(cls, source: Any = None) -> Any:
@@ -325,6 +337,21 @@ def _parent_table(table: str) -> Table:
         ),
         Column("relation", String(16), primary_key=True, default="parent"),
         Index(f"ix_{table}_parents_parent_id", "parent_id"),
+    )
+
+
+def _membership_table(table: str) -> Table:
+    return Table(
+        f"{table}_sources",
+        Base.metadata,
+        Column(
+            "source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column(
+            "record_id", Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column("is_obsolete", Boolean, nullable=False),
+        Index(f"ix_{table}_sources_record_id", "record_id"),
     )
 
 

@@ -22,6 +22,8 @@ __all__ = [
     "CONFIDENT_SIMILARITY",
     "FUZZY_CANDIDATES",
     "FUZZY_CUTOFF",
+    "IDENTIFIER",
+    "MIN_LENGTH_RATIO",
     "STANDARDIZABLE",
     "InspectResult",
     "Suggestion",
@@ -38,7 +40,18 @@ STANDARDIZABLE = ("synonym", "case", "version")
 CONFIDENT_SIMILARITY = 90.0
 """A fuzzy suggestion is confident when the whole value and the term, case-folded, are at
 least this similar (rapidfuzz ``ratio``): ``"T cel"`` → ``"T cell"`` (90.9) is, while
-``"nonsense cell type"`` → ``"cell"`` (a ``WRatio`` of 90 from the word "cell" alone) is not."""
+``"nonsense cell type"`` → ``"cell"`` (a ``WRatio`` of 90 from the word "cell" alone) is not.
+A match between two identifiers (:data:`IDENTIFIER`) is never confident."""
+IDENTIFIER = re.compile(r"[A-Za-z]+[:_]?\d{3,}(\.\d+)?")
+"""What an identifier looks like: letters, an optional ``:`` or ``_`` and 3+ digits, an
+optional version (``CL:0000084``, ``ENSG00000141510.19``, ``CVCL_0001``). Two identifiers that
+differ by one digit name different things, however alike their texts: a fuzzy match between
+two of them is shown, never confident, so no step applies it and ``add_new_from`` does not
+hold the value back as a typo."""
+MIN_LENGTH_RATIO = 0.5
+"""A fuzzy candidate shorter than this share of the value is dropped: ``WRatio`` scores a
+short term that occurs inside the value highly (``'SELT'`` → ``'E'`` 90, ``'RP11-782C8.1'``
+→ ``'RP1'`` 90), and such a term is no spelling of it."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,8 @@ class Suggestion:
     suffix, ``ENSG00000141510.19``; ``value`` is the id without it), ``ambiguous`` (the value is a
     synonym or case variant of several terms, ``value`` being one of them: standardizing
     never picks one), ``obsolete`` (the value names an obsolete term; ``value`` is its
-    replacement) or ``fuzzy`` (with a 0-100 ``score``).
+    replacement) or ``fuzzy`` (with a 0-100 ``score``; never the value itself nor an obsolete
+    term).
 
     Example:
         >>> Suggestion("fuzzy", "T cell", 90.9)
@@ -136,6 +150,8 @@ class Vocabulary:
                         replacements[entry.value] = by_id[replacement]
         self.replacements = replacements
         """Obsolete value → the canonical value of the term replacing it."""
+        self.obsolete = {entry.value for entry in self.entries if entry.is_obsolete}
+        """The values of obsolete terms (never fuzzy candidates)."""
 
     def _add(self, spelling: str, value: str) -> None:
         for mapping, ambiguous, key in (
@@ -294,10 +310,13 @@ class Vocabulary:
     def suggest(self, value: str) -> list[Suggestion]:
         """Candidates for one value: synonym, case, version, obsolete replacement, else fuzzy.
 
-        Fuzzy matches (at most :data:`FUZZY_CANDIDATES`, ``WRatio`` of at least
-        :data:`FUZZY_CUTOFF`) come best first; equal scores are ordered by how alike the
-        whole texts are (``ratio``), then by the term case-folded, then as written — so the
-        same value gets the same suggestions in every process.
+        A value of the vocabulary gets no fuzzy match: an obsolete term gets its replacement
+        (``obsolete``) or nothing, a current one nothing (it is valid, e.g. outside a
+        feature's filter). Fuzzy matches (at most :data:`FUZZY_CANDIDATES`, ``WRatio`` of
+        at least :data:`FUZZY_CUTOFF`, current terms not much shorter than the value: see
+        :data:`MIN_LENGTH_RATIO`) come best first; equal scores are ordered by how alike
+        the whole texts are (``ratio``), then by the term case-folded, then as written — so
+        the same value gets the same suggestions in every process.
 
         Example:
             >>> names = ("T cell", "gamma-delta T cell", "NK T cell")
@@ -326,39 +345,49 @@ class Vocabulary:
         for candidate in list(dict.fromkeys(s.value for s in found)) or [value]:
             if candidate in self.replacements:
                 found.append(Suggestion("obsolete", self.replacements[candidate]))
-        return found or self._fuzzy(value)
+        if found or value in self.values:
+            return found
+        return self._fuzzy(value)
 
     def _fuzzy(self, value: str) -> list[Suggestion]:
         import numpy as np
         from rapidfuzz import fuzz, process
 
-        terms, folded_terms = self._sorted_values
+        terms, folded_terms, lengths = self._fuzzy_candidates
         query = value.casefold()
         scores = process.cdist(
             [query], folded_terms, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, dtype=np.float64
         )[0]
-        hits = np.flatnonzero(scores >= FUZZY_CUTOFF)
+        hits = np.flatnonzero((scores >= FUZZY_CUTOFF) & (lengths >= MIN_LENGTH_RATIO * len(query)))
         if not len(hits):
             return []
         similar = process.cdist(
             [query], [folded_terms[i] for i in hits.tolist()], scorer=fuzz.ratio, dtype=np.float64
         )[0]
         best = np.lexsort((hits, -similar, -scores[hits]))[:FUZZY_CANDIDATES]
+        identifier = IDENTIFIER.fullmatch(value) is not None
         return [
             Suggestion(
                 "fuzzy",
                 terms[hits[i]],
                 round(float(scores[hits[i]]), 1),
-                confident=bool(similar[i] >= CONFIDENT_SIMILARITY),
+                confident=bool(similar[i] >= CONFIDENT_SIMILARITY)
+                and not (identifier and IDENTIFIER.fullmatch(terms[hits[i]]) is not None),
             )
             for i in best.tolist()
         ]
 
     @cached_property
-    def _sorted_values(self) -> tuple[list[str], list[str]]:
-        """The valid values ordered by their case-folded text, then as written; and folded."""
-        terms = _ordered(self.values)
-        return terms, [term.casefold() for term in terms]
+    def _fuzzy_candidates(self) -> tuple[list[str], list[str], np.ndarray[Any, Any]]:
+        """Current (non-obsolete) values, case-folded, and their lengths.
+
+        Ordered by the case-folded text, then as written.
+        """
+        import numpy as np
+
+        terms = _ordered(self.values - self.obsolete)
+        folded = [term.casefold() for term in terms]
+        return terms, folded, np.fromiter(map(len, folded), np.int64, len(folded))
 
 
 def _ordered(terms: Iterable[str]) -> list[str]:

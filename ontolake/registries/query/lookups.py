@@ -34,6 +34,7 @@ __all__ = [
     "TEXT_LOOKUPS",
     "TRANSFORMS",
     "build_condition",
+    "field_name",
     "field_names",
     "resolve_column",
 ]
@@ -134,8 +135,40 @@ def _unknown_field(model: type[Any], name: str) -> InvalidFieldError:
     )
 
 
-def resolve_column(model: type[Any], name: str) -> Any:
-    """The column attribute ``name`` of ``model``, or an error listing the valid fields."""
+def field_name(model: type[Any], field: Any) -> str:
+    """The name of a field of ``model`` given by name or as a field object (``Gene.symbol``).
+
+    Raises:
+        InvalidFieldError: ``field`` is a field of another registry, or neither a name nor
+            a field.
+
+    Example:
+        >>> from ontolake.registries.artifact import Artifact
+        >>> field_name(Artifact, Artifact.key), field_name(Artifact, "key")
+        ('key', 'key')
+    """
+    if isinstance(field, str):
+        return field
+    owner, key = getattr(field, "class_", None), getattr(field, "key", None)
+    names = field_names(model)
+    example = key if key in names else getattr(model, "_search_fields", names)[0]
+    shown = f"{model.__name__}.{example} or {example!r}"
+    if not isinstance(owner, type) or not isinstance(key, str):
+        raise InvalidFieldError(f"{field!r} is no field of {model.__name__}: pass e.g. {shown}.")
+    if not issubclass(model, owner):
+        raise InvalidFieldError(
+            f"{owner.__name__}.{key} is a field of {owner.__name__}, not of {model.__name__}: "
+            f"pass a field of {model.__name__} (e.g. {shown})."
+        )
+    return key
+
+
+def resolve_column(model: type[Any], name: Any) -> Any:
+    """The column attribute ``name`` (a name or field object) of ``model``.
+
+    An unknown name is an error that lists the valid fields.
+    """
+    name = field_name(model, name)
     mapper = inspect(model)
     if name in mapper.columns:
         return getattr(model, name)

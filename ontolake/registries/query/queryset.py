@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from sqlalchemy import and_, func, not_, select
 
 from ontolake.errors import DoesNotExistError, MultipleResultsError, QueryError
-from ontolake.registries.query.lookups import build_condition, resolve_column
+from ontolake.registries.query.lookups import build_condition, field_name, resolve_column
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -387,9 +387,12 @@ class QuerySet(Generic[RecordT]):
 
     # ---- search ---------------------------------------------------------------------------
     def search(
-        self, text: str, *, field: str | None = None, limit: int | None = None
+        self, text: str, *, field: Any = None, limit: int | None = None
     ) -> QuerySet[RecordT]:
         """The matching records ranked by relevance: exact > prefix > substring > fuzzy.
+
+        ``field`` (a name or a field object such as ``ol.Record.name``) searches one field
+        instead of the registry's name-like fields.
 
         Example:
             >>> ol.Record.search("p53 mutnt").first().name  # fuzzy: a typo still finds it
@@ -407,7 +410,7 @@ class QuerySet(Generic[RecordT]):
         clone._offset, clone._limit = 0, None
         return clone
 
-    def _search_values(self, field: str | None) -> tuple[list[int], list[str]]:
+    def _search_values(self, field: Any) -> tuple[list[int], list[str]]:
         """Flat ``(owners, values)``: every non-empty name-like value and its record's id.
 
         Read a field at a time (C-level ``compress`` and ``filter``, not a loop per row); a
@@ -415,7 +418,11 @@ class QuerySet(Generic[RecordT]):
         """
         import numpy as np
 
-        fields = [field] if field else list(self.model._search_fields)  # type: ignore[attr-defined]
+        fields = (
+            [field_name(self.model, field)]
+            if field is not None
+            else list(self.model._search_fields)  # type: ignore[attr-defined]
+        )
         rows = self.driver_rows(*(resolve_column(self.model, name) for name in fields))
         separators: dict[str, str] = self.model._search_separators  # type: ignore[attr-defined]
         owners: list[int] = []
@@ -435,8 +442,10 @@ class QuerySet(Generic[RecordT]):
             values += texts
         return owners, values
 
-    def lookup(self, field: str | None = None) -> Lookup:
+    def lookup(self, field: Any = None) -> Lookup:
         """An auto-complete object: one attribute per normalised value of ``field``.
+
+        ``field`` is a name or a field object (``ol.ULabel.name``).
 
         Example:
             >>> labels = ol.ULabel.lookup()
@@ -445,7 +454,8 @@ class QuerySet(Generic[RecordT]):
         """
         from ontolake.registries.query.lookup import Lookup
 
-        name = field or self.model._search_fields[0]  # type: ignore[attr-defined]
+        default = self.model._search_fields[0]  # type: ignore[attr-defined]
+        name = field_name(self.model, default if field is None else field)
         resolve_column(self.model, name)
         return Lookup(self.order_by("id"), name, self.model.__name__)
 

@@ -265,3 +265,37 @@ def test_import_can_show_a_progress_bar(sqlite_instance, capsys):
     assert "importing cl 2025-01-01" in capsys.readouterr().err
     ol.bio.CellType.import_source(cell_ontology("2025-02-01"))  # small: no bar by default
     assert "importing" not in capsys.readouterr().err
+
+
+def test_field_objects_are_accepted_wherever_field_names_are(cell_types):
+    from ontolake.errors import InvalidFieldError
+
+    bt = ol.bio
+    spec = SourceSpec("Gene", "gencode", "48", "human", "memory://genes", "gene_table")
+    bt.Gene.import_source(InMemorySource([Term("ENSG00000141510", "TP53")], spec))
+    assert bt.Gene.validate(["TP53", "TP5"], field=bt.Gene.symbol).tolist() == [True, False]
+    assert bt.Gene.standardize(["tp53"], field=bt.Gene.symbol) == ["TP53"]
+    assert bt.Gene.standardize(["tp53"], field=bt.Gene.symbol, return_mapper=True) == {
+        "tp53": "TP53"
+    }
+    assert bt.Gene.inspect(["TP53"], field=bt.Gene.symbol).validated == ["TP53"]
+    assert bt.Gene.search("TP53", field=bt.Gene.symbol).first().symbol == "TP53"
+    assert bt.Gene.lookup(field=bt.Gene.symbol).tp53.symbol == "TP53"
+    assert cell_types.validate(["CL:0000084"], field=cell_types.ontology_id).tolist() == [True]
+    assert cell_types.filter().search("T cell", field=cell_types.name).first().name == "T cell"
+    public = cell_types.public(cell_ontology())
+    assert public.validate(["T cell"], field=cell_types.name).tolist() == [True]
+    assert public.lookup(field=cell_types.ontology_id).cl_0000084.name == "T cell"
+    for call in (
+        lambda: bt.Gene.validate(["TP53"], field=cell_types.name),
+        lambda: bt.Gene.search("TP53", field=cell_types.name),
+        lambda: public.validate(["T cell"], field=bt.Gene.symbol),
+    ):
+        with pytest.raises(InvalidFieldError) as caught:
+            call()
+        assert len(str(caught.value).splitlines()) == 1
+        assert "is a field of" in str(caught.value)
+    with pytest.raises(
+        InvalidFieldError, match=r"^CellType.name is a field of CellType, not of Gene"
+    ):
+        bt.Gene.validate(["TP53"], field=cell_types.name)
