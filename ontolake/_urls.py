@@ -1,21 +1,160 @@
-"""Masking credentials in URLs before they reach a message, a repr or a log."""
+"""Credentials in URLs: masked before they reach any output, removed before anything is stored.
+
+A URL carries a secret in its user information (``scheme://user:password@host``, or a token
+as the whole ``scheme://token@host``) or in a query parameter whose name says so
+(``?password=…``, ``sslpassword``, ``access_token``, ``X-Amz-Signature``, …). A password may
+hold any character: SQLAlchemy reads everything up to the ``@`` that ends the user
+information (``postgresql://u:p/q s@host/db`` has the password ``p/q s``) while RFC 3986
+readers take the last ``@`` before the path, so the masked span is the longest either reading
+gives. Query values end at ``&`` (and, inside free text, at whitespace).
+
+* :func:`mask_url` masks one URL (a value known to be a URL, e.g. a command-line argument);
+* :func:`mask_text` masks every URL inside free text (a message, a traceback);
+* :func:`without_credentials` removes them, for what is stored where others can read it.
+
+Example:
+    >>> mask_url("postgresql://me:p/q s@db:5432/lake?sslpassword=x y")
+    'postgresql://me:***@db:5432/lake?sslpassword=***'
+    >>> mask_text("Cannot reach postgresql://me:p/q@db/lake: refused")
+    'Cannot reach postgresql://me:***@db/lake: refused'
+    >>> without_credentials("https://ghp_token@github.com/lab/repo.git")
+    'https://github.com/lab/repo.git'
+"""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
-__all__ = ["mask_url"]
+__all__ = ["MASK", "is_secret_name", "mask_text", "mask_url", "without_credentials"]
 
+MASK = "***"
+"""What a masked secret prints as."""
+
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
+_SECRET_NAME = re.compile(
+    r"pass|pwd|secret|token|signature|credential|api_?key|access_?key", re.IGNORECASE
+)
+
+# One URL (its scheme may be missing or misspelt): the password runs to its last "@".
+_URL_PASSWORD = re.compile(
+    r"^(?P<head>(?:[A-Za-z][A-Za-z0-9+.\-]*:/+|(?![A-Za-z][A-Za-z0-9+.\-]*:/))[^:/]*:).*@",
+    re.DOTALL,
+)
+# Inside text: a scheme and a user name without "@", quotes or spaces (ontolake
+# percent-encodes them); the password runs from there to the first "@" on the line
+# (SQLAlchemy's reading), then on over each further "@" not separated from it by a path,
+# query or whitespace (RFC 3986's).
+_TEXT_HEAD = re.compile(rf"(?<![A-Za-z0-9+.\-]){_SCHEME}[^:/@\s'\"]*:")
+_FURTHER_AT = re.compile(r"(?:@[^@/?#\s]*(?=@))*@")
+# A query (or libpq keyword) parameter: its name, then its value up to "&" (inside text also
+# up to whitespace, and a closing quote or punctuation is prose: an encoded value holds none).
+_PARAMETER = re.compile(r"(?<![^\s?&;])(?P<name>[^\s=&?;#]+)=")
+_TEXT_VALUE = re.compile(r"'(?:[^'\\]|\\.)*'|[^&\s]*")
+_PROSE = ":,;)'\""
+# Stored: up to the last "@" of a URL with a password, else up to the last "@" before the path.
 _USERINFO = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<secret>[^@/\s]*)@"
+    rf"^(?P<scheme>{_SCHEME})(?:(?P<user>[^:/]*):.*@|(?P<token>[^/?#]*)@)", re.DOTALL
 )
 
 
-def mask_url(text: str) -> str:
-    """Replace the password of every ``scheme://user:password@host`` in ``text`` with ``***``.
+def is_secret_name(name: str) -> bool:
+    """Whether a parameter or option called ``name`` (maybe percent-encoded) holds a secret.
+
+    Example:
+        >>> is_secret_name("sslpassword"), is_secret_name("--writer-password")
+        (True, True)
+        >>> is_secret_name("sslmode")
+        False
+    """
+    return _SECRET_NAME.search(unquote_plus(name)) is not None
+
+
+def _mask_parameters(text: str, *, inside_text: bool) -> str:
+    """``text`` with the values of its secret parameters masked (one pass: linear time)."""
+    pieces: list[str] = []
+    done = 0
+    for parameter in _PARAMETER.finditer(text):
+        start = parameter.end()
+        if start <= done or not is_secret_name(parameter["name"]):
+            continue
+        if inside_text:
+            value = _TEXT_VALUE.match(text, start)
+            assert value is not None  # it matches the empty string
+            end = value.end()
+            if end > start and text[end - 1] in _PROSE and text[start] != "'":
+                end -= 1
+        elif (end := text.find("&", start)) == -1:
+            end = len(text)
+        pieces += [text[done:start], MASK]
+        done = end
+    return "".join(pieces) + text[done:]
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password and secret query values replaced by ``***``.
+
+    The user name, host, port and database stay readable. ``url`` is one URL (or any value
+    that may be one); use :func:`mask_text` for URLs inside text.
 
     Example:
         >>> mask_url("postgresql://me:secret@db:5432/lake")
         'postgresql://me:***@db:5432/lake'
+        >>> mask_url("postgresql://me@db/lake?password=s%40cret&sslmode=require")
+        'postgresql://me@db/lake?password=***&sslmode=require'
     """
-    return _USERINFO.sub(lambda match: f"{match['scheme']}{match['user']}:***@", text)
+    masked = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", url, count=1)
+    return _mask_parameters(masked, inside_text=False)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with the password and secret query values of every URL in it masked.
+
+    Example:
+        >>> mask_text("tried postgresql://me:secret@db/lake and sqlite:///x.db")
+        'tried postgresql://me:***@db/lake and sqlite:///x.db'
+    """
+    pieces: list[str] = []
+    done = 0
+    at = newline = -1  # the next "@" and line end at or after the current head
+    for head in _TEXT_HEAD.finditer(text):
+        start = head.end()
+        if start <= done:
+            continue
+        if at < start and (at := text.find("@", start)) == -1:
+            break
+        if newline < start and (newline := text.find("\n", start)) == -1:
+            newline = len(text)
+        if newline < at:
+            continue
+        further = _FURTHER_AT.match(text, at)
+        assert further is not None  # text[at] is "@"
+        pieces += [text[done:start], MASK, "@"]
+        done = further.end()
+    return _mask_parameters("".join(pieces) + text[done:], inside_text=True)
+
+
+def without_credentials(url: str, *, keep_user: bool = False) -> str:
+    """``url`` without its password and secret query parameters (and user, unless kept).
+
+    For URLs that are stored where others can read them: a run's git remote, the database
+    an instance's storage names.
+
+    Example:
+        >>> without_credentials("postgresql://me:secret@db/lake?password=x&sslmode=require")
+        'postgresql://db/lake?sslmode=require'
+        >>> without_credentials("postgresql://me:secret@db/lake", keep_user=True)
+        'postgresql://me@db/lake'
+    """
+
+    def userinfo(match: re.Match[str]) -> str:
+        user = match["user"] if match["user"] is not None else match["token"]
+        return f"{match['scheme']}{user}@" if keep_user and user else match["scheme"]
+
+    base, question, query = _USERINFO.sub(userinfo, url, count=1).partition("?")
+    kept = [
+        parameter
+        for parameter in query.split("&")
+        if not is_secret_name(parameter.partition("=")[0])
+    ]
+    return base + question + "&".join(kept) if any(kept) else base

@@ -71,9 +71,9 @@ def _usage(error: click.UsageError) -> NoReturn:
 def _print_traceback() -> None:
     import traceback
 
-    from ontolake._urls import mask_url
+    from ontolake._urls import mask_text
 
-    click.echo(mask_url(traceback.format_exc()).rstrip("\n"), err=True)
+    click.echo(mask_text(traceback.format_exc()).rstrip("\n"), err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,7 +5,8 @@ unhealthy), 2 the command could not give a verdict (a usage error, unreadable or
 missing instance, registry or record; any :class:`~ontolake.errors.OntolakeError` but a
 ``ValidationError``, and any ``OSError``), 3 an internal error (any other exception: a bug in
 ontolake), 130 interrupted (Ctrl-C). The message is one line, with secrets in URLs masked;
-``curate --debug`` adds the traceback.
+``curate --debug`` adds the traceback. The command an internal error asks to rerun shows
+passwords in URLs and the values of password options as ``***``.
 
 Example:
     >>> failure = Failure.of(ValueError("boom"), ["validate", "x.csv"])
@@ -48,25 +49,29 @@ class Failure:
     @classmethod
     def of(cls, error: BaseException, argv: list[str]) -> Failure:
         """The failure of ``error``, raised by ``curate`` run with arguments ``argv``."""
-        from ontolake._urls import mask_url
+        from ontolake._urls import mask_text
 
         name = type(error).__name__
         if isinstance(error, click.UsageError):
-            return cls("usage_error", UNUSABLE_INPUT, name, _one_line(error.format_message()))
+            message = mask_text(_one_line(error.format_message()))
+            return cls("usage_error", UNUSABLE_INPUT, name, message)
         if isinstance(error, OntolakeError):
-            return cls("input_error", error.exit_code, name, mask_url(_one_line(str(error))))
+            return cls("input_error", error.exit_code, name, mask_text(_one_line(str(error))))
         if isinstance(error, OSError):
             where = f"{error.filename}: " if error.filename else ""
             reason = error.strerror or str(error)
-            return cls("input_error", UNUSABLE_INPUT, name, mask_url(_one_line(where + reason)))
-        rerun = shlex.join(["curate", "--debug", *[a for a in argv if a != "--debug"]])
-        detail = mask_url(_one_line(f"{name}: {error}"))
+            return cls("input_error", UNUSABLE_INPUT, name, mask_text(_one_line(where + reason)))
+        arguments = [argument for argument in argv if argument != "--debug"]
+        shown = _masked(arguments)
+        rerun = shlex.join(["curate", "--debug", *shown])
+        fill_in = " (with your password where it shows ***)" if shown != arguments else ""
+        detail = mask_text(_one_line(f"{name}: {error}"))
         return cls(
             "internal_error",
             INTERNAL_ERROR,
             name,
-            f"internal error ({detail}); this is a bug in ontolake: run `{rerun}` to see the "
-            "traceback, and report it with that output",
+            f"internal error ({detail}); this is a bug in ontolake: run `{rerun}`{fill_in} to "
+            "see the traceback, and report it with that output",
         )
 
     def document(self, **fields: Any) -> dict[str, Any]:
@@ -88,3 +93,27 @@ class Failure:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _masked(arguments: list[str]) -> list[str]:
+    """``arguments`` with URL passwords and the values of password options as ``***``.
+
+    Example:
+        >>> _masked(["roles", "--db", "postgresql://me:pw@db/lake", "--writer-password", "pw"])
+        ['roles', '--db', 'postgresql://me:***@db/lake', '--writer-password', '***']
+    """
+    from ontolake._urls import MASK, is_secret_name, mask_url
+
+    shown = []
+    secret_follows = False
+    for argument in arguments:
+        option, equals, value = argument.partition("=")
+        is_option = argument.startswith("--")
+        if secret_follows:
+            shown.append(MASK)
+        elif is_option and equals:
+            shown.append(f"{option}={MASK if is_secret_name(option) else mask_url(value)}")
+        else:
+            shown.append(mask_url(argument))
+        secret_follows = is_option and not equals and is_secret_name(argument)
+    return shown

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url
+from ontolake._urls import is_secret_name, mask_text
 from ontolake.errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -50,6 +50,10 @@ def _python_lower(value: object) -> object:
 def create_db_engine(url: str) -> Engine:
     """Create an engine for a ``sqlite:///`` or ``postgresql://`` URL.
 
+    Raises:
+        ConfigurationError: ``url`` is not a database URL ontolake can use (see
+            :mod:`ontolake.instance.db_url`).
+
     Example:
         >>> engine = create_db_engine("sqlite:///:memory:")
         >>> engine.dialect.name
@@ -57,7 +61,10 @@ def create_db_engine(url: str) -> Engine:
     """
     from sqlalchemy import create_engine, event
 
-    if url.startswith("sqlite"):
+    from ontolake.instance.db_url import parse_db_url
+
+    parsed = parse_db_url(url)
+    if parsed.drivername == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
         @event.listens_for(engine, "connect")
@@ -81,23 +88,20 @@ def create_db_engine(url: str) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    if url.startswith("postgresql"):
-        if url.startswith(("postgresql://", "postgres://")):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        try:
-            import psycopg  # noqa: F401
-        except ImportError as error:
-            raise MissingDependencyError(
-                "PostgreSQL instances need the driver psycopg: pip install 'ontolake[postgres]'"
-            ) from error
-        return create_engine(
-            url,
-            isolation_level="AUTOCOMMIT",
-            pool_pre_ping=True,
-            connect_args={"connect_timeout": 10},
-        )
-    raise DatabaseUnavailableError(
-        f"Unsupported database URL {mask_url(url)!r}: use 'sqlite:///path' or 'postgresql://user@host/db'."
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as error:
+        raise MissingDependencyError(
+            "PostgreSQL instances need the driver psycopg: pip install 'ontolake[postgres]'"
+        ) from error
+    # secret options (?password=, ?sslpassword=) go to the driver, not into the engine's URL,
+    # which SQLAlchemy shows in reprs and logs with only its own password field masked
+    hidden = {key: value for key, value in parsed.query.items() if is_secret_name(key)}
+    return create_engine(
+        parsed.difference_update_query(hidden).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 10, **hidden},
     )
 
 
@@ -182,10 +186,14 @@ def translate_dbapi_error(error: Any, description: str) -> DatabaseError:
             f"{BUSY_TIMEOUT_SECONDS:g} s. Wait for the other process to finish and retry, or raise "
             "the timeout with ONTOLAKE_BUSY_TIMEOUT=<seconds>."
         )
-    if sqlstate in {"28P01", "28000"} or "authentication failed" in lowered:
+    if (
+        sqlstate in {"28P01", "28000"}
+        or "authentication failed" in lowered
+        or "no password supplied" in lowered
+    ):
         return PermissionDeniedError(
             f"{description} refused the credentials: {message}. Check the user name and "
-            "password in the database URL (or ~/.pgpass)."
+            "password in the database URL, or give the password in PGPASSWORD or ~/.pgpass."
         )
     if sqlstate == "42501" or "permission denied" in lowered or "readonly database" in lowered:
         return PermissionDeniedError(
@@ -213,4 +221,4 @@ def translate_dbapi_error(error: Any, description: str) -> DatabaseError:
 
 
 def _first_line(error: object) -> str:
-    return mask_url(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))
+    return mask_text(str(error).strip().splitlines()[0] if str(error).strip() else repr(error))

@@ -7,7 +7,10 @@ may also insert, update and delete rows, but not change the schema: migrations s
 owner. Tables added by later migrations (run by the owner) get the same grants.
 
 Passwords are generated unless given, hashed on the client (SCRAM-SHA-256, by libpq) so
-the clear text never reaches the server or its statement log, and handed back once.
+the clear text never reaches the server or its statement log, and handed back once, in a
+URL where every character of the password is percent-encoded (``lake_writer:w%23x%20y@...``)
+so that it reads back as the same password in ontolake, psql or any libpq client. That URL
+keeps the owner's host, port, database and options, never the owner's credentials.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url
+from ontolake._urls import is_secret_name, mask_url
 from ontolake.errors import ConfigurationError, InstanceNotFoundError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 __all__ = ["RoleGrant", "create_roles"]
 
@@ -80,15 +86,14 @@ def create_roles(
         Traceback (most recent call last):
         ontolake.errors.ConfigurationError: Roles exist only on PostgreSQL; ...
     """
-    from sqlalchemy.engine import make_url
-
+    from ontolake.instance.db_url import parse_db_url
     from ontolake.instance.engine import create_db_engine, database_errors
 
-    if not db_url.startswith(("postgresql", "postgres://")):
+    url = parse_db_url(db_url)
+    if url.drivername == "sqlite":
         raise ConfigurationError(
             f"Roles exist only on PostgreSQL; {mask_url(db_url)!r} is not a postgresql:// URL."
         )
-    url = make_url(db_url)
     database = url.database or ""
     names = {
         "read-only": (reader or f"{database}_reader"[:63].lower(), reader_password),
@@ -132,9 +137,11 @@ def _grant(
     name: str,
     access: str,
     password: str | None,
-    url: Any,
+    url: URL,
 ) -> RoleGrant:
     from psycopg import sql
+
+    from ontolake.instance.db_url import render_db_url
 
     role = sql.Identifier(name)
     exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
@@ -175,8 +182,8 @@ def _grant(
             "it may still create tables in schema public, because PUBLIC may (the default "
             "before PostgreSQL 15): run REVOKE CREATE ON SCHEMA public FROM PUBLIC to stop that"
         )
-    connect_url = url.set(username=name, password=password)
-    shown = connect_url.render_as_string(hide_password=password is None)
-    if password is None:
-        shown = shown.replace(":***@", "@")
-    return RoleGrant(name=name, access=access, password=password, url=shown, note=note)
+    owner_secrets = [key for key in url.query if is_secret_name(key)]
+    connect_url = url.difference_update_query(owner_secrets).set(username=name, password=password)
+    return RoleGrant(
+        name=name, access=access, password=password, url=render_db_url(connect_url), note=note
+    )

@@ -55,7 +55,7 @@ def announce(storage_root: str, db_url: str, origin: str) -> None:
     embedded = db_url == f"sqlite:///{Path(storage_root) / SQLITE_FILE}"
     database = "sqlite" if embedded else mask_url(db_url)
     print(
-        f"ontolake: using instance {storage_root} ({database}) from {origin}",
+        f"ontolake: using instance {mask_url(storage_root)} ({database}) from {origin}",
         file=sys.stderr,
         flush=True,
     )

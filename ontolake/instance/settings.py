@@ -2,7 +2,8 @@
 
 The settings file is a small JSON document in the user's config folder
 (``$ONTOLAKE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/ontolake``, else ``~/.config/ontolake``),
-readable only by its owner because it may hold a database password. The environment
+readable only by its owner because it may hold a database password: the only place ontolake
+keeps one (an instance's storage names its database without it). The environment
 variable ``ONTOLAKE_INSTANCE`` (a storage root or a database URL) overrides the last used
 instance for its own process only: while it is set, the saved default is never rewritten.
 ``ONTOLAKE_QUIET=1`` (or ``settings.quiet = True``) silences the line that names the instance
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url
+from ontolake._urls import mask_url, without_credentials
+from ontolake.instance.db_url import is_database_url
 
 if TYPE_CHECKING:
     from ontolake.instance.setup import Instance
@@ -41,7 +43,7 @@ class InstanceLocation:
 
     def __repr__(self) -> str:
         db = f", db={mask_url(self.db)!r}" if self.db else ""
-        return f"InstanceLocation(storage={self.storage!r}{db})"
+        return f"InstanceLocation(storage={mask_url(self.storage)!r}{db})"
 
 
 class Settings:
@@ -134,7 +136,7 @@ class Settings:
     def last_instance(self) -> InstanceLocation | None:
         """The instance to auto-connect to: ``ONTOLAKE_INSTANCE`` if set, else the last used one."""
         if target := os.environ.get(INSTANCE_ENV):
-            if "://" in target and target.split("://", 1)[0].startswith(("postgresql", "sqlite")):
+            if is_database_url(target):
                 return InstanceLocation(storage="", db=target)
             return InstanceLocation(storage=target)
         last = self._read().get("last_instance")
@@ -155,16 +157,27 @@ class Settings:
             json.dump(data, handle, indent=2)
         temporary.replace(path)
 
-    def password_for(self, masked_db_url: str) -> str | None:
-        """The full database URL stored for ``masked_db_url`` (same URL without the password)."""
+    def password_for(self, public_url: str) -> str | None:
+        """The last used database URL if it is ``public_url`` plus credentials, else None.
+
+        An instance's storage names its database without a password (``public_url``); the
+        password comes from this user's own last connection to it (else libpq finds it in
+        ``PGPASSWORD`` or ``~/.pgpass``).
+        """
+        from ontolake.errors import ConfigurationError
+        from ontolake.instance.db_url import normalize_db_url
+
         last = self._read().get("last_instance")
-        if (
-            isinstance(last, dict)
-            and isinstance(last.get("db"), str)
-            and mask_url(last["db"]).replace(":***@", "@") == masked_db_url
-        ):
-            return str(last["db"])
-        return None
+        if not isinstance(last, dict) or not isinstance(last.get("db"), str):
+            return None
+        try:
+            used, named = normalize_db_url(last["db"]), normalize_db_url(public_url)
+        except ConfigurationError:
+            return None
+        same = without_credentials(used, keep_user=True) == without_credentials(
+            named, keep_user=True
+        )
+        return used if same else None
 
     def _read(self) -> dict[str, Any]:
         path = self.settings_file

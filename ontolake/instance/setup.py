@@ -1,7 +1,9 @@
 """Creating and connecting instances: a default storage root plus a metadata database.
 
-An instance is marked by ``<root>/.ontolake/instance.json``. With local storage and no
-database URL, the database is SQLite at ``<root>/.ontolake/ontolake.db``. Nothing here runs
+An instance is marked by ``<root>/.ontolake/instance.json``, which names its database without
+credentials (everyone who reads the storage reads it: connecting by storage takes the
+password from this user's settings, ``PGPASSWORD`` or ``~/.pgpass``). With local storage and
+no database URL, the database is SQLite at ``<root>/.ontolake/ontolake.db``. Nothing runs
 at import: the last used instance is connected on first use, and that first connection says
 once on stderr which instance it is and where the choice came from (``ONTOLAKE_INSTANCE`` or
 the saved default), unless ``ol.settings.quiet`` (``ONTOLAKE_QUIET=1``). ``ONTOLAKE_INSTANCE``
@@ -22,12 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url
+from ontolake._urls import mask_url, without_credentials
 from ontolake.errors import (
     ConfigurationError,
     InstanceNotFoundError,
     OntolakeError,
 )
+from ontolake.instance.db_url import is_database_url, normalize_db_url
 from ontolake.instance.selection import announce, implicit_instance
 from ontolake.instance.settings import InstanceLocation, settings
 
@@ -219,7 +222,7 @@ class Instance:
 
     def __repr__(self) -> str:
         db = "sqlite" if self.dialect == "sqlite" else mask_url(self.db_url)
-        return f"Instance(storage={self.root.root!r}, db={db!r})"
+        return f"Instance(storage={mask_url(self.root.root)!r}, db={db!r})"
 
 
 def staging_owner(name: str) -> tuple[int, str] | None:
@@ -284,7 +287,8 @@ def init(
             for suffix in ("", "-wal", "-shm"):
                 Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
         raise
-    return _activate(instance, InstanceLocation(root.root, db), remember=remember)
+    location = InstanceLocation(root.root, None if db is None else db_url)
+    return _activate(instance, location, remember=remember)
 
 
 def connect(
@@ -332,16 +336,17 @@ def _resolve(
         target, db = location.storage or location.db, location.db if location.storage else None
     try:
         return (*_resolve_target(str(target), db), origin)
-    except InstanceNotFoundError as error:
+    except ConfigurationError as error:
         if not origin:
             raise
-        raise InstanceNotFoundError(f"{origin}: {error}") from None
+        raise type(error)(f"{origin}: {error}") from None
 
 
 def _resolve_target(target: str, db: str | None) -> tuple[str, str, InstanceLocation]:
-    if db is None and _is_db_url(target):
-        storage_root = _storage_of_database(target)
-        return storage_root, target, InstanceLocation(storage_root, target)
+    if db is None and is_database_url(target):
+        db_url = normalize_db_url(target)
+        storage_root = _storage_of_database(db_url)
+        return storage_root, db_url, InstanceLocation(storage_root, db_url)
     storage_root, db_url = _read_marker(target, db)
     remembered = None if db_url.startswith("sqlite") else db_url
     return storage_root, db_url, InstanceLocation(storage_root, remembered)
@@ -396,22 +401,13 @@ def _activate(instance: Instance, location: InstanceLocation, *, remember: bool)
     return instance
 
 
-def _is_db_url(target: str) -> bool:
-    return target.split("://", 1)[0].startswith(("postgresql", "postgres", "sqlite"))
-
-
 def _sqlite_path(db_url: str) -> Path:
     return Path(db_url.removeprefix("sqlite:///"))
 
 
 def _default_db_url(root: StorageRoot, db: str | None) -> str:
     if db is not None:
-        if not _is_db_url(db):
-            raise ConfigurationError(
-                f"db={mask_url(db)!r} is not a database URL: use 'postgresql://user@host/db' "
-                "or 'sqlite:///path/to/file.db'."
-            )
-        return db
+        return normalize_db_url(db)
     if not root.is_local:
         raise ConfigurationError(
             f"Storage {root.root!r} is remote, so its metadata needs a shared database: pass "
@@ -440,7 +436,7 @@ def _write_marker(root: StorageRoot, db_url: str) -> None:
     marker["db"] = (
         "sqlite"
         if db_url.startswith("sqlite") and _inside(root, db_url)
-        else (mask_url(db_url).replace(":***@", "@"))
+        else without_credentials(db_url, keep_user=True)
     )
     with root.fs.open(root.join(MARKER), "w") as handle:
         handle.write(json.dumps(marker, indent=2))
@@ -468,19 +464,19 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
             )
         marker = json.loads(root.read_text(marker_path))
     if db is not None:
-        return root.root, db
+        return root.root, normalize_db_url(db)
     recorded = str(marker.get("db", "sqlite"))
     if recorded == "sqlite":
         return root.root, f"sqlite:///{root.join(SQLITE_FILE)}"
-    return root.root, settings.password_for(recorded) or recorded
+    return root.root, settings.password_for(recorded) or normalize_db_url(recorded)
 
 
 def _storage_of_database(db_url: str) -> str:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from ontolake.instance.engine import database_errors
+    from ontolake.instance.engine import create_db_engine, database_errors
 
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_db_engine(db_url)
     try:
         with database_errors(f"database {mask_url(db_url)}"), engine.connect() as connection:
             root = connection.execute(

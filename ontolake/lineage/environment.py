@@ -5,7 +5,9 @@ and versions come from the names of the ``*.dist-info`` folders that ``importlib
 discovers on ``sys.path`` (parsing every package's metadata takes ~300 ms; reading the
 folder names takes a few), falling back to the metadata for folders whose name does not
 carry a version. Git runs as a subprocess with a timeout; no git, no repository or a slow
-git leaves the ``git`` entry out and never fails the run.
+git leaves the ``git`` entry out and never fails the run. The remote URL is stored without
+its user name, password or token (``https://ghp_...@github.com/lab/repo.git`` is kept as
+``https://github.com/lab/repo.git``): run records are read by everyone on the instance.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def _git(folder: Path, *arguments: str) -> str | None:
 def git_info(folder: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """Commit, branch and remote URL of the git checkout holding ``folder`` (default: cwd).
 
+    The remote URL is stripped of credentials (user, password, token, secret parameters).
     Returns an empty dict outside a repository or when git is missing or too slow.
 
     Example:
@@ -103,9 +106,9 @@ def git_info(folder: str | os.PathLike[str] | None = None) -> dict[str, str]:
         info["branch"] = lines[1]
     remote = _git(where, "config", "--get", "remote.origin.url")
     if remote is not None:
-        from ontolake._urls import mask_url
+        from ontolake._urls import without_credentials
 
-        info["remote"] = mask_url(remote)
+        info["remote"] = without_credentials(remote)
     return info
 
 

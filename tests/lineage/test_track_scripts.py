@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import sys
@@ -115,8 +116,23 @@ def test_an_uncaught_exception_marks_the_run_errored_with_the_traceback_in_its_l
     assert "about to fail" in run.log and "ZeroDivisionError: division by zero" in run.log
 
 
+@pytest.mark.parametrize(
+    ("remote", "stored"),
+    [
+        ("https://ghp_SECRETTOKEN123@github.com/org/repo.git", "https://github.com/org/repo.git"),
+        (
+            "https://user:s3cr%2Ft@example.org/lab/analysis.git",
+            "https://example.org/lab/analysis.git",
+        ),
+        (
+            "https://example.org/lab/a.git?private_token=s3cr3t&ref=x",
+            "https://example.org/lab/a.git?ref=x",
+        ),
+        ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),  # ssh: no secret in it
+    ],
+)
 def test_inside_a_git_repository_the_environment_names_commit_branch_and_remote(
-    sqlite_instance, run_script, tmp_path
+    sqlite_instance, run_script, tmp_path, capsys, remote, stored
 ):
     repository = tmp_path / "repo"
     repository.mkdir()
@@ -131,17 +147,24 @@ def test_inside_a_git_repository_the_environment_names_commit_branch_and_remote(
         ).stdout.strip()
 
     git("init", "-q", "-b", "analysis")
-    git("remote", "add", "origin", "https://user:secret@example.org/lab/analysis.git")
+    git("remote", "add", "origin", remote)
     (repository / "README").write_text("x\n")
     git("add", "README")
     git("commit", "-q", "-m", "first")
     run_script("import ontolake as ol\nol.track()\n", folder=repository)
     run = ol.Run.filter(transform__key="analysis.py").one()
+    # the run record is read by everyone on the instance: no user, password or token in it
     assert run.environment["git"] == {
         "commit": git("rev-parse", "HEAD"),
         "branch": "analysis",
-        "remote": "https://user:***@example.org/lab/analysis.git",
+        "remote": stored,
     }
+    capsys.readouterr()
+    run.describe()
+    shown = capsys.readouterr().out
+    assert stored in shown
+    for secret in ("SECRETTOKEN123", "s3cr", "user:"):
+        assert secret not in shown and secret not in json.dumps(run.environment)
 
 
 def test_a_project_links_the_run_its_transform_and_its_outputs(sqlite_instance, run_script):

@@ -12,20 +12,19 @@ passwords (SCRAM) in the server's ``pg_hba.conf``, so the printed passwords are 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
 import stat
-import time
 import traceback
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
 from click.testing import CliRunner
-from services.postgres import URL_ENV
+from services.postgres import passwords_required, wait_until_refused
 from sqlalchemy import text
 
 import ontolake as ol
@@ -37,46 +36,6 @@ from ontolake.instance.engine import database_errors
 pytestmark = pytest.mark.postgres
 
 KEY = "raw/reads.fasta"
-
-
-@contextlib.contextmanager
-def passwords_required(base_url: str, names: tuple[str, ...]):
-    """Make the server ask ``names`` for their passwords (SCRAM) while inside the block.
-
-    Yields whether it could: the throwaway test server's ``pg_hba.conf`` is a local file; an
-    external server (``ONTOLAKE_TEST_POSTGRES_URL``) may keep trusting everyone.
-    """
-    ours = "".join(
-        f"host all {name} {address} scram-sha-256\n"
-        for name in names
-        for address in ("127.0.0.1/32", "::1/128")
-    )
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
-        hba = Path(connection.execute("SHOW hba_file").fetchone()[0])
-        if not os.access(hba, os.W_OK):
-            assert os.environ.get(URL_ENV), f"cannot edit {hba} of the test server"
-            yield False
-            return
-        hba.write_text(ours + hba.read_text())
-        connection.execute("SELECT pg_reload_conf()")
-    try:
-        yield True
-    finally:
-        hba.write_text(hba.read_text().replace(ours, ""))
-        with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
-            connection.execute("SELECT pg_reload_conf()")
-
-
-def wait_until_refused(url: str) -> None:
-    """The reload is asynchronous: wait until a wrong password is refused."""
-    wrong = re.sub(r":[^:@/]+@", ":wrong-password@", url, count=1)
-    for _ in range(100):
-        try:
-            psycopg.connect(wrong, connect_timeout=5).close()
-        except psycopg.OperationalError:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the server still accepts any password")
 
 
 @pytest.fixture
@@ -260,3 +219,37 @@ def test_roles_again_keeps_passwords_and_refuses_bad_input(lake, postgres_url, t
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as c:
             c.execute(f"DROP DATABASE empty_{names[0]}")
+
+
+def test_given_passwords_of_any_characters_are_printed_encoded_and_work(
+    lake, postgres_url, curate_cli
+):
+    _owner, names, enforced = lake
+    given = {"read-only": "r@d/:%ü +", "read-write": "w#x?y z"}
+    owner_url = f"{postgres_url}?password=own3r-s3cret"  # not handed on to the new roles
+    made = curate_cli(
+        "roles",
+        "--db",
+        owner_url,
+        "--reader",
+        names[0],
+        "--writer",
+        names[1],
+        ONTOLAKE_READER_PASSWORD=given["read-only"],
+        ONTOLAKE_WRITER_PASSWORD=given["read-write"],
+    )
+    assert made.returncode == 0, made.stderr
+    place = postgres_url.split("@", 1)[1]
+    for (access, password), name in zip(given.items(), names, strict=True):
+        url = f"postgresql://{name}:{quote(password, safe='')}@{place}"
+        assert f"{access} role {name}: {url}\n" in made.stdout  # every character encoded
+        if enforced:
+            wait_until_refused(url)
+        with psycopg.connect(url) as connection:  # libpq reads back the very password
+            assert connection.info.user == name
+        listed = curate_cli("info", ONTOLAKE_INSTANCE=url)
+        assert listed.returncode == 0, listed.stderr
+        assert f"postgresql://{name}:***@{place}" in listed.stderr
+        for spelling in (password, quote(password, safe=""), quote(password, safe=" +")):
+            assert spelling not in listed.stdout + listed.stderr
+    assert "own3r-s3cret" not in made.stdout + made.stderr

@@ -2,6 +2,10 @@
 
 Set ``ONTOLAKE_TEST_POSTGRES_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432``, no database
 name) to use an existing server instead of starting one with ``initdb``/``pg_ctl``.
+
+The server trusts every local connection; :func:`passwords_required` makes it ask some roles
+for their passwords, and ``password_owner`` gives a test a role that owns its database and
+must give its password.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -138,6 +143,108 @@ def fresh_database(base_url: str) -> Iterator[str]:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             conn.execute(drop.format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def passwords_required(base_url: str, names: tuple[str, ...]) -> Iterator[bool]:
+    """Make the server ask ``names`` for their passwords (SCRAM) while inside the block.
+
+    Yields whether it could: the throwaway test server's ``pg_hba.conf`` is a local file; an
+    external server (``ONTOLAKE_TEST_POSTGRES_URL``) may keep trusting everyone.
+    """
+    psycopg = _psycopg()
+    ours = "".join(
+        f"host all {name} {address} scram-sha-256\n"
+        for name in names
+        for address in ("127.0.0.1/32", "::1/128")
+    )
+    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
+        hba = Path(connection.execute("SHOW hba_file").fetchone()[0])
+        if not os.access(hba, os.W_OK):
+            assert os.environ.get(URL_ENV), f"cannot edit {hba} of the test server"
+            yield False
+            return
+        hba.write_text(ours + hba.read_text())
+        connection.execute("SELECT pg_reload_conf()")
+    try:
+        yield True
+    finally:
+        hba.write_text(hba.read_text().replace(ours, ""))
+        with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
+            connection.execute("SELECT pg_reload_conf()")
+
+
+def wait_until_refused(url: str) -> None:
+    """The reload is asynchronous: wait until ``url`` with a wrong password is refused."""
+    psycopg = _psycopg()
+    wrong = psycopg.conninfo.make_conninfo(url, password="wrong-password", connect_timeout=5)
+    for _ in range(100):
+        try:
+            psycopg.connect(wrong).close()
+        except psycopg.OperationalError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server still accepts any password")
+
+
+@dataclasses.dataclass(frozen=True)
+class PasswordOwner:
+    """A role that owns the test's database and must give its password (when ``enforced``).
+
+    Attributes:
+        name: the role name.
+        password: its password.
+        place: ``host:port/database``, to build URLs with.
+        enforced: whether the server refuses it a wrong password (see passwords_required).
+    """
+
+    name: str
+    password: str
+    place: str
+    enforced: bool
+
+
+@pytest.fixture
+def password_owner(
+    postgres_server: PostgresServer, postgres_url: str
+) -> Iterator[Callable[[str], PasswordOwner]]:
+    """A function making a role with the given password the owner of the test's database."""
+    psycopg = _psycopg()
+    sql = psycopg.sql
+    name = f"ol_owner_{uuid.uuid4().hex[:8]}"
+    place = postgres_url.split("@", 1)[1]
+    database = sql.Identifier(place.rsplit("/", 1)[1])
+    with contextlib.ExitStack() as stack:
+
+        def make(password: str) -> PasswordOwner:
+            with psycopg.connect(postgres_url, autocommit=True) as connection:
+                role = sql.Identifier(name)
+                connection.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password))
+                )
+                connection.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(database, role))
+            stack.callback(_drop_owner, postgres_url, name)
+            enforced = stack.enter_context(passwords_required(postgres_server.base_url, (name,)))
+            owner = PasswordOwner(name=name, password=password, place=place, enforced=enforced)
+            if enforced:
+                wait_until_refused(f"postgresql://{name}@{place}")
+            return owner
+
+        yield make
+
+
+def _drop_owner(postgres_url: str, name: str) -> None:
+    from ontolake.instance import setup
+
+    setup.disconnect()
+    psycopg = _psycopg()
+    sql = psycopg.sql
+    database = sql.Identifier(postgres_url.rsplit("/", 1)[1])
+    admin = sql.Identifier(postgres_url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0])
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(database, admin))
+        connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
