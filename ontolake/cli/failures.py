@@ -4,8 +4,9 @@ Exit codes: 0 valid, 1 invalid (a verdict: the data does not conform, the instan
 unhealthy), 2 the command could not give a verdict (a usage error, unreadable or bad input, a
 missing instance, registry or record; any :class:`~ontolake.errors.OntolakeError` but a
 ``ValidationError``, and any ``OSError``), 3 an internal error (any other exception: a bug in
-ontolake), 130 interrupted (Ctrl-C). The message is one line, with secrets in URLs masked;
-``curate --debug`` adds the traceback.
+ontolake), 130 interrupted (Ctrl-C), 141 stdout closed by its reader (``curate ls | head -1``:
+128 + SIGPIPE, what a shell reports for a Unix tool stopped that way). The message is one
+line, with secrets in URLs masked; ``curate --debug`` adds the traceback.
 
 Example:
     >>> failure = Failure.of(ValueError("boom"), ["validate", "x.csv"])
@@ -23,12 +24,22 @@ import click
 
 from ontolake.errors import OntolakeError
 
-__all__ = ["INTERNAL_ERROR", "INVALID", "UNUSABLE_INPUT", "VALID", "Failure"]
+__all__ = [
+    "CLOSED_OUTPUT",
+    "INTERNAL_ERROR",
+    "INTERRUPTED",
+    "INVALID",
+    "UNUSABLE_INPUT",
+    "VALID",
+    "Failure",
+]
 
 VALID = 0
 INVALID = 1
 UNUSABLE_INPUT = 2
 INTERNAL_ERROR = 3
+INTERRUPTED = 130
+CLOSED_OUTPUT = 141
 
 
 @dataclass(frozen=True)
@@ -36,8 +47,8 @@ class Failure:
     """An error as the user meets it: ``kind``, exit code and a one-line message.
 
     ``kind`` is ``usage_error`` (the command line is wrong), ``input_error`` (the input, the
-    instance or the environment is: an ``OntolakeError`` or an ``OSError``) or
-    ``internal_error`` (a bug).
+    instance or the environment is: an ``OntolakeError`` or an ``OSError``),
+    ``internal_error`` (a bug) or ``interrupted`` (Ctrl-C).
     """
 
     kind: str
@@ -51,6 +62,8 @@ class Failure:
         from ontolake._urls import mask_url
 
         name = type(error).__name__
+        if isinstance(error, KeyboardInterrupt):
+            return cls("interrupted", INTERRUPTED, name, "interrupted")
         if isinstance(error, click.UsageError):
             return cls("usage_error", UNUSABLE_INPUT, name, _one_line(error.format_message()))
         if isinstance(error, OntolakeError):
