@@ -1,9 +1,9 @@
 """Where ``curate validate`` writes its documents: stdout, and a ``--report`` file.
 
-stdout gets the document in ``--format``; a ``--report`` file gets it in the format its
-suffix names (``.json``, ``.md``, anything else HTML). Whatever happens, both are written:
-a verdict, or an error document saying why there is none (an error page in Markdown or
-HTML), so a report file never holds the verdict of an earlier run.
+stdout gets the verdict in ``--format`` (with ``json``, an error document when there is no
+verdict); a ``--report`` file gets the verdict or the error document in the format its suffix
+names (``.json``, ``.md``, anything else HTML: an error page), so a failed run does not leave
+an earlier run's verdict in the report file.
 
 A report is never written over a file named on the command line: a ``--report`` that is (or
 links to) the dataset or the schema file, or lies inside the dataset's folder, is a usage

@@ -280,11 +280,13 @@ def init(
     except BaseException:
         if instance is not None:
             instance.close()
+        # cleaning up must never hide the error (OSError: StorageError too)
         if created_sqlite:
             for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
+                with suppress(OSError):
+                    Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
         if created_folder:
-            with suppress(OntolakeError):  # cleaning up must not hide the error
+            with suppress(OSError):
                 root.remove(root.join(".ontolake"))
         for folder in created_folders:  # deepest first; only if left empty
             with suppress(OSError):
