@@ -9,7 +9,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "atomic",
+    "missing_folders",
+    "write_bytes_atomic",
+    "write_text_atomic",
+    "written_path",
+]
 
 
 @contextlib.contextmanager
@@ -19,6 +25,11 @@ def atomic(target: Path) -> Iterator[Path]:
     Missing parent folders are created. On failure the temporary file or folder is removed,
     and so are the folders created for it (when empty): nothing partial is left behind. A
     folder replaces an old one through a backup name, put back if the rename fails.
+
+    What replaces an existing file or folder keeps its permission bits, and its owner and
+    group where the process may set them (so a private ``0600`` file stays private); inside
+    a folder, so does every file or folder at the same relative path. A ``target`` that is
+    a symbolic link is written through: the file it points to is replaced, the link stays.
 
     Example:
         >>> with atomic(Path("out/table.csv")) as temporary:
@@ -33,13 +44,15 @@ def atomic(target: Path) -> Iterator[Path]:
         >>> Path("new").exists()  # nothing partial: neither the file nor its folder
         False
     """
-    created = _missing_folders(target.parent)
+    target = written_path(target)
+    created = missing_folders(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     # A short name keeps the suffix (writers choose formats by it) and fits any file system
     # whose names fit the target's.
     temporary = target.with_name(f".{secrets.token_hex(6)}.partial{target.suffix}")
     try:
         yield temporary
+        _keep_permissions(target, temporary)
         _move_into_place(temporary, target)
     except BaseException:
         _remove(temporary)
@@ -63,11 +76,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         b'GIF89a'
     """
     target = Path(path)
-    with atomic(target) as temporary:
-        with open(temporary, "xb") as handle:  # the user's umask applies, as for any file
-            handle.write(data)
-        if target.exists():
-            temporary.chmod(target.stat().st_mode & 0o7777)  # a replaced file keeps its mode
+    with atomic(target) as temporary, open(temporary, "xb") as handle:
+        handle.write(data)  # a new file: the user's umask applies, as for any file
     return target
 
 
@@ -81,8 +91,52 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def _missing_folders(folder: Path) -> list[Path]:
-    """The folders ``mkdir(parents=True)`` would create, deepest first."""
+def written_path(target: Path) -> Path:
+    """Where writing ``target`` lands: the file a symbolic link points to, else ``target``.
+
+    Example:
+        >>> Path("link.csv").symlink_to("data/cells.csv")
+        >>> written_path(Path("link.csv"))  # doctest: +ELLIPSIS
+        PosixPath('.../data/cells.csv')
+    """
+    return target.resolve() if target.is_symlink() else target
+
+
+def _keep_permissions(replaced: Path, new: Path) -> None:
+    """Give ``new`` the mode (and owner, where allowed) of ``replaced``, if it exists.
+
+    For folders, every path inside ``new`` that ``replaced`` has too gets its mode as well
+    (deepest first, so a folder made read-only is not entered afterwards).
+    """
+    if not replaced.exists():
+        return
+    if new.is_dir() and replaced.is_dir():
+        for folder, names, files in os.walk(new, topdown=False):
+            for name in (*files, *names):
+                inside = Path(folder, name)
+                old = replaced / inside.relative_to(new)
+                if not inside.is_symlink() and old.exists():
+                    _copy_permissions(old, inside)
+    _copy_permissions(replaced, new)
+
+
+def _copy_permissions(source: Path, destination: Path) -> None:
+    status = source.stat()
+    if hasattr(os, "chown"):  # only root may give a file away; a group of one's own is fine
+        for owner in (status.st_uid, -1):
+            with contextlib.suppress(OSError):
+                os.chown(destination, owner, status.st_gid)
+                break
+    destination.chmod(status.st_mode & 0o7777)
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders ``mkdir(parents=True)`` would create, deepest first.
+
+    Example:
+        >>> missing_folders(Path("new/deep"))
+        [PosixPath('new/deep'), PosixPath('new')]
+    """
     missing = []
     while not folder.exists():
         missing.append(folder)

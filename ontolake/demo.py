@@ -7,7 +7,9 @@ variant, a typo and a new value (the first report is written to
 ``<folder>/lineage.svg`` (drawn by Graphviz when it is installed, else by ontolake itself).
 
 Run ``python -m ontolake.demo ./demo-data``. Running it again is safe: content that is
-already stored is recognised by its hash and not stored twice.
+already stored is recognised by its hash and not stored twice. The demo's instance is not
+made your default one (``curate`` and ``ol.connect()`` keep using the one they used before):
+connect to it with ``ol.connect("./demo-data")`` or ``ONTOLAKE_INSTANCE=./demo-data``.
 """
 
 from __future__ import annotations
@@ -33,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
 
     arguments = sys.argv[1:] if argv is None else argv
     folder = arguments[0] if arguments else "./demo-data"
-    instance = ol.init(storage=folder)
+    instance = ol.init(storage=folder, remember=False)  # the user's default stays as it was
     print(f"instance: {instance!r}")
+    print(
+        f"  (not made your default instance: use it with ol.connect({folder!r}) or "
+        f"ONTOLAKE_INSTANCE={folder})"
+    )
     run = ol.track(params={"folder": folder}, project="Demo")  # this script, as a run
     print(f"tracking:           {run!r}")
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
 from fresh_process import user_environment
@@ -38,12 +39,33 @@ def drawn_nodes(picture):
     ]
 
 
+def curate(tmp_path, *arguments):
+    """``curate`` in the demo's HOME, as the user who ran the demo types it."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("curate")), *arguments],
+        cwd=tmp_path,
+        env=user_environment(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def test_the_demo_draws_its_lineage_without_any_system_package(tmp_path):
+    (tmp_path / "home").mkdir()
+    assert curate(tmp_path, "init", "--storage", "./mine").returncode == 0
     empty = tmp_path / "no-programs"
     empty.mkdir()
     done = run_demo(tmp_path, str(empty))  # no `dot`, no `git`: nothing but Python
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+    assert (
+        "  (not made your default instance: use it with ol.connect('./demo-data') or "
+        "ONTOLAKE_INSTANCE=./demo-data)" in done.stdout.splitlines()
+    )
+    info = curate(tmp_path, "info")  # the user's default is still theirs
+    assert info.stdout.splitlines()[0] == f"storage:   {(tmp_path / 'mine').resolve()}"
     picture = tmp_path / "demo-data" / "lineage.svg"
     assert "lineage of summaries/gc_content.parquet: demo-data/lineage.svg" in done.stdout
     nodes = drawn_nodes(picture)

@@ -127,6 +127,19 @@ def test_lines_every_tenth_and_when_done():
     assert big.getvalue().splitlines()[0] == ("ontolake: hashing a.h5ad: 150.0 MB / 300.0 MB (50%)")
 
 
+@pytest.mark.parametrize(
+    ("error", "word"), [(KeyboardInterrupt, "interrupted"), (OSError, "stopped")]
+)
+def test_a_step_left_by_an_exception_does_not_read_as_done(error, word):
+    stream = io.StringIO()
+    with pytest.raises(error), progress("reading x", unit="bytes", show=True, stream=stream) as s:
+        s.update(6_800_000)
+        raise error
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "ontolake: reading x: 6.8 MB"
+    assert re.fullmatch(rf"ontolake: reading x: {word} after 6\.8 MB in \d+ s", lines[-1])
+
+
 def test_who_decides_whether_it_shows(monkeypatch):
     import ontolake as ol
 

@@ -1,5 +1,11 @@
 """The ``curate`` group: global options and the one place errors become exit codes.
 
+A closed stdout (``curate ls | head -1``) ends the command quietly with exit code 141
+(128 + SIGPIPE, as a shell reports for a Unix tool stopped by the closed pipe): no message,
+no traceback. Warnings that libraries address to their own users' code (``FutureWarning``,
+``DeprecationWarning`` raised outside ontolake, e.g. anndata's notes on old file layouts) are
+not shown, unless Python was asked for warnings (``-W``, ``PYTHONWARNINGS``).
+
 Example:
     $ curate --debug validate x.h5ad --schema cellxgene   # a traceback with any error
     $ curate --quiet ls                                   # no line naming the instance
@@ -7,17 +13,18 @@ Example:
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any, NoReturn
 
 import click
 
-from ontolake.cli.failures import Failure
+from ontolake.cli.failures import CLOSED_OUTPUT, INTERRUPTED, Failure
 
-__all__ = ["ARGV", "main"]
+__all__ = ["ARGV", "main", "print_traceback"]
 
 ARGV = "ontolake.argv"
 """Key of ``ctx.meta`` holding the arguments ``curate`` was run with (for messages)."""
-_INTERRUPTED = 130
 _HELP_INSTEAD = getattr(click.exceptions, "NoArgsIsHelpError", ())
 """Raised by click >= 8.2 for a group called without arguments (it prints the help)."""
 
@@ -42,18 +49,23 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         except click.UsageError as error:
             _usage(error)
+        except BrokenPipeError:
+            _stdout_closed()
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            ctx.exit(_INTERRUPTED)
+            ctx.exit(INTERRUPTED)
         except Exception as error:
             failure = Failure.of(error, ctx.meta.get(ARGV, []))
             if ctx.params.get("debug"):
-                _print_traceback()
+                print_traceback()
             click.secho(f"error: {failure.message}", fg="red", err=True)
             ctx.exit(failure.exit_code)
 
@@ -68,12 +80,31 @@ def _usage(error: click.UsageError) -> NoReturn:
     raise click.exceptions.Exit(error.exit_code)
 
 
-def _print_traceback() -> None:
+def _stdout_closed() -> NoReturn:
+    """Exit quietly: whoever read stdout stopped reading (``| head``); nothing more to say."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, silently
+    raise click.exceptions.Exit(CLOSED_OUTPUT)
+
+
+def _hide_library_warnings() -> None:
+    """Hide ``FutureWarning``/``DeprecationWarning`` not raised by ontolake (see the module)."""
+    import warnings
+
+    if sys.warnoptions:
+        return
+    for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"(?!ontolake(\.|$))")
+
+
+def print_traceback(error: BaseException | None = None) -> None:
+    """Print the traceback of ``error`` (default: the one being handled) on stderr."""
     import traceback
 
     from ontolake._urls import mask_text
 
-    click.echo(mask_text(traceback.format_exc()).rstrip("\n"), err=True)
+    text = traceback.format_exc() if error is None else "".join(traceback.format_exception(error))
+    click.echo(mask_text(text).rstrip("\n"), err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,6 +123,7 @@ def main(debug: bool, quiet: bool) -> None:
     file, a missing instance, registry or record), 3 internal error (a bug: rerun with
     --debug for the traceback).
     """
+    _hide_library_warnings()
     if quiet:
         from ontolake.instance.settings import settings
 

@@ -66,8 +66,10 @@ def search(text: str, limit: int) -> None:
     from ontolake.registries.artifact import Artifact
 
     found = Artifact.filter(is_latest=True).search(text, limit=limit)
-    for uid, key, description in found.rows(Artifact.uid, Artifact.key, Artifact.description):
+    rows = found.rows(Artifact.uid, Artifact.key, Artifact.description)
+    for uid, key, description in rows:
         click.echo(f"{uid}  {key or ''}  {description or ''}".rstrip())
+    click.echo(f"{len(rows)} artifact(s)", err=True)
 
 
 @main.command()

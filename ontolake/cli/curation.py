@@ -50,6 +50,7 @@ def load_schema(spec: str) -> Any:
     Its ontology registries must hold terms (:func:`require_registries`).
     """
     import ontolake.registries.models  # noqa: F401  (maps every registry before queries)
+    from ontolake._files import require_file_or_folder
     from ontolake.errors import DoesNotExistError
     from ontolake.registries.schema import Schema
     from ontolake.schemas.builtin import BUILTIN_SCHEMAS, CELLXGENE, schema_by_name
@@ -58,19 +59,19 @@ def load_schema(spec: str) -> Any:
     if path.suffix.lower() in (".yaml", ".yml"):
         if not path.exists():
             raise click.UsageError(f"--schema {spec}: no such schema file.")
+        require_file_or_folder(path, "--schema")
         cached = _connect_or_use_cached_registry()
         schema = Schema.from_yaml(path, import_sources=True)
         require_registries(schema, spec, cached=cached)
         return schema
-    if spec in BUILTIN_SCHEMAS:
-        _connect_or_use_cached_registry()
+    cached = _connect_or_use_cached_registry() if spec in BUILTIN_SCHEMAS else False
     if spec == CELLXGENE:
         return CELLXGENE  # the convention imports the ontology versions it pins
     try:
         schema = schema_by_name(spec)
     except DoesNotExistError as error:
         raise click.UsageError(f"--schema {spec}: {error}") from None
-    require_registries(schema, spec, cached=False)
+    require_registries(schema, spec, cached=cached)
     return schema
 
 
@@ -106,9 +107,13 @@ def require_registries(schema: Schema, spec: str, *, cached: bool) -> None:
     Also runs the features' filters (``descendants_of``, a pinned ``source``), which name
     what is missing (``FeatureValueError``).
 
+    With ``cached`` (no instance is connected: the CLI's registry in the cache folder is
+    used), the message names ``curate init`` first, as an import needs an instance; a
+    schema file can pin the source instead.
+
     Raises:
-        SourceNotFoundError: an ontology registry is empty; the message names the command
-            that imports it (exit 2).
+        SourceNotFoundError: an ontology registry is empty; the message names the commands
+            that import it (exit 2).
     """
     from ontolake.errors import SourceNotFoundError
     from ontolake.instance.setup import current_instance
@@ -132,13 +137,18 @@ def require_registries(schema: Schema, spec: str, *, cached: bool) -> None:
     for registry, model in needed.items():
         if hasattr(model, "import_source") and not _has_terms(model):
             entity = registry.removeprefix("bio.")
-            where = (
-                "and no instance is connected: pin its source in the schema file "
-                f"(sources: [{{entity: {entity}, name: ..., version: ...}}]), or run "
-                f"`curate init --storage PATH` then `curate ontology import {entity}`"
-                if cached
-                else f"which is empty: run `curate ontology import {entity}`"
-            )
+            where = f"which is empty: run `curate ontology import {entity}`"
+            if cached:
+                pin = (
+                    "pin its source in the schema file (sources: [{entity: "
+                    f"{entity}, name: ..., version: ...}}]), or "
+                    if Path(spec).suffix.lower() in (".yaml", ".yml")
+                    else ""
+                )
+                where = (
+                    f"and no instance is connected: {pin}run `curate init --storage PATH`, "
+                    f"then `curate ontology import {entity}`"
+                )
             raise SourceNotFoundError(f"--schema {spec} needs the {entity} registry, {where}.")
 
 
@@ -148,12 +158,14 @@ def _has_terms(model: Any) -> bool:
 
 def curator_for(path: str, schema: Any) -> Any:
     """The curator of the file at ``path``, chosen by its format (and the schema's otype)."""
+    from ontolake._files import require_file_or_folder
     from ontolake.errors import PathNotFoundError, UnsupportedObjectError
     from ontolake.schemas.builtin import CELLXGENE
 
     where = Path(path)
     if not where.exists():
         raise PathNotFoundError(f"{path}: no such file or folder.")
+    require_file_or_folder(where)
     suffix = where.suffix.lower()
     if schema == CELLXGENE:
         from ontolake.curate.cellxgene import CellxgeneCurator
@@ -180,10 +192,26 @@ def curator_for(path: str, schema: Any) -> Any:
         from ontolake.curate.dataframe import DataFrameCurator
 
         return DataFrameCurator(path, schema)
-    raise UnsupportedObjectError(
-        f"{path}: cannot curate {suffix or 'files without a suffix'} files; use .h5ad, .h5mu, "
-        ".zarr, .parquet, .csv or .tsv."
+    raise UnsupportedObjectError(_unreadable(path, where, suffix))
+
+
+def _unreadable(path: str, where: Path, suffix: str) -> str:
+    """Why ``curate`` cannot read ``path``, and which formats it reads."""
+    formats = (
+        "curate reads .h5ad, .h5mu, .parquet, .csv and .tsv files, and .zarr and .parquet folders"
     )
+    if where.is_dir():
+        named = f"a folder ending in {suffix}" if suffix else "a folder without a suffix"
+        return f"{path}: {named}; {formats}."
+    if not suffix:
+        return f"{path}: a file without a suffix; {formats}: name it after its format."
+    return f"{path}: cannot curate {suffix} files; {formats}."
+
+
+def _writable(path: str) -> bool:
+    from ontolake.cli.writers import unwritable
+
+    return unwritable(Path(path)) is None
 
 
 def refuse_convention(schema: Any) -> None:
@@ -212,7 +240,8 @@ def standardized_name(path: str) -> str:
 class ShellNextSteps:
     """Writes a report's next steps as ``curate`` commands (``report.step_text``).
 
-    Values ``standardize`` maps -> ``curate standardize PATH --schema S -o PATH'``; an
+    Values ``standardize`` maps -> ``curate standardize PATH --schema S -o PATH'`` (or the
+    Python call, for a file it cannot write: a parquet folder); an
     ontology never imported -> ``curate ontology import ENTITY``; new values and typos of an
     ontology registry -> ``curate ontology search ENTITY VALUE`` (the first of them, to look
     for the term meant). An edit of the data (add or rename a column) is said as it is; what only
@@ -236,7 +265,7 @@ class ShellNextSteps:
 
     def __call__(self, step: NextStep) -> str:
         """The command (or instruction) that carries out ``step``."""
-        if step.action == "standardize":
+        if step.action == "standardize" and _writable(self.path):
             command = ["curate", "standardize", self.path, "--schema", self.schema_spec]
             return shlex.join([*command, "-o", standardized_name(self.path)])
         if step.action == "import_source" and step.key.startswith("bio."):

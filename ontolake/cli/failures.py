@@ -4,9 +4,11 @@ Exit codes: 0 valid, 1 invalid (a verdict: the data does not conform, the instan
 unhealthy), 2 the command could not give a verdict (a usage error, unreadable or bad input, a
 missing instance, registry or record; any :class:`~ontolake.errors.OntolakeError` but a
 ``ValidationError``, and any ``OSError``), 3 an internal error (any other exception: a bug in
-ontolake), 130 interrupted (Ctrl-C). The message is one line, with secrets in URLs masked;
-``curate --debug`` adds the traceback. The command an internal error asks to rerun shows
-passwords in URLs and the values of password options as ``***``.
+ontolake), 130 interrupted (Ctrl-C), 141 stdout closed by its reader (``curate ls | head -1``:
+128 + SIGPIPE, what a shell reports for a Unix tool stopped that way). The message is one
+line, with secrets in URLs masked; ``curate --debug`` adds the traceback. The command an
+internal error asks to rerun shows passwords in URLs and the values of password options as
+``***``.
 
 Example:
     >>> failure = Failure.of(ValueError("boom"), ["validate", "x.csv"])
@@ -24,12 +26,22 @@ import click
 
 from ontolake.errors import OntolakeError
 
-__all__ = ["INTERNAL_ERROR", "INVALID", "UNUSABLE_INPUT", "VALID", "Failure"]
+__all__ = [
+    "CLOSED_OUTPUT",
+    "INTERNAL_ERROR",
+    "INTERRUPTED",
+    "INVALID",
+    "UNUSABLE_INPUT",
+    "VALID",
+    "Failure",
+]
 
 VALID = 0
 INVALID = 1
 UNUSABLE_INPUT = 2
 INTERNAL_ERROR = 3
+INTERRUPTED = 130
+CLOSED_OUTPUT = 141
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,8 @@ class Failure:
     """An error as the user meets it: ``kind``, exit code and a one-line message.
 
     ``kind`` is ``usage_error`` (the command line is wrong), ``input_error`` (the input, the
-    instance or the environment is: an ``OntolakeError`` or an ``OSError``) or
-    ``internal_error`` (a bug).
+    instance or the environment is: an ``OntolakeError`` or an ``OSError``),
+    ``internal_error`` (a bug) or ``interrupted`` (Ctrl-C).
     """
 
     kind: str
@@ -52,6 +64,8 @@ class Failure:
         from ontolake._urls import mask_text
 
         name = type(error).__name__
+        if isinstance(error, KeyboardInterrupt):
+            return cls("interrupted", INTERRUPTED, name, "interrupted")
         if isinstance(error, click.UsageError):
             message = mask_text(_one_line(error.format_message()))
             return cls("usage_error", UNUSABLE_INPUT, name, message)

@@ -63,7 +63,10 @@ def import_ontology(
 @ontology.command(name="ls")
 @click.option("--available", is_flag=True, help="List the built-in catalog instead.")
 def list_ontologies(available: bool) -> None:
-    """List imported sources (or, with --available, the built-in catalog)."""
+    """List imported sources (or, with --available, the built-in catalog).
+
+    A ``*`` marks the version in use of each ontology (explained on stderr).
+    """
     if available:
         from ontolake.ontology_sources.catalog import available as catalog
 
@@ -74,12 +77,16 @@ def list_ontologies(available: bool) -> None:
     from ontolake.registries.bio.source import Source
 
     sources = Source.filter().order_by("entity", "name", "version")
+    marked = False
     for source in sources:
+        marked = marked or source.currently_used
         current = " *" if source.currently_used else ""
         click.echo(
             f"{source.entity:<20} {source.name} {source.version} {source.n_terms or 0:>8} terms"
             f"{current}"
         )
+    if marked:
+        click.echo("*: the version in use of that ontology (the last one imported)", err=True)
     if not sources.exists():
         click.echo(
             "no ontology imported yet: `curate ontology ls --available` lists the built-in "

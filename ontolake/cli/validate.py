@@ -3,16 +3,23 @@
 Exit 0 valid, 1 invalid, 2 usage error or unusable input, 3 internal error. The verdict is
 always the file's as stored: ``--standardize`` adds what ``curate standardize`` would change
 (a dry run; nothing is written). With ``--format json`` stdout holds exactly one JSON
-document whatever happens (so does a ``--report`` file ending in ``.json``)::
+document whatever happens (so does a ``--report`` file ending in ``.json``; one in Markdown
+or HTML holds the same verdict or error as a page: :mod:`ontolake.cli.documents`)::
 
-    {"dataset": ..., "schema": ..., "valid": true | false, "n_issues": ..., "slots": ...,
-     "issues": [...], "next_steps": ["curate ..."], "exit_code": 0 | 1, "error": null,
+    {"dataset": ..., "schema": ..., "schema_name": ..., "valid": true | false,
+     "n_issues": ..., "slots": ..., "issues": [...], "next_steps": ["curate ..."],
+     "exit_code": 0 | 1, "error": null,
      "standardization": null | {"written": false, "changes": [{"where", "value",
                                  "canonical", "count"}], "valid_after": true | false}}
 
-    {"dataset": ... | null, "schema": ... | null, "valid": null, "exit_code": 2 | 3,
-     "error": {"type": "usage_error" | "input_error" | "internal_error",
+    {"dataset": ... | null, "schema": ... | null, "schema_name": ... | null, "valid": null,
+     "exit_code": 2 | 3 | 130,
+     "error": {"type": "usage_error" | "input_error" | "internal_error" | "interrupted",
                "exception": "PathNotFoundError", "message": "one line"}}
+
+``dataset`` and ``schema`` are the PATH and ``--schema`` as given on the command line (a
+schema file, a saved schema's name or a built-in); ``schema_name`` is the name of the schema
+they load (null until it is loaded).
 
 Example:
     $ curate validate cells.parquet --schema cells --format json > report.json
@@ -20,9 +27,7 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -35,7 +40,8 @@ from ontolake.cli.curation import (
     load_schema,
     refuse_convention,
 )
-from ontolake.cli.failures import INVALID, VALID, Failure
+from ontolake.cli.documents import Outputs
+from ontolake.cli.failures import INVALID, VALID
 
 if TYPE_CHECKING:
     from ontolake.curate.report import ValidationReport
@@ -43,70 +49,15 @@ if TYPE_CHECKING:
 __all__ = ["validate"]
 
 _FORMATS = ("text", "json", "markdown", "html")
-_REPORT_KINDS = {".json": "json", ".md": "markdown"}
-"""A ``--report`` file's format by suffix (anything else: HTML)."""
-
-
-class _Outputs:
-    """Where ``validate`` writes documents: stdout in ``output_format``, ``--report`` by suffix."""
-
-    def __init__(self, output_format: str, report_path: str | None) -> None:
-        from pathlib import Path
-
-        self.output_format = output_format
-        self.report_path = Path(report_path) if report_path else None
-        suffix = self.report_path.suffix.lower() if self.report_path else ""
-        self.report_format = _REPORT_KINDS.get(suffix, "html")
-
-    @classmethod
-    def requested_by(cls, args: list[str]) -> _Outputs:
-        """The outputs asked for by raw arguments (when click could not parse them)."""
-        values: dict[str, str] = {}
-        for position, argument in enumerate(args):
-            for option in ("--format", "--report"):
-                if argument == option and position + 1 < len(args):
-                    values[option] = args[position + 1]
-                elif argument.startswith(f"{option}="):
-                    values[option] = argument.split("=", 1)[1]
-        return cls(values.get("--format", "text"), values.get("--report"))
-
-    def write(self, render: dict[str, str]) -> None:
-        """Write the report file (first: it may fail), then stdout; ``render`` by format."""
-        if self.report_path is not None:
-            from ontolake._atomic import write_text_atomic
-
-            write_text_atomic(self.report_path, render[self.report_format])
-        click.echo(render[self.output_format].rstrip("\n"))
-
-    def write_failure(self, failure: Failure, **fields: Any) -> None:
-        """The JSON error document, wherever JSON was asked for."""
-        text = json.dumps(failure.document(**fields), indent=2, ensure_ascii=False)
-        if self.report_path is not None and self.report_format == "json":
-            from ontolake._atomic import write_text_atomic
-
-            with contextlib.suppress(Exception):  # the report may be what cannot be written
-                write_text_atomic(self.report_path, text + "\n")
-        if self.output_format == "json":
-            click.echo(text)
-
-    @contextlib.contextmanager
-    def documenting_failures(self, argv: list[str], **fields: Any) -> Iterator[None]:
-        """Write the JSON error document of any error raised inside, then re-raise it."""
-        try:
-            yield
-        except (click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
-            raise
-        except Exception as error:
-            self.write_failure(Failure.of(error, argv), **fields)
-            raise
 
 
 class _ValidateCommand(click.Command):
-    """``validate``, which writes its JSON error document for bad arguments too."""
+    """``validate``, which writes its error document for bad arguments too."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        outputs = _Outputs.requested_by([str(argument) for argument in args])
-        with outputs.documenting_failures([], dataset=None, schema=None):
+        outputs = Outputs.requested_by([str(argument) for argument in args])
+        fields = {"dataset": None, "schema": None, "schema_name": None}
+        with outputs.documenting_failures([], fields):
             return super().parse_args(ctx, args)
 
 
@@ -141,10 +92,13 @@ def validate(
 
     Exit 0 valid, 1 invalid, 2 usage error or unusable input, 3 internal error.
     """
-    outputs = _Outputs(output_format, report_path)
+    outputs = Outputs(output_format, report_path, inputs=[path, schema_spec])
     argv = ctx.find_root().meta.get(ARGV, [])
-    with outputs.documenting_failures(argv, dataset=path, schema=schema_spec):
+    fields: dict[str, Any] = {"dataset": path, "schema": schema_spec, "schema_name": None}
+    with outputs.documenting_failures(argv, fields):
+        outputs.refuse_overwriting()
         schema = load_schema(schema_spec)
+        fields["schema_name"] = getattr(schema, "name", schema)
         if standardize:
             refuse_convention(schema)
         curator = curator_for(path, schema)
@@ -152,7 +106,7 @@ def validate(
         report.step_text = ShellNextSteps(path, schema_spec, schema)
         dry_run = _dry_run(curator, report) if standardize else None
         code = VALID if report.is_valid else INVALID
-        outputs.write(_render(report, dry_run, code))
+        outputs.write(_render(report, dry_run, code, fields))
     ctx.exit(code)
 
 
@@ -180,8 +134,17 @@ def _dry_run(curator: Any, stored: ValidationReport) -> dict[str, Any]:
     return {"written": False, "changes": changes, "valid_after": after.is_valid}
 
 
-def _render(report: ValidationReport, dry_run: dict[str, Any] | None, code: int) -> dict[str, str]:
-    document = {**report.to_dict(), "exit_code": code, "error": None, "standardization": dry_run}
+def _render(
+    report: ValidationReport, dry_run: dict[str, Any] | None, code: int, fields: dict[str, Any]
+) -> dict[str, str]:
+    verdict = report.to_dict()
+    document = {
+        **fields,
+        **{key: value for key, value in verdict.items() if key not in fields},
+        "exit_code": code,
+        "error": None,
+        "standardization": dry_run,
+    }
     return {
         "json": json.dumps(document, indent=2, ensure_ascii=False) + "\n",
         "text": report.summary() + _dry_run_text(dry_run),

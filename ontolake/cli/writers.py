@@ -4,7 +4,8 @@
 
 - CSV/TSV: streamed row by row with the ``csv`` module; only the mapped cells change. The
   header, the index column (written by pandas, or implicit), every other cell's text, the
-  delimiter and the line ending stay as they were (quotes are written only where needed).
+  delimiter, the line ending and a UTF-8 byte order mark stay as they were (quotes are
+  written only where needed).
 - parquet: the Arrow table is rewritten with the same schema and metadata (so the pandas
   index and dtypes, categoricals included), each column with its codec and the same row
   group size.
@@ -38,7 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMATS", "write_standardized"]
+__all__ = ["FORMATS", "unwritable", "write_standardized"]
 
 Mapping_ = Mapping[str, Mapping[str, str]]
 """``{column: {given: canonical}}``, as ``Curator.standardize()`` returns it."""
@@ -46,6 +47,7 @@ Mapping_ = Mapping[str, Mapping[str, str]]
 
 def _write_delimited(curator: Any, source: Path, target: Path, mapping: Mapping_) -> None:
     """Rewrite a CSV/TSV file with only the mapped cells changed."""
+    import codecs
     import csv
     import sys
 
@@ -53,12 +55,13 @@ def _write_delimited(curator: Any, source: Path, target: Path, mapping: Mapping_
     with source.open("rb") as probe:
         first = probe.readline()
     terminator = "\r\n" if first.endswith(b"\r\n") else "\n"
+    encoding = "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
     limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
         with (
-            source.open(newline="", encoding="utf-8") as reading,
-            target.open("w", newline="", encoding="utf-8") as writing,
+            source.open(newline="", encoding=encoding) as reading,
+            target.open("w", newline="", encoding=encoding) as writing,
         ):
             rows = csv.reader(reading, delimiter=delimiter)
             out = csv.writer(writing, delimiter=delimiter, lineterminator=terminator)
@@ -131,6 +134,29 @@ FORMATS: dict[str, Callable[[Any, Path, Path, Mapping_], None]] = {
 """How each format is written, by suffix."""
 
 
+_FOLDERS = (".zarr",)
+"""The formats stored as folders; the others are single files."""
+
+
+def unwritable(source: Path) -> str | None:
+    """Why ``standardize`` cannot write ``source`` in its own format; None when it can.
+
+    Example:
+        >>> unwritable(Path("cells.csv")) is None
+        True
+        >>> unwritable(Path("cells.xlsx"))
+        'cells.xlsx: standardize writes .csv, .tsv, .parquet, .h5ad, .h5mu, .zarr files.'
+    """
+    suffix = source.suffix.lower()
+    if suffix not in FORMATS:
+        return f"{source}: standardize writes {', '.join(FORMATS)} files."
+    if source.is_dir() and suffix not in _FOLDERS:
+        return (
+            f"{source}: a folder (a partitioned dataset); standardize writes single {suffix} files."
+        )
+    return None
+
+
 def write_standardized(curator: Any, source: Path, target: Path, mapping: Mapping_) -> Path:
     """Write ``curator``'s standardized data, read from ``source``, to ``target`` atomically.
 
@@ -150,10 +176,10 @@ def write_standardized(curator: Any, source: Path, target: Path, mapping: Mappin
     """
     from ontolake.errors import UnsupportedObjectError
 
-    suffix = source.suffix.lower()
-    writer = FORMATS.get(suffix)
-    if writer is None:
-        raise UnsupportedObjectError(f"{source}: standardize writes {', '.join(FORMATS)} files.")
+    reason = unwritable(source)
+    if reason is not None:
+        raise UnsupportedObjectError(reason)
+    writer = FORMATS[source.suffix.lower()]
     same = target.exists() and source.resolve() == target.resolve()
     if same and not mapping:
         return target

@@ -183,8 +183,10 @@ def rewrite_frames(source: Path, target: Path, frames: Mapping[str, Any]) -> Pat
     """Copy an HDF5 file (``.h5ad``/``.h5mu``) or a ``.zarr`` folder, replacing only some tables.
 
     ``frames`` maps group paths (``obs``, ``mod/rna/var``, ``tables/table/obs``) to
-    DataFrames; everything else, X included, is copied byte for byte. A zarr store whose
-    metadata was consolidated is consolidated again.
+    DataFrames; everything else, X included, is copied byte for byte. In an HDF5 file, a
+    rewritten table keeps the compression of the one it replaces (``gzip`` and its level);
+    in zarr, its arrays get anndata's default compressor. A zarr store whose metadata was
+    consolidated is consolidated again.
 
     Example:
         >>> obs = read_parts(Path("pbmc.h5ad")).obs.assign(n_genes=0)
@@ -203,7 +205,7 @@ def rewrite_frames(source: Path, target: Path, frames: Mapping[str, Any]) -> Pat
             shutil.copytree(source, target)
         consolidated = _is_consolidated(target)
         group: Any = zarr.open_group(str(target), mode="r+", use_consolidated=False)
-        _replace(group, frames, write_elem)
+        _replace(group, frames, write_elem, lambda element: {})
         if consolidated:
             zarr.consolidate_metadata(str(target))
         return target
@@ -212,15 +214,42 @@ def rewrite_frames(source: Path, target: Path, frames: Mapping[str, Any]) -> Pat
     if not same:
         shutil.copyfile(source, target)
     with h5py.File(target, "r+") as file:
-        _replace(file, frames, write_elem)
+        _replace(file, frames, write_elem, _hdf5_compression)
     return target
 
 
-def _replace(group: Any, frames: Mapping[str, Any], write_elem: Callable[..., None]) -> None:
+def _replace(
+    group: Any,
+    frames: Mapping[str, Any],
+    write_elem: Callable[..., None],
+    options: Callable[[Any], dict[str, Any]],
+) -> None:
+    """Write each frame over the element at its key, with ``dataset_kwargs`` of the old one.
+
+    ``options`` gives them, from the element being replaced.
+    """
     for key, frame in frames.items():
         if key in group:
+            kept = options(group[key])
             del group[key]
-            write_elem(group, key, frame)
+            write_elem(group, key, frame, dataset_kwargs=kept)
+
+
+def _hdf5_compression(element: Any) -> dict[str, Any]:
+    """The compression of the first compressed dataset inside an HDF5 group (or none)."""
+    import h5py
+
+    found: dict[str, Any] = {}
+
+    def visit(_name: str, item: Any) -> bool | None:
+        if isinstance(item, h5py.Dataset) and item.compression is not None:
+            found.update(compression=item.compression, compression_opts=item.compression_opts)
+            return True
+        return None
+
+    if isinstance(element, h5py.Group):
+        element.visititems(visit)
+    return found
 
 
 def _is_consolidated(store: Path) -> bool:

@@ -16,10 +16,16 @@ column read alone, checked and dropped before the next:
 The whole DataFrame (:func:`read_table`) is read only when something needs it (``load()``:
 ``curator.dataset``, ``standardize``, ``add_new_from``, saving, a column converted by dtype
 coercion, dataframe-level pandera checks); from then on every column comes from it.
+
+A column name that appears twice in a file (:func:`duplicated_columns`) keeps its name in the
+DataFrame, twice, as a DataFrame built in Python would (pandas' CSV reader renames the second
+``x.1``): the curator reports it. Such a file is read whole. A UTF-8 byte order mark is not
+part of the first column's name.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +43,8 @@ __all__ = [
     "CsvColumns",
     "ParquetColumns",
     "dictionary_columns",
+    "duplicated_columns",
+    "read_header",
     "read_table",
     "with_written_index",
 ]
@@ -95,6 +103,49 @@ def _separator(path: Path) -> str:
     return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV or TSV file, as written in its first row.
+
+    Example:
+        >>> read_header(Path("cells.csv"))
+        ['', 'cell_type', 'n_genes']
+    """
+    import csv
+    import sys
+
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            return next(csv.reader(handle, delimiter=_separator(path)), [])
+    finally:
+        csv.field_size_limit(limit)
+
+
+def duplicated_columns(path: Path) -> list[str]:
+    r"""The column names that appear more than once in a CSV, TSV or parquet file, in order.
+
+    Unnamed columns (an empty header cell) are not counted: they have no name to repeat.
+
+    Example:
+        >>> _ = Path("twice.csv").write_text("cell_type,n_genes,cell_type\nT cell,1,B cell\n")
+        >>> duplicated_columns(Path("twice.csv"))
+        ['cell_type']
+    """
+    suffix = path.suffix.lower()
+    if not path.is_file() or suffix not in READERS:
+        return []
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        with _reading(path, "parquet"):
+            names = pq.read_schema(path).names
+    else:
+        names = read_header(path)
+    counts = Counter(name for name in names if name)
+    return [name for name, count in counts.items() if count > 1]
+
+
 def _has_written_index(columns: Iterable[Any], index_name: str | None = None) -> bool:
     first = next(iter(columns), None)
     if first is None:
@@ -115,10 +166,11 @@ def with_written_index(table: pd.DataFrame, index_name: str | None = None) -> pd
         Index(['AAAC-1'], dtype='object', name='barcode')
     """
     if _has_written_index(table.columns, index_name):
-        first = table.columns[0]
-        table = table.set_index(first)
-        if first != index_name:
-            table = table.rename_axis(None)
+        import pandas as pd
+
+        first = table.columns[0]  # by position: the name may appear again (a duplicate)
+        index = pd.Index(table.iloc[:, 0]).rename(first if first == index_name else None)
+        table = table.iloc[:, 1:].set_axis(index, axis=0)
     return table
 
 
@@ -134,18 +186,34 @@ def read_table(path: Path, index_name: str | None = None) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from ontolake._files import require_file_or_folder
+
     if not path.exists():
         raise PathNotFoundError(f"{path}: no such file.")
+    require_file_or_folder(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise UnsupportedObjectError(
             f"{path}: cannot read {suffix or 'files without a suffix'} as a table; "
             f"use {', '.join(READERS)}."
         )
+    twice = duplicated_columns(path)
     with _reading(path, suffix[1:]):
+        if suffix == ".parquet" and twice:  # pandas' reader refuses them; Arrow's file reads
+            import pyarrow.parquet as pq
+
+            with pq.ParquetFile(path) as file:
+                return file.read(use_pandas_metadata=True).to_pandas()
         if suffix == ".parquet":
             return pd.read_parquet(path)
         table = pd.read_csv(path, sep=_separator(path))
+    if twice:  # the names as written, not pandas' "x.1"
+        names = read_header(path)
+        if len(names) == len(table.columns):
+            pairs = zip(names, table.columns, strict=True)
+            table.columns = pd.Index(
+                [name if name in twice else read for name, read in pairs], dtype=object
+            )
     return with_written_index(table, index_name)
 
 
@@ -236,6 +304,8 @@ class ParquetColumns(_FileColumns):
         index_columns = {c for c in metadata.get("index_columns", []) if isinstance(c, str)}
         names = [name for name in schema.names if name not in index_columns]
         self._columns = pd.Index(names, dtype=object)
+        if len(set(schema.names)) < len(schema.names):  # columns cannot be read by name
+            self.load()
         wanted = set(dictionary)
         self._dictionary = {
             field.name
@@ -295,7 +365,11 @@ class CsvColumns(_FileColumns):
         first = 1 if _has_written_index(self._header, index_name) else 0
         self._columns = pd.Index(self._header[first:], dtype=object)
         implicit_index = not isinstance(head.index, pd.RangeIndex)
-        if implicit_index or not _rows_fit(path, self._sep, len(self._header)):
+        if (
+            implicit_index
+            or duplicated_columns(path)
+            or not _rows_fit(path, self._sep, len(self._header))
+        ):
             self.load()
         else:
             self._index = self._read_index()

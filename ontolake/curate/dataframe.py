@@ -5,6 +5,9 @@ column by column (:mod:`ontolake.curate.columns`): at most one column (plus the 
 memory at a time, and the whole DataFrame is read only when something needs it —
 ``curator.dataset``, ``standardize``, ``add_new_from``, ``save_artifact``, a column
 converted by dtype coercion, or dataframe-level pandera checks.
+
+A column name written twice in a file is reported ("column 'x' appears twice"), the index
+column included: pandas' reader would silently rename the second one.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ontolake.curate.base import Curator, Table
-from ontolake.curate.columns import CsvColumns, ParquetColumns, dictionary_columns, read_table
+from ontolake.curate.columns import (
+    CsvColumns,
+    ParquetColumns,
+    dictionary_columns,
+    duplicated_columns,
+    read_table,
+)
 from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
 CSV_COLUMNS_FROM = 512 * 2**20
@@ -26,6 +35,7 @@ while a file too large for memory is still validated, holding about one column."
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ontolake.curate.report import ValidationReport
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.schema import Schema
 
@@ -72,6 +82,8 @@ class DataFrameCurator(Curator):
         import pandas as pd
 
         self._artifact: Artifact | None = None
+        self._twice: list[str] = []
+        """Column names the file holds more than once."""
         self._data: pd.DataFrame | ParquetColumns | CsvColumns
         if isinstance(dataset, pd.DataFrame):
             self._data = dataset
@@ -79,9 +91,11 @@ class DataFrameCurator(Curator):
             self._artifact = dataset
             self._source = str(dataset.key or dataset.uid)
             self._data = _open(Path(dataset.cache()), schema)
+            self._twice = duplicated_columns(Path(dataset.cache()))
         elif isinstance(dataset, (str, Path)):
             self._source = str(dataset)
             self._data = _open(Path(dataset), schema)
+            self._twice = duplicated_columns(Path(dataset))
         else:
             raise UnsupportedObjectError(
                 f"DataFrameCurator takes a pandas DataFrame, a parquet/CSV path or an "
@@ -103,6 +117,41 @@ class DataFrameCurator(Curator):
 
     def _tables(self) -> list[Table]:
         return [Table("main", self._data, self.schema)]
+
+    def _extra_checks(self, report: ValidationReport) -> None:
+        """A column name the file holds twice, unless the columns' check reported it."""
+        from ontolake.curate.report import Issue
+
+        reported = {issue.column for issue in report.issues if issue.kind == "duplicated_index"}
+        for name in self._twice:
+            if name not in reported:
+                report.add(
+                    Issue("main", name, "duplicated_index", f"column {name!r} appears twice")
+                )
+
+    def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
+        """See :meth:`Curator.standardize`; refused for a table with a column name twice.
+
+        Raises:
+            InvalidDataError: a column name appears twice (which one to map is unclear).
+
+        Example:
+            >>> twice = pd.DataFrame([["T-cell", 1, "B cell"]], columns=["cell_type", "n", "cell_type"])
+            >>> ol.curate.DataFrameCurator(twice, schema).standardize()
+            Traceback (most recent call last):
+            ontolake.errors.InvalidDataError: dataset: column 'cell_type' appears twice; rename one of them, then standardize.
+        """  # noqa: E501
+        twice = self._twice or [str(name) for name in self._columns_twice()]
+        if twice:
+            raise InvalidDataError(
+                f"{self._source}: column {twice[0]!r} appears twice; rename one of them, then "
+                "standardize."
+            )
+        return super().standardize(key)
+
+    def _columns_twice(self) -> list[Any]:
+        columns = self._data.columns
+        return list(columns[columns.duplicated()].unique())
 
     def _new_artifact(self, key: str | None, description: str | None) -> Artifact:
         from ontolake.registries.artifact import Artifact
@@ -137,6 +186,9 @@ def _is_artifact(value: Any) -> bool:
 
 def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns | CsvColumns:
     """A parquet, CSV or TSV file as columns read one at a time; anything else an error."""
+    from ontolake._files import require_file_or_folder
+
+    require_file_or_folder(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet" and path.is_file():
         return ParquetColumns(path, dictionary_columns(schema))

@@ -82,8 +82,9 @@ def _coerced(series: pd.Series[Any], kind: str) -> pd.Series[Any]:
     if kind in ("int", "float", "num"):
         result = pd.to_numeric(series, errors="coerce")
         if kind == "int":
-            integral = result.dropna()
-            not_integral = integral[integral != np.floor(integral)].index
+            integral = result.dropna().astype("float64")
+            outside = ~np.isfinite(integral) | (integral.abs() >= 2.0**63)  # inf, > int64
+            not_integral = integral[outside | (integral != np.floor(integral))].index
             result = result.astype("Float64").astype(object)
             result[result.index.isin(not_integral)] = None
             result = pd.to_numeric(result, errors="coerce").astype("Int64")

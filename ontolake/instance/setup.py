@@ -20,10 +20,11 @@ import shlex
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ontolake._atomic import missing_folders
 from ontolake._urls import mask_url, without_credentials
 from ontolake.errors import (
     ConfigurationError,
@@ -264,15 +265,16 @@ def init(
         logger.info("an instance already exists at %s; connecting to it", root.root)
         return connect(root.root, db=db, remember=remember)
     db_url = _default_db_url(root, db)
-    root.check_writable()
+    created_folders = missing_folders(Path(root.root)) if root.is_local else []
     created_sqlite = db_url.startswith("sqlite") and not _sqlite_path(db_url).exists()
     created_folder = not root.exists(root.join(".ontolake"))
-    root.fs.makedirs(root.join(".ontolake"), exist_ok=True)
     instance: Instance | None = None
     try:
         from ontolake.instance.engine import database_errors
         from ontolake.instance.migrate import upgrade
 
+        root.check_writable()
+        root.fs.makedirs(root.join(".ontolake"), exist_ok=True)
         instance = Instance(root.root, db_url)
         with database_errors(instance.db_description):
             upgrade(instance.engine)
@@ -281,11 +283,17 @@ def init(
     except BaseException:
         if instance is not None:
             instance.close()
-        if created_folder:
-            root.remove(root.join(".ontolake"))
+        # cleaning up must never hide the error (OSError: StorageError too)
         if created_sqlite:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(OSError):
+                    Path(str(_sqlite_path(db_url)) + suffix).unlink(missing_ok=True)
+        if created_folder:
+            with suppress(OSError):
+                root.remove(root.join(".ontolake"))
+        for folder in created_folders:  # deepest first; only if left empty
+            with suppress(OSError):
+                folder.rmdir()
         raise
     location = InstanceLocation(root.root, None if db is None else db_url)
     return _activate(instance, location, remember=remember)
@@ -462,13 +470,30 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
                 f"{root.root!r} holds no ontolake instance: create one with "
                 f"ol.init(storage={root.root!r}) or `curate init --storage {root.root}`."
             )
-        marker = json.loads(root.read_text(marker_path))
+        marker = _parse_marker(root.read_text(marker_path), marker_path)
     if db is not None:
         return root.root, normalize_db_url(db)
     recorded = str(marker.get("db", "sqlite"))
     if recorded == "sqlite":
         return root.root, f"sqlite:///{root.join(SQLITE_FILE)}"
     return root.root, settings.password_for(recorded) or normalize_db_url(recorded)
+
+
+def _parse_marker(text: str, where: str) -> dict[str, Any]:
+    """The content of an instance marker; a one-line error naming the file if it is damaged."""
+    try:
+        marker = json.loads(text)
+    except ValueError as error:
+        reason = f"not JSON: {error}"
+    else:
+        if isinstance(marker, dict):
+            return marker
+        reason = f"a JSON {type(marker).__name__}, not an object"
+    raise ConfigurationError(
+        f"{where} is damaged ({reason}); it marks an ontolake instance and holds "
+        '{"format": 1, "db": "sqlite"} (for another database, "db" is its URL without the '
+        "password): restore it from a backup, or write that content back."
+    )
 
 
 def _storage_of_database(db_url: str) -> str:

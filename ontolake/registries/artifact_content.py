@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ontolake._files import require_file_or_folder
 from ontolake.errors import InvalidKeyError, PathNotFoundError
 
 __all__ = ["Content", "prepare_content"]
@@ -102,6 +103,7 @@ def _local_path(location: str, key: str | None) -> Content:
         )
     if not os.access(path, os.R_OK):
         raise PathNotFoundError(f"{str(path)!r} is not readable: check its permissions.")
+    require_file_or_folder(path)  # a fifo or a device would be read forever
     suffix = key_suffix(path.name)
     _check_suffix(key, suffix)
     digest = hash_path(str(path))

@@ -6,9 +6,12 @@ paths included: one line on stderr, exit 2, no traceback.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from cli.shell import error_line
+from cli.conftest import SCRNA_YAML
+from cli.shell import INSTANCE_LINE, error_line
 
 HP_OBO = Path(__file__).parents[1] / "data" / "ontologies" / "hp_subset.obo"
 
@@ -72,6 +75,9 @@ def test_ontology_import_ls_and_search(curate_cli):
     assert imported.stdout.startswith("Phenotype: hp_subset ")
     listed = curate_cli("ontology", "ls")
     assert listed.stdout.startswith("Phenotype") and listed.stdout.rstrip().endswith("*")
+    assert listed.stderr.splitlines()[-1] == (
+        "*: the version in use of that ontology (the last one imported)"
+    )
     found = curate_cli("ontology", "search", "Phenotype", "motor seizure")
     assert found.returncode == 0
     assert found.stdout.splitlines()[0].endswith("Motor seizure")
@@ -81,3 +87,55 @@ def test_ontology_import_ls_and_search(curate_cli):
     )
     unknown = curate_cli("ontology", "import", "Planet")
     assert unknown.returncode == 2 and "CellType" in error_line(unknown)
+
+
+def test_search_says_how_many_and_splits_words_as_keys_do(curate_cli):
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    (curate_cli.cwd / "reads.fasta").write_text(">r\nACGT\n")
+    key = "raw/pbmc68k_reduced.fasta"
+    assert curate_cli("save", "reads.fasta", "--key", key).returncode == 0
+    for text in ("pbmc68k_reducd", "pbmc68k reducd", "PBMC68K-reduced"):
+        found = curate_cli("search", text)
+        assert found.returncode == 0, found.stderr
+        assert found.stdout.split()[1] == key, text
+        assert found.stderr.splitlines()[-1] == "1 artifact(s)"
+    nothing = curate_cli("search", "zebrafish")
+    assert nothing.returncode == 0 and nothing.stdout == ""
+    assert nothing.stderr.splitlines()[-1] == "0 artifact(s)"
+
+
+def test_a_closed_stdout_ends_commands_quietly_with_141(curate_cli):
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    assert curate_cli("ontology", "import", "Phenotype", "--source", HP_OBO).returncode == 0
+    (curate_cli.cwd / "cells.csv").write_text("cell_type\nT cell\n")
+    for command in (
+        ("info",),
+        ("ontology", "search", "Phenotype", "seizure"),
+        ("validate", "cells.csv", "--schema", "nope", "--format", "json"),
+    ):
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("curate")), *command],
+            cwd=curate_cli.cwd,
+            env=curate_cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        process.stdout.close()  # the reader is gone before anything is written (| head -0)
+        stderr = process.stderr.read()
+        assert process.wait(timeout=120) == 141, (command, stderr)
+        assert [line for line in stderr.splitlines() if not line.startswith(INSTANCE_LINE)] == []
+
+
+def test_library_deprecation_notes_are_hidden_unless_asked_for(curate_cli, corpus):
+    corpus.copy("pbmc68k_reduced.h5ad", curate_cli.cwd)
+    (curate_cli.cwd / "scrna.yaml").write_text(SCRNA_YAML)
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    assert curate_cli("ontology", "import", "CellType").returncode == 0
+    arguments = ("validate", "pbmc68k_reduced.h5ad", "--schema", "scrna.yaml")
+    quiet = curate_cli(*arguments)
+    assert quiet.returncode == 1, quiet.stderr  # no cell_type column: a verdict
+    assert [line for line in quiet.stderr.splitlines() if not line.startswith(INSTANCE_LINE)] == []
+    asked = curate_cli(*arguments, PYTHONWARNINGS="default")
+    assert asked.returncode == 1
+    assert "FutureWarning: Moving element from .uns['neighbors']" in asked.stderr

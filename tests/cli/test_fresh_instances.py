@@ -8,6 +8,7 @@ line and exit 2, with nothing created.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,53 @@ def test_passwords_never_appear_even_with_debug(curate_cli):
         assert "s3cret-word" not in refused.stdout + refused.stderr
         assert "postgresql://me:***@127.0.0.1:1/none" in refused.stderr.splitlines()[-1]
     assert ("Traceback" in refused.stderr) and not (curate_cli.cwd / "lake" / ".ontolake").exists()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_failed_init_leaves_nothing_it_made(curate_cli):
+    kept = curate_cli.cwd / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    before = sorted(path.relative_to(curate_cli.cwd) for path in curate_cli.cwd.rglob("*"))
+    cases = {
+        "./new/deep/lakeY": f"postgresql://owner:x@127.0.0.1:{closed_port()}/lake",
+        "./new2/lakeZ": "sqlite:////nonexistent/dir/x.db",
+        "./kept": "sqlite:////nonexistent/dir/x.db",
+        "./kept/lake": "sqlite:////nonexistent/dir/x.db",
+    }
+    for storage, db in cases.items():
+        failed = curate_cli("init", "--storage", storage, "--db", db)
+        assert failed.returncode == 2, (storage, failed.stderr)
+        assert error_line(failed).startswith("error: Cannot reach "), failed.stderr
+        assert "owner:x@" not in failed.stderr
+    after = sorted(path.relative_to(curate_cli.cwd) for path in curate_cli.cwd.rglob("*"))
+    assert after == before  # the folders init made are gone, what was there is kept
+    assert (kept / "notes.txt").read_text() == "mine"
+    assert not (curate_cli.home / ".config" / "ontolake" / "settings.json").exists()
+
+
+def test_a_damaged_instance_marker_is_exit_2_naming_the_file(curate_cli):
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    marker = (curate_cli.cwd / "data" / ".ontolake" / "instance.json").resolve()
+    for content, reason in (
+        ("{not json", "not JSON: Expecting property name"),
+        ("[]", "a JSON list, not an object"),
+    ):
+        marker.write_text(content)
+        for command in (("info",), ("ls",), ("init", "--storage", "./data")):
+            result = curate_cli(*command)
+            assert result.returncode == 2, (command, result.stderr)
+            line = error_line(result)
+            assert line.startswith(f"error: {marker} is damaged ({reason}"), line
+            assert line.endswith(
+                'holds {"format": 1, "db": "sqlite"} (for another database, "db" is its URL '
+                "without the password): restore it from a backup, or write that content back."
+            )
+    marker.write_text('{"format": 1, "db": "sqlite"}')
+    assert curate_cli("info").returncode == 0  # as the message says

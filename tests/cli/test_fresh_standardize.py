@@ -7,7 +7,10 @@ refused or failed run leaves nothing behind.
 
 from __future__ import annotations
 
+import json
+
 import anndata as ad
+import h5py
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -89,6 +92,17 @@ def test_an_h5ad_keeps_x_layers_and_dtypes(lake):
     pd.testing.assert_frame_equal(written.var, adata.var)
     assert written.uns["title"] == "pbmc"
     assert lake("validate", "out/pbmc.h5ad", "--schema", "scrna.yaml").returncode == 0
+    with h5py.File(lake.cwd / "out" / "pbmc.h5ad") as file:  # obs and var stay compressed
+        for table in ("obs", "var"):
+            datasets: list[h5py.Dataset] = []
+            file[table].visititems(
+                lambda _, item, found=datasets: (
+                    found.append(item) if isinstance(item, h5py.Dataset) else None
+                )
+            )
+            assert datasets and {(d.compression, d.compression_opts) for d in datasets} == {
+                ("gzip", 4)
+            }, table
 
 
 def test_inputs_are_overwritten_only_in_place(tables):
@@ -96,15 +110,16 @@ def test_inputs_are_overwritten_only_in_place(tables):
     stored = (tables.cwd / "a.csv").read_bytes()
     refusals = {
         ("a.csv",): "pass -o OUTPUT, or --in-place",
+        ("a.csv", "--in-place", "-o", "d/"): "-o and --in-place exclude each other",
         ("a.csv", "-o", "a.csv"): "would overwrite the input a.csv: pass --in-place",
         ("a.csv", "-o", "./"): "would overwrite the input a.csv",
         ("a.csv", "-o", "x.parquet"): "keeps the format of a.csv",
-        ("a.csv", "sub/a.csv", "-o", "out"): "sub/a.csv: no such file",
+        ("a.csv", "b.tsv", "-o", "single.csv"): "-o single.csv names one .csv file, but 2 inputs",
     }
     for arguments, message in refusals.items():
         result = tables("standardize", *arguments, "--schema", "cells.yaml")
         assert result.returncode == 2, (arguments, result.stderr)
-        assert message in result.stderr, (arguments, result.stderr)
+        assert message in error_line(result), (arguments, result.stderr)
         assert "Traceback" not in result.stderr
     (tables.cwd / "sub").mkdir()
     (tables.cwd / "sub" / "a.csv").write_bytes(stored)
@@ -135,5 +150,117 @@ def test_a_failed_write_leaves_no_output_and_no_new_folder(lake):
         "standardize", "cells.h5ad", "--schema", "scrna.yaml", "-o", f"new/deep/{long_name}"
     )
     assert result.returncode == 2, result.stderr
-    assert error_line(result).startswith("error: ")
+    assert summary(result)["cells.h5ad"][2] == f"error: new/deep/{long_name}: File name too long"
     assert listing(lake.cwd) == before
+
+
+def summary(result):
+    """The rows of the summary table: {input: (output, mapped, result)}."""
+    rows = {}
+    for line in result.stdout.splitlines()[1:]:
+        source, target, mapped, verdict = line.split(maxsplit=3)
+        rows[source] = (target, mapped, verdict)
+    return rows
+
+
+def test_a_batch_processes_every_input_and_reports_each(tables):
+    (tables.cwd / "garbage.csv").write_bytes(b"cell_type\n\xff\xfe\x00 not text\n")
+    pd.DataFrame({"cell_type": ["hepatocite"], "n_genes": [1]}).to_csv(
+        tables.cwd / "typo.csv", index=False
+    )
+    arguments = ("a.csv", "garbage.csv", "missing.csv", "b.tsv", "typo.csv")
+    result = tables("standardize", *arguments, "--schema", "cells.yaml", "-o", "fixed/")
+    assert result.returncode == 2, result.stderr  # an input could not be read
+    rows = summary(result)
+    assert list(rows) == list(arguments)  # one row per input, in order
+    assert rows["a.csv"] == ("fixed/a.csv", "2", "valid")
+    assert rows["b.tsv"] == ("fixed/b.tsv", "2", "valid")
+    assert rows["typo.csv"] == ("fixed/typo.csv", "0", "1 issue(s) left")
+    assert rows["garbage.csv"][1:] == ("-", rows["garbage.csv"][2])
+    assert rows["garbage.csv"][2].startswith("error: garbage.csv: cannot be read as csv")
+    assert rows["missing.csv"][2] == "error: missing.csv: no such file or folder."
+    assert listing(tables.cwd / "fixed") == ["a.csv", "b.tsv", "typo.csv"]
+    assert "Traceback" not in result.stderr
+    invalid = tables("standardize", "a.csv", "typo.csv", "--schema", "cells.yaml", "-o", "again")
+    assert invalid.returncode == 1  # none unreadable, one still invalid
+    assert tables("standardize", "b.tsv", "--schema", "cells.yaml", "-o", "ok").returncode == 0
+
+
+def test_in_place_batches_replace_each_file_on_its_own(tables):
+    (tables.cwd / "garbage.csv").write_bytes(b"cell_type\n\xff\xfe\x00 not text\n")
+    garbage = (tables.cwd / "garbage.csv").read_bytes()
+    result = tables(
+        "standardize", "garbage.csv", "a.csv", "b.tsv", "--schema", "cells.yaml", "--in-place"
+    )
+    assert result.returncode == 2
+    assert [verdict for *_, verdict in summary(result).values()][1:] == ["valid", "valid"]
+    assert pd.read_csv(tables.cwd / "b.tsv", sep="\t")["cell_type"].tolist() == [
+        "T cell",
+        "B cell",
+        "T cell",
+    ]
+    assert (tables.cwd / "garbage.csv").read_bytes() == garbage
+    assert not [path for path in tables.cwd.iterdir() if path.name.startswith(".")]
+
+
+def test_in_place_keeps_permissions_and_writes_through_links(tables):
+    (tables.cwd / "scrna.yaml").write_text(SCRNA_YAML)
+    ad.AnnData(
+        X=np.ones((2, 1), dtype="float32"),
+        obs=pd.DataFrame({"cell_type": ["T-cell", "B cell"]}, index=["a", "b"]),
+    ).write_h5ad(tables.cwd / "cells.h5ad")
+    modes = {"a.csv": 0o600, "c.parquet": 0o640, "cells.h5ad": 0o604}
+    for name, mode in modes.items():
+        (tables.cwd / name).chmod(mode)
+    for name, schema in (("a.csv", "cells.yaml"), ("c.parquet", "cells.yaml")):
+        result = tables("standardize", name, "--schema", schema, "--in-place")
+        assert result.returncode == 0, result.stderr
+    (tables.cwd / "link.h5ad").symlink_to("cells.h5ad")
+    linked = tables("standardize", "link.h5ad", "--schema", "scrna.yaml", "--in-place")
+    assert linked.returncode == 0, linked.stderr
+    assert "link.h5ad is a symbolic link: writing to the file it points to" in linked.stderr
+    assert summary(linked)["link.h5ad"][0] == str((tables.cwd / "cells.h5ad").resolve())
+    assert (tables.cwd / "link.h5ad").is_symlink()  # the link stays a link
+    assert ad.read_h5ad(tables.cwd / "cells.h5ad").obs["cell_type"].tolist() == [
+        "T cell",
+        "B cell",
+    ]
+    assert {name: (tables.cwd / name).stat().st_mode & 0o777 for name in modes} == modes
+    assert pd.read_parquet(tables.cwd / "c.parquet")["cell_type"].tolist()[0] == "T cell"
+
+
+def test_a_byte_order_mark_and_crlf_line_endings_are_kept(lake):
+    (lake.cwd / "bom.csv").write_bytes(b"\xef\xbb\xbfcell_type,n_genes\r\nT-cell,1\r\nB cell,2\r\n")
+    assert lake("validate", "bom.csv", "--schema", "cells.yaml").returncode == 1  # a synonym
+    result = lake("standardize", "bom.csv", "--schema", "cells.yaml", "--in-place")
+    assert result.returncode == 0, result.stderr
+    assert summary(result)["bom.csv"][1:] == ("1", "valid")
+    assert (lake.cwd / "bom.csv").read_bytes() == (
+        b"\xef\xbb\xbfcell_type,n_genes\r\nT cell,1\r\nB cell,2\r\n"
+    )
+
+
+def test_what_standardize_cannot_write_is_never_proposed(lake):
+    frame = pd.DataFrame({"cell_type": ["T-cell", "B cell"], "n_genes": [1, 2]})
+    frame.to_parquet(lake.cwd / "folder.parquet", partition_cols=["n_genes"])
+    assert (lake.cwd / "folder.parquet").is_dir()
+    validated = lake("validate", "folder.parquet", "--schema", "cells.yaml", "--format", "json")
+    assert validated.returncode == 1
+    steps = json.loads(validated.stdout)["next_steps"]
+    assert steps and not [step for step in steps if step.startswith("curate standardize")]
+    refused = lake("standardize", "folder.parquet", "--schema", "cells.yaml", "-o", "out/")
+    assert refused.returncode == 2
+    assert summary(refused)["folder.parquet"][2] == (
+        "error: folder.parquet: a folder (a partitioned dataset); standardize writes single "
+        ".parquet files."
+    )
+    assert not (lake.cwd / "out").exists()
+
+
+def test_a_column_name_written_twice_is_refused(lake):
+    (lake.cwd / "twice.csv").write_text("cell_type,n_genes,cell_type\nT-cell,1,B cell\n")
+    result = lake("standardize", "twice.csv", "--schema", "cells.yaml", "-o", "out/")
+    assert result.returncode == 2
+    assert summary(result)["twice.csv"][2] == (
+        "error: twice.csv: column 'cell_type' appears twice; rename one of them, then standardize."
+    )

@@ -1,9 +1,10 @@
 """Standardized files keep their input's shape: a property over generated tables.
 
-For any table written as CSV (with or without pandas' index column), TSV or parquet (any
-codec, categorical or plain labels, any index), standardizing changes exactly the
-non-canonical labels: columns, index, dtypes, every other cell's text, the parquet schema,
-metadata, codecs and row groups stay as they were.
+For any table written as CSV (with or without pandas' index column, a byte order mark, LF
+or CRLF line endings), TSV or parquet (any codec, categorical or plain labels, any index),
+standardizing changes exactly the non-canonical labels: columns, index, dtypes, every other
+cell's text, the parquet schema, metadata, codecs and row groups stay as they were; a file
+rewritten in place keeps its permissions.
 """
 
 from __future__ import annotations
@@ -66,27 +67,52 @@ def _standardize(path, target, schema):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(frame=tables(), layout=st.sampled_from(["csv", "csv+index", "tsv"]))
-def test_csv_and_tsv_change_only_the_mapped_cells(schema, tmp_path, frame, layout):
+@given(
+    frame=tables(),
+    layout=st.sampled_from(["csv", "csv+index", "tsv"]),
+    bom=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    mode=st.sampled_from([0o600, 0o640, 0o644, 0o444]),
+    in_place=st.booleans(),
+)
+def test_csv_and_tsv_change_only_the_mapped_cells(
+    schema, tmp_path, frame, layout, bom, newline, mode, in_place
+):
     suffix, sep = (".tsv", "\t") if layout == "tsv" else (".csv", ",")
-    source, target = tmp_path / f"in{suffix}", tmp_path / "out" / f"in{suffix}"
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
-    frame.to_csv(source, sep=sep, index=layout == "csv+index")
+    source = tmp_path / "out" / f"in{suffix}"
+    target = source if in_place else tmp_path / "out" / "new" / f"in{suffix}"
+    source.parent.mkdir()
+    encoding = "utf-8-sig" if bom else "utf-8"
+    frame.to_csv(
+        source, sep=sep, index=layout == "csv+index", lineterminator=newline, encoding=encoding
+    )
+    source.chmod(mode)
+    stored_bytes = source.read_bytes()
+    stored = read_as_ontolake(source)
+    with source.open(newline="", encoding=encoding) as handle:
+        before = list(csv.reader(handle, delimiter=sep))
     mapping = _standardize(source, target, schema)
     expected = {given: CANONICAL[given] for given in frame["cell_type"].dropna()}
     assert mapping.get("cell_type", {}) == {k: v for k, v in expected.items() if k != v}
+    if in_place:
+        assert target.stat().st_mode & 0o777 == mode
     if not mapping:
-        assert target.read_bytes() == source.read_bytes()
+        assert target.read_bytes() == stored_bytes
         return
-    with source.open(newline="") as a, target.open(newline="") as b:
-        before, after = list(csv.reader(a, delimiter=sep)), list(csv.reader(b, delimiter=sep))
+    written_bytes = target.read_bytes()
+    assert written_bytes.startswith(b"\xef\xbb\xbf") == bom
+    header = stored_bytes.split(b"\n", 1)[0]
+    assert written_bytes.split(b"\n", 1)[0] == header  # BOM, names and line ending
+    with target.open(newline="", encoding=encoding) as handle:
+        after = list(csv.reader(handle, delimiter=sep))
     assert after[0] == before[0]  # the header, index column included
     position = before[0].index("cell_type")
     assert len(after) == len(before)
     for old, new in zip(before[1:], after[1:], strict=True):
         assert new[:position] + new[position + 1 :] == old[:position] + old[position + 1 :]
         assert new[position] == CANONICAL.get(old[position], old[position])
-    stored, written = read_as_ontolake(source), read_as_ontolake(target)
+    written = read_as_ontolake(target)
     pd.testing.assert_frame_equal(
         written, stored.assign(cell_type=stored["cell_type"].replace(CANONICAL))
     )

@@ -202,3 +202,55 @@ def test_an_ontology_never_imported_says_so_instead_of_proposing_new_records(sql
         ol.curate.DataFrameCurator(pd.DataFrame({"cell_type": ["T cell"]}), schema).validate()
         is None
     )
+
+
+def _verdict(report):
+    return sorted((issue.column, issue.kind, issue.message) for issue in report.issues)
+
+
+@pytest.mark.parametrize("size", ["small", "column by column"])
+def test_a_file_with_a_column_twice_gets_the_verdict_of_the_frame(
+    cells, tmp_path, size, monkeypatch
+):
+    import pyarrow as arrow
+    import pyarrow.parquet as pq
+
+    import ontolake.curate.dataframe as dataframe
+
+    if size != "small":
+        monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 0)  # every CSV read a column at a time
+    frame = pd.DataFrame(
+        [["T cell", 1, "garbage"], ["B cell", 2, "T cell"]],
+        columns=["cell_type", "n_genes", "cell_type"],
+    )
+    expected = _verdict(ol.curate.DataFrameCurator(frame, cells).collect())
+    assert ("cell_type", "duplicated_index", "column 'cell_type' appears twice") in expected
+    frame.to_csv(tmp_path / "twice.csv", index=False)
+    frame.to_csv(tmp_path / "twice.tsv", index=False, sep="\t")
+    pq.write_table(
+        arrow.Table.from_arrays(
+            [arrow.array(["T cell", "B cell"]), arrow.array([1, 2]), arrow.array(["x", "y"])],
+            names=["cell_type", "n_genes", "cell_type"],
+        ),
+        tmp_path / "twice.parquet",
+    )
+    for name in ("twice.csv", "twice.tsv", "twice.parquet"):
+        curator = ol.curate.DataFrameCurator(tmp_path / name, cells)
+        assert _verdict(curator.collect()) == expected, name
+        assert list(curator.dataset.columns) == ["cell_type", "n_genes", "cell_type"]
+        with pytest.raises(InvalidDataError, match="column 'cell_type' appears twice"):
+            curator.standardize()
+
+
+def test_a_byte_order_mark_and_a_written_index_are_read_as_pandas_wrote_them(cells, tmp_path):
+    frame = _frame()
+    frame.to_csv(tmp_path / "bom.csv", encoding="utf-8-sig")  # the index: a nameless column
+    curator = ol.curate.DataFrameCurator(tmp_path / "bom.csv", cells)
+    assert curator.validate() is None
+    pd.testing.assert_frame_equal(curator.dataset, frame, check_dtype=False)
+
+
+def test_a_device_is_refused_before_it_is_read(cells, tmp_path):
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    with pytest.raises(ol.errors.UnsupportedObjectError, match=r"zero\.csv: a character device"):
+        ol.curate.DataFrameCurator(tmp_path / "zero.csv", cells)

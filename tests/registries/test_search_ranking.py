@@ -28,14 +28,16 @@ def model_key(query: str, value: str) -> tuple[int, float, int] | None:
         return (1, 0.0, len(folded))
     if query in folded:
         return (2, 0.0, len(folded))
-    width = max(len(query.split()), 1)
+    query_words = WORDS.findall(query)
+    phrase = " ".join(query_words) or query
+    width = max(len(query_words), 1)
     words = WORDS.findall(folded)
     windows = [" ".join(words[i : i + width]) for i in range(len(words) - width + 1)]
     score = max(
         [
             fuzz.ratio(query, folded),
             fuzz.ratio(query.replace(" ", ""), folded.replace(" ", "")),
-            *(fuzz.ratio(query, window) for window in windows),
+            *(fuzz.ratio(phrase, window) for window in windows),
         ]
     )
     return (3, -score, len(folded)) if score >= FUZZY_CUTOFF else None
@@ -71,6 +73,12 @@ def test_ranking_matches_the_model(pairs: list[tuple[int, str]], text: str) -> N
 def test_a_typo_finds_the_file_by_one_word_of_its_key() -> None:
     candidates = [(1, ["tables/measurements.parquet"]), (2, ["tables/samples.parquet"])]
     assert rank("measurment", candidates) == [1]
+
+
+def test_words_of_the_text_split_as_those_of_the_values() -> None:
+    candidates = [(1, ["pbmc68k_reduced.h5ad"]), (2, ["pbmc3k_raw.h5ad"])]
+    for text in ("pbmc68k_reducd", "pbmc68k reducd", "pbmc68k/reducd"):
+        assert rank(text, candidates) == [1], text
 
 
 def test_exact_before_prefix_before_substring_before_fuzzy() -> None:

@@ -5,7 +5,8 @@ Matching is case-insensitive and compares the text with each of a record's name-
 best value; a fuzzy match compares the text with the whole value and with every run of as
 many words as the text has (``"measurment"`` finds ``"tables/measurements.parquet"``), using
 rapidfuzz's ratio with a cut-off, so unrelated records (``"B cell"`` for ``"T cell"``) are
-left out.
+left out. Words are runs of letters and digits, in the text as in the values: ``_``, ``/``,
+``.`` and ``-`` separate them (``"pbmc68k_reducd"`` finds ``"pbmc68k_reduced.h5ad"``).
 
 Records are ordered by, in turn:
 
@@ -124,7 +125,9 @@ def _fuzzy_scores(query: str, values: list[str]) -> Any:
 
     spaceless, joined = _spaceless_and_joined(values)
     best = np.maximum(ratios(query, values), ratios(query.replace(" ", ""), spaceless))
-    width = max(len(query.split()), 1)
+    query_words = _words_and_ends(query.replace(_END, " ") + _END)[:-1]
+    phrase = " ".join(query_words) or query  # the words, as the values' runs are joined
+    width = max(len(query_words), 1)
     tokens = np.array(_words_and_ends(joined), dtype=object)
     is_end = tokens == _END
     owners = np.cumsum(is_end)[~is_end]  # the value each word belongs to
@@ -135,7 +138,7 @@ def _fuzzy_scores(query: str, values: list[str]) -> Any:
         words = [" ".join(words[start : start + width]) for start in starts.tolist()]
         owners = owners[starts]
     if words:
-        np.maximum.at(best, owners, ratios(query, words))
+        np.maximum.at(best, owners, ratios(phrase, words))
     return best
 
 
