@@ -179,6 +179,7 @@ def test_a_failed_init_leaves_nothing_it_made(curate_cli):
 def test_a_damaged_instance_marker_is_exit_2_naming_the_file(curate_cli):
     assert curate_cli("init", "--storage", "./data").returncode == 0
     marker = (curate_cli.cwd / "data" / ".ontolake" / "instance.json").resolve()
+    settings_file = curate_cli.home / ".config" / "ontolake" / "settings.json"
     for content, reason in (
         ("{not json", "not JSON: Expecting property name"),
         ("[]", "a JSON list, not an object"),
@@ -188,7 +189,9 @@ def test_a_damaged_instance_marker_is_exit_2_naming_the_file(curate_cli):
             result = curate_cli(*command)
             assert result.returncode == 2, (command, result.stderr)
             line = error_line(result)
-            assert line.startswith(f"error: {marker} is damaged ({reason}"), line
+            # An instance chosen implicitly also says where the choice came from.
+            origin = "" if command[0] == "init" else f"the saved default ({settings_file}): "
+            assert line.startswith(f"error: {origin}{marker} is damaged ({reason}"), line
             assert line.endswith(
                 'holds {"format": 1, "db": "sqlite"} (for another database, "db" is its URL '
                 "without the password): restore it from a backup, or write that content back."
