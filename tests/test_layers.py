@@ -184,13 +184,23 @@ def loaded_with(name: str) -> frozenset[str]:
 
 
 @functools.cache
-def layer_ranks() -> dict[str, int]:
-    """Module → rank of its layer in ``.importlinter`` (0 is the top layer)."""
+def contract(identifier: str) -> configparser.SectionProxy:
+    """One contract of ``.importlinter``."""
     config = configparser.ConfigParser()
     config.read(CONFIG, encoding="utf-8")
-    lines = [line for line in config["importlinter:contract:layers"]["layers"].splitlines()]
+    return config[f"importlinter:contract:{identifier}"]
+
+
+def layer_lines() -> list[str]:
+    """The layers of ``.importlinter`` from the top down, one line each."""
+    return [line.strip() for line in contract("layers")["layers"].splitlines() if line.strip()]
+
+
+@functools.cache
+def layer_ranks() -> dict[str, int]:
+    """Module → rank of its layer in ``.importlinter`` (0 is the top layer)."""
     ranks = {}
-    for rank, line in enumerate(line for line in lines if line.strip()):
+    for rank, line in enumerate(layer_lines()):
         for tail in re.split(r"[|:]", line):
             ranks[f"ontolake.{tail.strip().strip('()')}"] = rank
     return ranks
@@ -210,9 +220,7 @@ def layer_of(name: str) -> int:
 def test_an_upward_import_fails_lint_naming_the_contract(tmp_path):
     copy = tmp_path / "ontolake"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    config = configparser.ConfigParser()
-    config.read(CONFIG, encoding="utf-8")
-    contract = config["importlinter:contract:layers"]["name"]
+    name = contract("layers")["name"]
     command = [str(LINT_IMPORTS), "--no-logo", "--no-cache", str(CONFIG)]
     environment = {**os.environ, "PYTHONPATH": str(tmp_path), "COLUMNS": "300"}
 
@@ -229,7 +237,7 @@ def test_an_upward_import_fails_lint_naming_the_contract(tmp_path):
         handle.write("\n\ndef _check_with_a_curator():\n    from ontolake.curate import base\n")
     broken = lint()
     assert broken.returncode == 1, broken.stdout + broken.stderr
-    assert f"{contract} BROKEN" in broken.stdout
+    assert f"{name} BROKEN" in broken.stdout
     assert f"ontolake.storage.keys -> ontolake.curate.base (l.{line})" in broken.stdout
     assert "Do not add an ignore_imports line" in broken.stdout
 
@@ -311,3 +319,10 @@ def test_late_internal_imports_are_downward_or_declared():
         f"{LATE_IMPORTS_WITHOUT_REASON} allowed: import new code at the top of its module.\n"
         + "\n".join(found)
     )
+
+
+def test_the_readme_shows_the_layers_lint_checks():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Layers, checked by `make lint`\n", 1)[1]
+    shown = section.split("```text\n", 1)[1].split("\n```", 1)[0].splitlines()
+    assert shown == layer_lines()
