@@ -38,6 +38,7 @@ services:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ontolake tests benchmarks
 	$(BIN)/ruff format --check ontolake tests benchmarks
+	$(BIN)/lint-imports --no-logo
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -136,7 +136,7 @@ def create_records(feature: Feature, new: list[str]) -> list[Any]:
         >>> ol.ULabel.filter(name__in=["D1", "D2"]).count()  # saved
         2
     """
-    import ontolake as ol
+    from ontolake.registries.save import save
 
     if not new:
         return []
@@ -162,5 +162,5 @@ def create_records(feature: Feature, new: list[str]) -> list[Any]:
             fields["type"] = model.get(name=target.type_name, is_type=True)
         plain.append(model(**fields))
     if plain:
-        created.extend(ol.save(plain))
+        created.extend(save(plain))
     return created
