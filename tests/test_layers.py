@@ -32,7 +32,6 @@ BY_NAME = {
     "ontolake": "the public API, resolved on first access so that `import ontolake` is light",
     "ontolake.curate": "the curator classes of ol.curate, resolved on first access",
     "ontolake.registries.base": "the mapper hook that maps every model before the first query",
-    "ontolake.ontology_sources.readers": "the reader table: a format's libraries load on use",
 }
 
 # Importers that keep `import ontolake` and `curate --help` fast: a function-level import

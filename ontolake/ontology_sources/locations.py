@@ -15,10 +15,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from ontolake._fsspec import is_remote_location, storage_errors, url_to_fs
 from ontolake._urls import mask_url
 from ontolake.errors import MissingDependencyError, OntologyFormatError, PathNotFoundError
 from ontolake.ontology_sources.guarded import GuardedStream
-from ontolake.storage.root import is_remote_location, storage_errors, url_to_fs
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -1,7 +1,7 @@
 """One small interface for every ontology source: a spec, its terms, and a content hash.
 
 :class:`FileSource` reads a local path, an fsspec URL or a file shipped in an installed
-package, in any format of :mod:`~ontolake.ontology_sources.detect`; :class:`InMemorySource`
+package, in any format of :mod:`~ontolake.ontology_sources.formats`; :class:`InMemorySource`
 serves a list of terms (for tests). Every source checks, while it yields, that no
 ontology id comes with two different names.
 """
@@ -16,11 +16,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import OntologyFormatError
-from ontolake.ontology_sources.detect import (
-    FORMATS,
+from ontolake.ontology_sources.formats import (
     default_name,
     detect_format,
     detect_version,
+    format_names,
+    get_reader,
 )
 from ontolake.ontology_sources.locations import (
     decompression_failure,
@@ -49,7 +50,8 @@ class SourceSpec:
         version: the release (``v2025-02-13``, ``48`` …).
         organism: the organism of organism-specific sources (``human``), else None.
         location: a path, an fsspec URL or ``package:<distribution>/<path>``.
-        format: one of ``obo``, ``owl``, ``obographs``, ``cellxgene``, ``gene_table``.
+        format: the name of a format of :data:`~ontolake.ontology_sources.formats.FORMATS`
+            (``obo``, ``owl``, ``obographs``, ``cellxgene``, ``gene_table`` …).
 
     Example:
         >>> SourceSpec("CellType", "cl", "v2025-02-13", None, "cl.obo", "obo").name
@@ -123,8 +125,9 @@ class FileSource(OntologySource):
 
     Args:
         location: where the file is.
-        format: ``obo``, ``owl``, ``obographs``, ``cellxgene`` or ``gene_table``; detected
-            from the suffix or the first bytes when None.
+        format: a format name of :data:`~ontolake.ontology_sources.formats.FORMATS`
+            (``obo``, ``owl``, ``obographs``, ``cellxgene``, ``gene_table`` …); detected from
+            the suffix or the first bytes when None.
         entity: the registry the source fills (set by the registry that imports it).
         name: the source name; the lower-cased file stem when None.
         version: the release; what the file declares (OBO ``data-version``, OWL
@@ -153,10 +156,10 @@ class FileSource(OntologySource):
     ) -> None:
         self.location = os.fspath(location)
         require_exists(self.location)
-        if format is not None and format not in FORMATS:
+        if format is not None and format not in format_names():
             raise OntologyFormatError(
                 f"Unknown ontology format {format!r} for {display_name(self.location)}: "
-                f"use one of {', '.join(FORMATS)}."
+                f"use one of {', '.join(format_names())}."
             )
         self._format = format or detect_format(self.location)
         self._entity = entity
@@ -196,7 +199,6 @@ class FileSource(OntologySource):
 
     def _read(self) -> Iterator[Term]:
         from ontolake._progress import progress
-        from ontolake.ontology_sources.readers import get_reader
 
         reader = get_reader(self._format)
         label = display_name(self.location)

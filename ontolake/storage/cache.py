@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ontolake._fsspec import storage_errors
 from ontolake.errors import HashMismatchError
 from ontolake.storage.hashing import Digest, hash_path, list_files
 from ontolake.storage.keys import validate_key
-from ontolake.storage.root import storage_errors
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

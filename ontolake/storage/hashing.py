@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ontolake._fsspec import storage_errors
 from ontolake._progress import progress
 from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError, UnsafePathError
-from ontolake.storage.root import storage_errors
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from ontolake.errors import OntologyFormatError
+from ontolake.ontology_sources.formats import cellxgene_json
 from ontolake.ontology_sources.locations import open_binary
-from ontolake.ontology_sources.readers import cellxgene
 from ontolake.ontology_sources.source import open_source
 from ontolake.ontology_sources.terms import Relation, Synonym
 
@@ -39,8 +39,8 @@ def test_streaming_matches_a_whole_file_parse_at_any_chunk_size(data, monkeypatc
     with open_binary(str(data / "cl_subset.json.zst")) as handle:
         raw = handle.read()
     expected = list(json.loads(raw).items())
-    monkeypatch.setattr(cellxgene, "_CHUNK_BYTES", 7)
-    assert list(cellxgene.iter_entries(io.BytesIO(raw), "cl")) == expected
+    monkeypatch.setattr(cellxgene_json, "_CHUNK_BYTES", 7)
+    assert list(cellxgene_json.iter_entries(io.BytesIO(raw), "cl")) == expected
 
 
 def test_plain_json_and_unicode(tmp_path):
@@ -78,7 +78,7 @@ def test_plain_json_and_unicode(tmp_path):
 )
 def test_malformed_files_name_the_offset_and_term(text, message):
     with pytest.raises(OntologyFormatError, match=message):
-        list(cellxgene.read_cellxgene(io.BytesIO(text), "cl.json"))
+        list(cellxgene_json.read_cellxgene(io.BytesIO(text), "cl.json"))
 
 
 def test_installed_cell_ontology(require_package):

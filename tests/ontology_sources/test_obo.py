@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ontolake.errors import OntologyFormatError
-from ontolake.ontology_sources.readers.obo import read_obo
+from ontolake.ontology_sources.formats.obo import read_obo
 from ontolake.ontology_sources.source import open_source
 from ontolake.ontology_sources.terms import Relation, Synonym
 

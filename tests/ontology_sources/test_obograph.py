@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ontolake.errors import OntologyFormatError
-from ontolake.ontology_sources.readers.obograph import read_obograph
+from ontolake.ontology_sources.formats.obograph import read_obograph
 from ontolake.ontology_sources.source import open_source
 from ontolake.ontology_sources.terms import Relation, Synonym
 

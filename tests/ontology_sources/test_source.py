@@ -9,7 +9,7 @@ import fsspec
 import pytest
 
 from ontolake.errors import MissingDependencyError, OntologyFormatError, PathNotFoundError
-from ontolake.ontology_sources.detect import default_name, detect_format
+from ontolake.ontology_sources.formats import default_name, detect_format
 from ontolake.ontology_sources.locations import package_location, resolve_package
 from ontolake.ontology_sources.source import (
     FileSource,

@@ -233,7 +233,7 @@ def check_terms(terms: Iterable[Term], location: str) -> list[Term]:
     """
     from dataclasses import replace
 
-    from ontolake.ontology_sources.hierarchy import find_cycles
+    from ontolake.ontology_sources.cycles import find_cycles
 
     by_id: dict[str, Term] = {}
     for term in terms:

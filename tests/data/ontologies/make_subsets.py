@@ -154,7 +154,7 @@ def cut_ncbitaxon() -> bytes:
     """Every taxon whose name or a synonym holds "mouse" or "mice", and their ancestors."""
     import zstandard
 
-    from ontolake.ontology_sources.readers.cellxgene import iter_entries
+    from ontolake.ontology_sources.formats.cellxgene_json import iter_entries
 
     path = installed("cellxgene-ontology-guide", r".*/NCBITaxon-ontology-v[\d-]+\.json\.zst")
     mouse = re.compile("mouse|mice", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from ontolake.ontology_sources.hierarchy import find_cycles
+from ontolake.ontology_sources.cycles import find_cycles
 from ontolake.ontology_sources.terms import Relation, Term
 
 
