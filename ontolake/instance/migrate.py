@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "upgrade"]
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -317,11 +317,13 @@ def connect(
         Instance(storage='.../data', db='sqlite')
     """
     from ontolake.instance.migrate import check_schema
+    from ontolake.instance.relocate import settle_default_storage
 
     storage_root, db_url, location, origin = _resolve(target, db)
     instance = Instance(storage_root, db_url)
     try:
         check_schema(instance.engine, instance.db_description)
+        settle_default_storage(instance, embedded=_inside(instance.root, db_url))
     except BaseException:
         instance.close()
         raise
@@ -425,17 +427,22 @@ def _default_db_url(root: StorageRoot, db: str | None) -> str:
 
 
 def _register_default_storage(instance: Instance) -> None:
+    """Register the default storage (once: an init that crashed may have done it)."""
+    from sqlalchemy import select
+
     from ontolake.registries.storage import Storage
 
     with instance.write() as session:
-        session.add(
-            Storage(
-                root=instance.root.root,
-                type=instance.root.protocol,
-                is_default=True,
-                created_by_id=None,
+        registered = select(Storage.id).where(Storage.root == instance.root.root)
+        if session.execute(registered).scalar() is None:
+            session.add(
+                Storage(
+                    root=instance.root.root,
+                    type=instance.root.protocol,
+                    is_default=True,
+                    created_by_id=None,
+                )
             )
-        )
     instance.user_id  # noqa: B018  (register the creating user now)
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from ontolake.instance.setup import Instance
     from ontolake.registries.artifact import Artifact
+    from ontolake.registries.base import RecordVerbs
     from ontolake.storage.root import StorageRoot
 
 __all__ = ["delete_artifact_files", "save_artifacts"]
@@ -82,11 +83,14 @@ def save_artifacts(
     artifacts: list[Artifact],
     *,
     on_inserted: Callable[[Session, list[Artifact]], None] | None = None,
+    records: list[RecordVerbs] | None = None,
 ) -> list[Artifact]:
     """Save new and changed artifacts in one transaction; return what is stored, in order.
 
     Args:
         artifacts: new artifacts (stored) and saved ones (their changed fields are written).
+        records: other records (labels, runs …) saved in the same transaction, before the
+            artifacts (see :func:`ontolake.registries.save.write_records`).
         on_inserted: called inside the write transaction, once the rows are inserted and
             before any file is placed, with the session and the stored artifacts (in order;
             for content that was already stored, the existing artifact). What it writes is
@@ -99,6 +103,7 @@ def save_artifacts(
         [('cells.csv', 1), ('ontologies/hp.obo', 1)]
     """
     from ontolake.instance.setup import current_instance
+    from ontolake.registries.save import write_records
 
     instance = current_instance()
     user_id = instance.user_id  # registered before the write transaction, on first use
@@ -131,11 +136,14 @@ def save_artifacts(
     except BaseException:
         _unstage(artifacts, sources)
         raise
+    inserted = [record for record in records or () if record.id is None]
     for attempt in range(1, _ATTEMPTS + 1):
         placements: list[_Placement] = []
         try:
             with instance.write() as session:
                 try:
+                    if records:
+                        write_records(session, records, user_id)
                     _insert_new(session, instance, user_id, artifacts, new, results)
                     session.add_all(changed)
                     session.flush()
@@ -148,6 +156,7 @@ def save_artifacts(
                     # before the rollback ends the transaction (and releases its locks)
                     _undo(placements)
                     _forget(session, [artifacts[index] for index in new])
+                    _forget(session, [record for record in records or () if record in inserted])
                     raise
             break
         except IntegrityError:
@@ -234,8 +243,8 @@ def _lock(session: Session, artifacts: list[Artifact]) -> None:
     lock_names(session, *names)
 
 
-def _forget(session: Session, artifacts: list[Artifact]) -> None:
-    """Detach artifacts whose insert is about to be rolled back, keeping their fields.
+def _forget(session: Session, artifacts: list[Any]) -> None:
+    """Detach records whose insert is about to be rolled back, keeping their fields.
 
     Done before the rollback, which would otherwise leave them attached under an id that no
     longer exists (the next insert may reuse it) and expire the fields a retry needs.
@@ -248,7 +257,7 @@ def _forget(session: Session, artifacts: list[Artifact]) -> None:
             session.expunge(artifact)
         if inspect(artifact).key is not None:
             make_transient(artifact)
-        artifact.id = None  # type: ignore[assignment]
+        artifact.id = None
 
 
 def _find_same_content(session: Session, artifact: Artifact) -> Artifact | None:
@@ -425,8 +434,28 @@ def _storage_id(session: Session, instance: Instance, artifact: Artifact, user_i
 
 
 def _place(root: StorageRoot, artifact: Artifact) -> _Placement:
-    content = artifact._content
+    """Put the staged content of ``artifact`` at its managed path.
+
+    Something already there is the orphan of a save that crashed after placing its file and
+    before committing its row: no row holds this uid (its row was just inserted, under the
+    unique index), and the writers of this key or family queue behind this one. The orphan
+    is removed and the content placed again, so a crash never blocks a key.
+    """
+    from ontolake.errors import StorageError
+
     final = root.managed_path(artifact.uid, artifact.suffix)
+    try:
+        return _place_at(root, artifact, final)
+    except StorageError:
+        if not root.exists(final):
+            raise
+    logger.warning("replacing %s, left by a save that crashed before its commit", final)
+    root.remove(final)
+    return _place_at(root, artifact, final)
+
+
+def _place_at(root: StorageRoot, artifact: Artifact, final: str) -> _Placement:
+    content = artifact._content
     if root.is_local:
         root.finalise(content.source, final)
         return _Placement(root, content.source, final, moved=True)

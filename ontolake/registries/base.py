@@ -264,8 +264,31 @@ class Trashable:
     is_trashed: Mapped[bool] = mapped_column(default=False)
 
     def restore(self) -> None:
-        """Take the record out of the trash."""
-        from ontolake.registries.save import save
+        """Take the record out of the trash (the latest of its versions again, if highest).
 
-        self.is_trashed = False
-        save([cast("RecordVerbs", self)])
+        Raises:
+            IntegrityError: another version family took the record's key meanwhile.
+
+        Example:
+            >>> artifact = ol.Artifact.get(key="raw/sample.fasta")
+            >>> artifact.delete()
+            >>> artifact.restore()
+            >>> artifact.is_trashed, artifact.is_latest
+            (False, True)
+        """
+        from sqlalchemy import select
+        from sqlalchemy.orm.attributes import set_committed_value
+
+        from ontolake.instance.setup import current_instance
+        from ontolake.registries.delete import restore_records
+
+        record = cast("RecordVerbs", self)
+        model = type(record)
+        restore_records(model, [record.id])
+        set_committed_value(self, "is_trashed", False)
+        if hasattr(model, "is_latest"):
+            with current_instance().read() as session:
+                latest = session.execute(
+                    select(model.is_latest).where(model.id == record.id)
+                ).scalar_one()
+            set_committed_value(self, "is_latest", latest)

@@ -126,8 +126,8 @@ class Feature(Registry):
             raise FeatureDefinitionError(
                 f"Feature {self.name!r} is already defined with dtype {existing.dtype}, not "
                 f"{self.dtype}: values and schemas depend on it. Use another name, or delete "
-                f"the old feature first (ol.Feature.get(name={self.name!r}).delete(), which "
-                "also deletes its values)."
+                f"the old feature first (ol.Feature.get(name={self.name!r})"
+                ".delete(permanent=True), which also deletes its values)."
             )
         for field in _UPDATABLE:
             setattr(existing, field, getattr(self, field))
@@ -136,10 +136,13 @@ class Feature(Registry):
         return False
 
     def delete(self, permanent: bool = False) -> None:
-        """Delete the feature and its values; refused while a schema lists it.
+        """Delete the feature; refused while a schema lists it.
+
+        Features have no trash: a feature that holds values is deleted, with all of them,
+        only with ``permanent=True`` (else ``IntegrityError`` says how many it holds).
 
         Example:
-            >>> ol.Feature.get(name="gc_content").delete()
+            >>> ol.Feature.get(name="gc_content").delete(permanent=True)
             >>> ol.Feature.filter(name="gc_content").exists()
             False
         """

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "drop_held_values",
+    "id_chunks",
     "label_registries",
     "link_values",
     "release_labels",
@@ -84,7 +85,7 @@ def link_values(
     dialect = session.get_bind().dialect.name
     for registry in sorted(label_registries(features)):
         statement = _link_statement(registry, dialect)
-        for chunk in _chunks(artifact_ids):
+        for chunk in id_chunks(artifact_ids):
             session.execute(statement, {"ids": chunk, "features": feature_ids})
 
 
@@ -101,11 +102,17 @@ def release_labels(
     for registry in sorted(LABEL_LINKS.keys() if registries is None else registries):
         if registry in LABEL_LINKS:
             statement = _release_statement(registry)
-            for chunk in _chunks(artifact_ids):
+            for chunk in id_chunks(artifact_ids):
                 session.execute(statement, {"ids": chunk})
 
 
-def _chunks(ids: Collection[int]) -> Iterator[list[int]]:
+def id_chunks(ids: Collection[int]) -> Iterator[list[int]]:
+    """``ids`` sorted, without repeats, in lists of at most 10,000 (one statement each).
+
+    Example:
+        >>> [len(chunk) for chunk in id_chunks(range(25_000))]
+        [10000, 10000, 5000]
+    """
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start : start + _CHUNK]

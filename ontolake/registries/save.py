@@ -1,4 +1,4 @@
-"""``ol.save``: insert or update many records in one transaction."""
+"""``ol.save``: insert or update many records, artifacts among them, in one transaction."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ontolake.registries.base import RecordVerbs
 
-__all__ = ["save"]
+__all__ = ["save", "write_records"]
 
 RecordT = TypeVar("RecordT", bound="RecordVerbs")
 
 
 def save(records: Iterable[RecordT]) -> list[RecordT]:
-    """Save records in bulk: one transaction for the records, one for the artifacts.
+    """Save records in bulk, in one transaction: all of them are stored, or none.
 
-    Artifacts go through the artifact path (content placed atomically with the rows); a
-    record whose content is already stored comes back as the existing artifact.
+    Artifacts go through the artifact path (content placed atomically with the rows, in
+    the same transaction as the other records); a record whose content is already stored
+    comes back as the existing artifact.
 
     Example:
         >>> import ontolake as ol
@@ -28,25 +31,44 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     from ontolake.instance.setup import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.artifact_save import save_artifacts
-    from ontolake.registries.versioning import Versioned
 
     records = list(records)
     artifacts = [record for record in records if isinstance(record, Artifact)]
     others = [record for record in records if not isinstance(record, Artifact)]
     instance = current_instance()
-    if others:
-        user_id = instance.user_id
-        with instance.write() as session:
-            for record in others:
-                if getattr(record, "created_by_id", user_id) is None:
-                    record.created_by_id = user_id  # type: ignore[attr-defined]
-                if isinstance(record, Versioned) and record.id is None:
-                    record.assign_version(session, None)
-                if record.before_save(session):
-                    session.add(record)
-            session.flush()
-            for record in others:
-                record.after_flush(session)
-    stored = save_artifacts(cast("list[Artifact]", artifacts)) if artifacts else []
+    if not artifacts:
+        if others:
+            user_id = instance.user_id
+            with instance.write() as session:
+                write_records(session, cast("list[RecordVerbs]", others), user_id)
+        return records
+    stored = save_artifacts(
+        cast("list[Artifact]", artifacts), records=cast("list[RecordVerbs]", others)
+    )
     saved = dict(zip(map(id, artifacts), stored, strict=True))
     return [saved.get(id(record), record) for record in records]  # type: ignore[misc]
+
+
+def write_records(session: Session, records: list[RecordVerbs], user_id: int) -> None:
+    """Insert or update ``records`` (not artifacts) inside the caller's write transaction.
+
+    Example:
+        >>> from ontolake.instance.setup import current_instance
+        >>> instance = current_instance()
+        >>> with instance.write() as session:
+        ...     write_records(session, [ol.ULabel(name="batch 9")], instance.user_id)
+        >>> ol.ULabel.filter(name="batch 9").count()
+        1
+    """
+    from ontolake.registries.versioning import Versioned
+
+    for record in records:
+        if getattr(record, "created_by_id", user_id) is None:
+            record.created_by_id = user_id  # type: ignore[attr-defined]
+        if isinstance(record, Versioned) and record.id is None:
+            record.assign_version(session, None)
+        if record.before_save(session):
+            session.add(record)
+    session.flush()
+    for record in records:
+        record.after_flush(session)

@@ -2,17 +2,20 @@
 
 A record's ``uid`` is its 12-character stem followed by the 4-character base62 version number,
 so the unique index on ``uid`` also forbids two records claiming the same version. A partial
-unique index keeps exactly one ``is_latest`` record per stem.
+unique index keeps exactly one ``is_latest`` record per stem. The uids of versions deleted for
+good stay in :data:`retired_versions`, and a new version is numbered after them too: a uid is
+never given to other content.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, func, select, update
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, func, select, update
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ontolake.registries.base import Base
 from ontolake.registries.uid import STEM_LENGTH, new_uid, version_suffix
 
 if TYPE_CHECKING:
@@ -20,7 +23,18 @@ if TYPE_CHECKING:
 
     from ontolake.registries.query.queryset import QuerySet
 
-__all__ = ["Versioned", "latest_index"]
+__all__ = ["Versioned", "latest_index", "retired_versions"]
+
+retired_versions = Table(
+    "retired_versions",
+    Base.metadata,
+    Column("registry", String(64), primary_key=True),
+    Column("uid", String(20), primary_key=True),
+    Column("stem_uid", String(STEM_LENGTH), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_retired_versions_registry_stem_uid", "registry", "stem_uid"),
+)
+"""The uids of versions deleted for good, by registry table (never given out again)."""
 
 
 def latest_index(table: str) -> Index:
@@ -87,10 +101,18 @@ class Versioned:
             self.stem_uid = previous.stem_uid
             table = model.__table__  # type: ignore[attr-defined]
             connection = session.connection()
+            retired = retired_versions.c
             highest = connection.execute(
-                select(func.max(table.c.version)).where(table.c.stem_uid == previous.stem_uid)
-            ).scalar_one()
-            self.version = int(highest or 0) + 1
+                select(
+                    select(func.max(table.c.version))
+                    .where(table.c.stem_uid == previous.stem_uid)
+                    .scalar_subquery(),
+                    select(func.max(retired.version))
+                    .where(retired.registry == table.name, retired.stem_uid == previous.stem_uid)
+                    .scalar_subquery(),
+                )
+            ).one()
+            self.version = max(int(number or 0) for number in highest) + 1
             connection.execute(
                 update(table)
                 .where(table.c.stem_uid == previous.stem_uid, table.c.is_latest.is_(True))

@@ -272,11 +272,11 @@ def test_a_failed_permanent_delete_keeps_the_object(s3_sqlite_instance, fasta, m
 
     artifact = ol.Artifact(fasta, key="raw/sample.fasta").save()
 
-    def fail(session, model, ids):
+    def fail(session, model, stems):
         raise RuntimeError("connection lost inside the delete transaction")
 
     with monkeypatch.context() as patch:
-        patch.setattr(delete, "promote_latest", fail)
+        patch.setattr(delete, "settle_latest", fail)
         with pytest.raises(RuntimeError, match="connection lost"):
             artifact.delete(permanent=True)
     assert ol.Artifact.get(key="raw/sample.fasta") == artifact  # the row survived ...

@@ -292,7 +292,7 @@ def test_deleting_owners_or_features_deletes_their_values(owners):
     ol.save([ol.Feature(name="a", dtype=int), ol.Feature(name="b", dtype=int)])
     artifact = owners["artifact"]
     artifact.features.add_values({"a": 1, "b": 2})
-    ol.Feature.get(name="a").delete()
+    ol.Feature.get(name="a").delete(permanent=True)  # features have no trash
     assert artifact.features.get_values() == {"b": 2}
     artifact.delete()  # to the trash: values stay
     assert stored_rows() == 1

@@ -85,7 +85,7 @@ def install(point: str) -> None:
 
     kill_on_call = {
         "staged": ("artifact_save.py", "_check_unchanged", "_stage"),
-        "placing": ("root.py", "finalise", "_place"),
+        "placing": ("root.py", "finalise", "_place_at"),
         "committed": ("artifact_content.py", "discard", "save_artifacts"),
     }
 

@@ -201,3 +201,47 @@ def test_a_killed_permanent_delete_is_undone_by_the_doctor(instance, payloads):
     assert doctor().output.startswith("healthy")
     assert sha256(ol.Artifact.get(key=KEY, is_latest=True).cache()) == sha256(second)
     assert stored_objects(instance) == {f"{a.uid}{a.suffix}" for a in ol.Artifact.filter(key=KEY)}
+
+
+def orphan_of_the_next_version(instance, latest, content: Path) -> str:
+    """What a save killed after placing its file leaves: the next version's file, no row."""
+    from ontolake.registries.uid import version_suffix
+
+    uid = latest.stem_uid + version_suffix(latest.version + 1)
+    orphan = instance.root.managed_path(uid, latest.suffix)
+    instance.root.upload(str(content), orphan)
+    return uid
+
+
+@pytest.mark.parametrize("shape", ["file", "folder"])
+def test_the_next_save_after_a_crash_replaces_the_orphan_of_its_uid(instance, tmp_path, shape):
+    def make(name: str, text: str) -> Path:
+        path = tmp_path / name
+        if shape == "file":
+            path.write_text(text)
+        else:
+            path.mkdir()
+            (path / "part.txt").write_text(text)
+        return path
+
+    first = ol.Artifact(make("v1", "one"), key="raw/reads").save()
+    uid = orphan_of_the_next_version(instance, first, make("crashed", "crashed"))
+    second = ol.Artifact(make("v2", "two"), key="raw/reads").save()
+    assert (second.uid, second.version, second.is_latest) == (uid, 2, True)
+    stored = Path(second.cache())
+    assert (stored if shape == "file" else stored / "part.txt").read_text() == "two"
+    assert doctor("--no-hash").output.startswith("healthy")
+
+
+@pytest.mark.s3
+@pytest.mark.postgres
+def test_a_killed_save_to_s3_does_not_block_the_key(s3_bucket, postgres_url, payloads):
+    first, second, third = payloads
+    instance = ol.init(storage=f"{s3_bucket}/lake", db=postgres_url)
+    ol.Artifact(first, key=KEY).save()
+    crash(instance, second, "placed")
+    instance = reconnect(instance)
+    latest = ol.Artifact(third, key=KEY).save()  # no `curate doctor --fix` in between
+    assert (latest.version, latest.is_latest) == (2, True)
+    assert sha256(latest.cache()) == sha256(third)
+    assert stored_objects(instance) == {f"{a.uid}{a.suffix}" for a in ol.Artifact.filter(key=KEY)}

@@ -1,7 +1,9 @@
 """Alembic environment: runs migrations on the engine handed over by ontolake.instance.migrate.
 
 Each migration runs in one transaction (``BEGIN IMMEDIATE`` on SQLite, ``READ COMMITTED`` on
-PostgreSQL), so a failed upgrade leaves the schema as it was.
+PostgreSQL), so a failed upgrade leaves the schema as it was. On SQLite, foreign keys are off
+while migrations run (and on again after), as SQLite asks for rebuilding a table: dropping
+the old copy of a table must not cascade to the rows that refer to it.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ if engine.dialect.name == "postgresql":
     options["isolation_level"] = "READ COMMITTED"
 
 with engine.connect().execution_options(**options) as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        transactional_ddl=True,
-    )
-    with connection.begin():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.dbapi_connection
+    if sqlite:  # outside a transaction: SQLite ignores this pragma inside one
+        driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,
+            transactional_ddl=True,
+        )
+        with connection.begin():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=ON")

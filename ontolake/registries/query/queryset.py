@@ -21,6 +21,7 @@ from ontolake.registries.query.lookups import build_condition, field_name, resol
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
+    from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
 
     from ontolake.registries.query.lookup import Lookup
@@ -182,7 +183,7 @@ class QuerySet(Generic[RecordT]):
         from ontolake.instance.setup import current_instance
 
         with current_instance().read() as session:
-            records = list(session.execute(self._statement()).scalars())
+            records = _current_records(session, self._statement())
         return self._apply_ranking(records, lambda record: record.id)
 
     def __iter__(self) -> Iterator[RecordT]:
@@ -477,3 +478,28 @@ class QuerySet(Generic[RecordT]):
 
     def __repr__(self) -> str:
         return f"<QuerySet of {self.model.__name__}: {len(self._conditions)} condition(s)>"
+
+
+def _current_records(session: Session, statement: Select[Any]) -> list[Any]:
+    """The records of ``statement`` as committed now, also those this session holds already.
+
+    Objects a long-lived session loaded earlier are refreshed from their rows (another
+    process may have written since: a new version demotes the one held here); the fields a
+    user changed and has not saved yet keep their new values.
+    """
+    from sqlalchemy import inspect
+
+    unsaved = {}
+    for record in session.dirty:
+        state = inspect(record)
+        unsaved[record] = {
+            name: state.dict[name]
+            for name, attribute in state.attrs.items()
+            if name in state.dict and attribute.history.has_changes()
+        }
+    statement = statement.execution_options(populate_existing=True)
+    records = list(session.execute(statement).scalars())
+    for record, fields in unsaved.items():
+        for name, value in fields.items():
+            setattr(record, name, value)
+    return records
