@@ -32,6 +32,7 @@ from ontolake.errors import (
     OntolakeError,
 )
 from ontolake.instance.db_url import is_database_url, normalize_db_url
+from ontolake.instance.relocate import settle_default_storage
 from ontolake.instance.selection import announce, implicit_instance
 from ontolake.instance.settings import InstanceLocation, settings
 
@@ -317,7 +318,6 @@ def connect(
         Instance(storage='.../data', db='sqlite')
     """
     from ontolake.instance.migrate import check_schema
-    from ontolake.instance.relocate import settle_default_storage
 
     storage_root, db_url, location, origin = _resolve(target, db)
     instance = Instance(storage_root, db_url)

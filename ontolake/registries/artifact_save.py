@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from ontolake.errors import IntegrityError
+from ontolake.errors import IntegrityError, InvalidDataError, StorageError
+from ontolake.registries.save import write_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,7 +104,6 @@ def save_artifacts(
         [('cells.csv', 1), ('ontologies/hp.obo', 1)]
     """
     from ontolake.instance.setup import current_instance
-    from ontolake.registries.save import write_records
 
     instance = current_instance()
     user_id = instance.user_id  # registered before the write transaction, on first use
@@ -405,8 +405,6 @@ def _check_unchanged(artifact: Artifact, path: str) -> None:
 
 def _refuse_changed(artifact: Artifact) -> NoReturn:
     """Remove what was staged for ``artifact`` and refuse its changed content."""
-    from ontolake.errors import InvalidDataError
-
     artifact._content.discard()
     raise InvalidDataError(
         f"The content for key {artifact.key!r} changed after it was hashed (it is being "
@@ -441,8 +439,6 @@ def _place(root: StorageRoot, artifact: Artifact) -> _Placement:
     unique index), and the writers of this key or family queue behind this one. The orphan
     is removed and the content placed again, so a crash never blocks a key.
     """
-    from ontolake.errors import StorageError
-
     final = root.managed_path(artifact.uid, artifact.suffix)
     try:
         return _place_at(root, artifact, final)

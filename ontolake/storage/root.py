@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ontolake._fsspec import LOCAL_PROTOCOLS, is_remote_location, storage_errors, url_to_fs
 from ontolake._fsspec import is_storage_access_error as is_storage_access_error
 from ontolake.errors import PathNotFoundError, StorageError, StorageNotWritableError
+from ontolake.storage.hashing import list_local_files
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -180,8 +181,6 @@ class StorageRoot:
         fsspec's own recursive ``put`` lists a link to a folder as a file, so the stored copy
         would miss the files behind it; links out of the folder are refused by the listing.
         """
-        from ontolake.storage.hashing import list_local_files
-
         files = list_local_files(local_source)
         base = destination.rstrip("/")
         self.fs.put([full for _, full in files], [f"{base}/{name}" for name, _ in files])
