@@ -25,9 +25,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         >>> len(plates), ol.ULabel.filter(name__startswith="plate ").count()
         (96, 96)
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.artifact_save import save_artifacts
+    from ontolake.registries.user import current_user_id
     from ontolake.registries.versioning import Versioned
 
     records = list(records)
@@ -35,7 +36,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     others = [record for record in records if not isinstance(record, Artifact)]
     instance = current_instance()
     if others:
-        user_id = instance.user_id
+        user_id = current_user_id(instance)
         with instance.write() as session:
             for record in others:
                 if getattr(record, "created_by_id", user_id) is None:
