@@ -2,9 +2,14 @@
 
 ``init`` migrates a new database, registers the default storage and the creating user, and
 writes the marker ``<root>/.ontolake/instance.json`` (see :mod:`ontolake.instance.locate`).
-Connecting to an instance and the current instance are the session provider's
-(:mod:`ontolake.instance.session`, one layer down, which never loads the registries); their
-names are re-exported here.
+Connecting and the current instance belong to the session provider,
+:mod:`ontolake.instance.session`, one layer down (it never loads the registries); their
+names are re-exported here, so earlier imports keep working.
+
+Example:
+    >>> from ontolake.instance import session, setup
+    >>> setup.current_instance is session.current_instance
+    True
 """
 
 from __future__ import annotations
