@@ -23,11 +23,13 @@ def seed_artifacts(count: int) -> list:
     from sqlalchemy import insert, select
 
     import ontolake as ol
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
+    from ontolake.registries.storage_location import default_storage_id
     from ontolake.registries.uid import new_uid, version_suffix
+    from ontolake.registries.user import current_user_id
 
     instance = current_instance()
-    storage_id = instance.default_storage.id
+    storage_id = default_storage_id(instance)
     rows = []
     for i in range(count):
         stem = new_uid(12)
@@ -42,7 +44,7 @@ def seed_artifacts(count: int) -> list:
                 "size": 1000 + i,
                 "hash": new_uid(20),
                 "storage_id": storage_id,
-                "created_by_id": instance.user_id,
+                "created_by_id": current_user_id(instance),
                 "in_place": False,
                 "is_trashed": False,
             }

@@ -15,12 +15,14 @@ def seed(count: int = 10_000) -> None:
     from sqlalchemy import insert
 
     import ontolake as ol
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
+    from ontolake.registries.storage_location import default_storage_id
     from ontolake.registries.uid import new_uid, version_suffix
+    from ontolake.registries.user import current_user_id
 
     instance = current_instance()
-    storage_id = instance.default_storage.id
-    user_id = instance.user_id
+    storage_id = default_storage_id(instance)
+    user_id = current_user_id(instance)
     rows = []
     for i in range(count):
         prefix = "project-a" if i < 1111 else f"project-{'bcdefghij'[i % 9]}"

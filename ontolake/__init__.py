@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ontolake import curate, errors
+    from ontolake.instance.session import connect, disconnect
     from ontolake.instance.settings import settings
-    from ontolake.instance.setup import connect, disconnect, init
+    from ontolake.instance.setup import init
     from ontolake.lineage.track import finish, track
     from ontolake.lineage.tracked import tracked
     from ontolake.registries import bio
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ontolake.registries.lineage import Run, Transform
     from ontolake.registries.save import save
     from ontolake.registries.schema import Schema
-    from ontolake.registries.storage import Storage
+    from ontolake.registries.storage_location import Storage
     from ontolake.registries.user import User
 
 __all__ = [
@@ -77,9 +78,9 @@ _LAZY: dict[str, str] = {
     "Storage": "ontolake.registries.models",
     "User": "ontolake.registries.models",
     "save": "ontolake.registries.save",
-    "connect": "ontolake.instance.setup",
+    "connect": "ontolake.instance.session",
     "init": "ontolake.instance.setup",
-    "disconnect": "ontolake.instance.setup",
+    "disconnect": "ontolake.instance.session",
     "settings": "ontolake.instance.settings",
     "track": "ontolake.lineage.track",
     "finish": "ontolake.lineage.track",

@@ -116,7 +116,7 @@ def require_registries(schema: Schema, spec: str, *, cached: bool) -> None:
             that import it (exit 2).
     """
     from ontolake.errors import SourceNotFoundError
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.feature_labels import target_conditions
     from ontolake.schemas.dtypes import parse_dtype
 

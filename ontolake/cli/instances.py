@@ -34,7 +34,7 @@ def init(storage: str, db: str | None) -> None:
 def info() -> None:
     """Show the connected instance: storage, database, schema revision and counts."""
     from ontolake.instance.migrate import current_revision
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
 
     instance = current_instance()
@@ -50,7 +50,7 @@ def migrate(storage: str | None) -> None:
     """Upgrade the instance's database schema to this version of ontolake."""
     from ontolake.instance.engine import database_errors
     from ontolake.instance.migrate import SCHEMA_REVISION, current_revision, upgrade
-    from ontolake.instance.setup import locate
+    from ontolake.instance.session import locate
 
     engine, description = locate(storage)
     try:
@@ -75,7 +75,7 @@ def doctor(fix: bool, no_hash: bool) -> None:
     Also lists runs of this machine left "started" by a process that died (SIGKILL).
     Exits 0 when healthy, 1 when not (a verdict, like an invalid file).
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.doctor import diagnose
 
     diagnosis = diagnose(current_instance(), fix=fix, check_hashes=not no_hash)

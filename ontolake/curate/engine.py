@@ -230,7 +230,7 @@ def check_frame(
     if schema.flexible and extra:
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.features import Feature
 
         with current_instance().read() as session:

@@ -39,7 +39,7 @@ class RegistryCache:
         """
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.feature_labels import target_conditions
 
         key = (str(dtype), json.dumps(feature.cat_filters or {}, sort_keys=True, default=str))
@@ -83,7 +83,7 @@ class RegistryCache:
         if itype not in self._names:
             from sqlalchemy import select
 
-            from ontolake.instance.setup import current_instance
+            from ontolake.instance.session import current_instance
             from ontolake.registries.features import Feature
             from ontolake.schemas.dtypes import parse_dtype
 
@@ -117,7 +117,7 @@ class RegistryCache:
 def _vocabulary_of(target: CatTarget) -> Vocabulary:
     from sqlalchemy import select
 
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.bio.vocabulary import TermEntry, Vocabulary
 
     model = target.model

@@ -99,7 +99,7 @@ def save_curated(
         >>> save_curated(curator, "tables/cells.parquet", None, None).schema.name
         'obs of scRNA'
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     annotation = Annotation.of(curator)
     if annotation.schema.id is None:

@@ -80,7 +80,7 @@ class TermIndex:
     def _load_from(self, model: Any, ids: list[str]) -> None:
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         links = model.parent_table
         with current_instance().read() as session:
@@ -236,7 +236,7 @@ class GeneIndex:
     def _lookup(self, gene_ids: list[str]) -> dict[str, str]:
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.bio import Gene, Source
 
         found: dict[str, str] = {}

@@ -132,7 +132,7 @@ def lock_names(session: Session, *names: str, shared: bool = False) -> None:
     already gives each write transaction the whole database.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
         >>> with current_instance().write() as session:  # on SQLite: nothing to do
         ...     lock_names(session, "artifact-key:raw/sample.fasta")
     """

@@ -1,8 +1,8 @@
-"""Schema migrations (Alembic, shipped in the package) and the schema-version check.
+"""Schema migrations (Alembic, shipped in the package).
 
-``SCHEMA_REVISION`` is the head revision this version of ontolake expects; connecting to an
-instance compares it with the revision recorded in the database in one cheap query, without
-loading Alembic.
+The check a connection makes (is the database at ``SCHEMA_REVISION``?) lives in
+:mod:`ontolake.instance.schema_version`, so connecting never loads Alembic; its names are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ontolake.errors import SchemaVersionError
+from ontolake.instance.schema_version import SCHEMA_REVISION as SCHEMA_REVISION
+from ontolake.instance.schema_version import check_schema as check_schema
+from ontolake.instance.schema_version import current_revision as current_revision
+from ontolake.instance.schema_version import newer_schema_error
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "upgrade"]
+__all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "downgrade", "upgrade"]
 
-SCHEMA_REVISION = "0009"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -54,44 +57,6 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)  # type: ignore[arg-type]
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision recorded in the database, or None when it has none."""
-    from sqlalchemy import inspect, text
-
-    with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        value = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return None if value is None else str(value)
-
-
-def check_schema(engine: Engine, description: str) -> None:
-    """Raise ``SchemaVersionError`` unless the database is at ``SCHEMA_REVISION``."""
-    from ontolake.instance.engine import database_errors
-
-    with database_errors(description):
-        revision = current_revision(engine)
-    if revision == SCHEMA_REVISION:
-        return
-    if revision is None:
-        raise SchemaVersionError(
-            f"{description} has no ontolake schema: create the instance with ol.init()."
-        )
-    if revision < SCHEMA_REVISION:
-        raise SchemaVersionError(
-            f"{description} is at schema revision {revision}, older than this ontolake "
-            f"({SCHEMA_REVISION}): run `curate migrate` to upgrade it (back up the database first)."
-        )
-    raise _newer_schema(description, revision)
-
-
-def _newer_schema(description: str, revision: str) -> SchemaVersionError:
-    return SchemaVersionError(
-        f"{description} is at schema revision {revision}, newer than this ontolake "
-        f"({SCHEMA_REVISION}): upgrade ontolake (pip install -U ontolake)."
-    )
-
-
 def _refuse_unknown_revision(engine: Engine) -> None:
     """Refuse, with the fix, a database at a revision this ontolake ships no migration for.
 
@@ -99,7 +64,7 @@ def _refuse_unknown_revision(engine: Engine) -> None:
     """
     from alembic.script import ScriptDirectory
 
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
 
     revision = current_revision(engine)
     if revision is None:
@@ -111,7 +76,7 @@ def _refuse_unknown_revision(engine: Engine) -> None:
         engine, engine.url.render_as_string(hide_password=True)
     )
     if revision > SCHEMA_REVISION:
-        raise _newer_schema(description, revision)
+        raise newer_schema_error(description, revision)
     raise SchemaVersionError(
         f"{description} is at schema revision {revision}, which this ontolake "
         f"({SCHEMA_REVISION}) has no migration for: restore the database from a backup."

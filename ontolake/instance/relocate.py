@@ -17,7 +17,7 @@ from ontolake._urls import mask_url
 from ontolake.errors import InstanceNotFoundError
 
 if TYPE_CHECKING:
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
 
 __all__ = ["settle_default_storage"]
 

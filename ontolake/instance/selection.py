@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ontolake._urls import mask_url
 from ontolake.errors import NotConnectedError
+from ontolake.instance.locate import SQLITE_FILE
 from ontolake.instance.settings import INSTANCE_ENV, InstanceLocation, settings
 
 __all__ = ["announce", "implicit_instance"]
@@ -47,8 +48,6 @@ def implicit_instance() -> tuple[InstanceLocation, str]:
 
 def announce(storage_root: str, db_url: str, origin: str) -> None:
     """Say once on stderr which instance an implicit connection uses (unless quiet)."""
-    from ontolake.instance.setup import SQLITE_FILE
-
     if settings.quiet or (storage_root, db_url) in _announced:
         return
     _announced.add((storage_root, db_url))

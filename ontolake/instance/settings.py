@@ -23,7 +23,7 @@ from ontolake._urls import mask_url, without_credentials
 from ontolake.instance.db_url import is_database_url
 
 if TYPE_CHECKING:
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
 
 __all__ = ["INSTANCE_ENV", "QUIET_ENV", "InstanceLocation", "Settings", "settings"]
 
@@ -129,7 +129,7 @@ class Settings:
     @property
     def instance(self) -> Instance:
         """The connected instance, connecting to the last used one on first access."""
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         return current_instance()
 

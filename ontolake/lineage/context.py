@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.registries.lineage import Run
 
 __all__ = [
@@ -112,7 +112,7 @@ def inherited_run() -> ActiveRun | None:
     uid = os.environ.get(RUN_UID_VARIABLE)
     if not uid:
         return None
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     instance = current_instance()
     key = (os.getpid(), uid, instance.db_url)
@@ -214,7 +214,7 @@ def current_run() -> Run | None:
     state = active()
     if state is None:
         return None
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.lineage import Run
 
     with current_instance().read() as session:
@@ -254,7 +254,7 @@ def record_input(artifact: Any) -> None:
         or getattr(artifact, "run_id", None) == state.run_id
     ):
         return
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.links import insert_links, run_input_artifact
 
     with current_instance().write() as session:

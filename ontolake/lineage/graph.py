@@ -196,7 +196,7 @@ def build_lineage(record: Any, *, downstream: bool = False) -> LineageGraph:
         >>> sorted(kind for _source, _target, kind in graph.edges)
         ['code', 'made', 'uses']
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.lineage import Run
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
 
 __all__ = ["StaleRun", "abort_stale_runs", "find_stale_runs", "is_gone", "process_identity"]
 
@@ -83,7 +83,7 @@ def process_identity() -> dict[str, Any]:
     pid = os.getpid()
     if _identity is not None and _identity[0] == pid:
         return dict(_identity[1])
-    from ontolake.instance.setup import HOST
+    from ontolake.instance.session import HOST
 
     identity: dict[str, Any] = {"pid": pid, "host": HOST}
     stat = _stat(pid)
@@ -111,7 +111,7 @@ def is_gone(process: Mapping[str, Any] | None) -> bool:
     """
     if not isinstance(process, Mapping) or os.name == "nt":
         return False
-    from ontolake.instance.setup import HOST
+    from ontolake.instance.session import HOST
 
     pid = process.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or process.get("host") != HOST:
@@ -157,7 +157,7 @@ def find_stale_runs(instance: Instance) -> list[StaleRun]:
     """The ``started`` runs of this host whose process is gone, oldest first.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
         >>> stale = find_stale_runs(current_instance())
         >>> [ol.Run.get(uid=run.uid).transform.key for run in stale]
         ['crash.py']
@@ -188,7 +188,7 @@ def abort_stale_runs(instance: Instance, stale: list[StaleRun] | None = None) ->
             the meantime is left as it is.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
         >>> crashed = ol.Run.get(transform__key="crash.py")  # its process was killed
         >>> crashed.status
         'started'

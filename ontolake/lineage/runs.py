@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.registries.lineage import Run
 
 __all__ = ["TransformSpec", "finish_run", "json_params", "source_hash", "start_run"]
@@ -167,13 +167,14 @@ def start_run(
     from ontolake.registries.labels import Project
     from ontolake.registries.lineage import Run, Transform
     from ontolake.registries.links import insert_links, project_run, project_transform
+    from ontolake.registries.user import current_user_id
 
     transform_id = known_transform_id
     if transform_id is None:
         with instance.read() as session:
             found = _find_transform(session, spec)
         transform_id = found[0] if found is not None else None
-    user_id = instance.user_id
+    user_id = current_user_id(instance)
     with instance.write() as session:
         if transform_id is None:
             lock_names(session, f"transform:{spec.key}")  # one creator per key (PostgreSQL)

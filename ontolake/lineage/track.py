@@ -39,7 +39,7 @@ from ontolake.errors import PathNotFoundError, TrackingError
 from ontolake.lineage import context
 
 if TYPE_CHECKING:
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.lineage.capture import OutputCapture
     from ontolake.lineage.notebook_record import NotebookRecord
     from ontolake.lineage.runs import TransformSpec
@@ -174,7 +174,7 @@ def track(
         ('completed', True)
     """
     global _session
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.lineage.notebook import NEW_RUN_UID_VARIABLE, in_notebook
     from ontolake.lineage.runs import json_params, start_run
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from ontolake.lineage import context
 
 if TYPE_CHECKING:
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.lineage.runs import TransformSpec
 
 __all__ = ["tracked"]
@@ -113,7 +113,7 @@ def tracked(key: str | FunctionT | None = None) -> FunctionT | Callable[[Functio
         signature = inspect.signature(function)
 
         def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> context.ActiveRun:
-            from ontolake.instance.setup import current_instance
+            from ontolake.instance.session import current_instance
             from ontolake.lineage.runs import json_params, start_run
 
             bound = signature.bind(*args, **kwargs)
@@ -131,7 +131,7 @@ def tracked(key: str | FunctionT | None = None) -> FunctionT | Callable[[Functio
             return state
 
         def end(state: context.ActiveRun, status: str) -> None:
-            from ontolake.instance.setup import current_instance
+            from ontolake.instance.session import current_instance
             from ontolake.lineage.runs import finish_run
             from ontolake.registries.base import utcnow
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ontolake.registries.labels import Project, Record, ULabel
     from ontolake.registries.lineage import Run, Transform
     from ontolake.registries.schema import Schema
-    from ontolake.registries.storage import Storage
+    from ontolake.registries.storage_location import Storage
 
 __all__ = ["Artifact"]
 

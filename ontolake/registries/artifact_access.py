@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ontolake.errors import PathNotFoundError
 
 if TYPE_CHECKING:
-    from ontolake.registries.storage import Storage
+    from ontolake.registries.storage_location import Storage
     from ontolake.storage.root import StorageRoot
 
 __all__ = ["ArtifactAccess"]

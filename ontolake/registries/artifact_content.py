@@ -159,7 +159,7 @@ def _register_in_place(url: str, key: str | None) -> Content:
 
 
 def _stage_object(data: Any, key: str | None) -> Content:
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.uid import new_uid
     from ontolake.storage.formats import default_suffix, detect_otype, n_observations, write_object
     from ontolake.storage.hashing import hash_path

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Insert, Select, Table
     from sqlalchemy.orm import Session
 
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.base import RecordVerbs
     from ontolake.storage.root import StorageRoot
@@ -103,10 +103,11 @@ def save_artifacts(
         >>> [(artifact.key, artifact.version) for artifact in saved]
         [('cells.csv', 1), ('ontologies/hp.obo', 1)]
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
+    from ontolake.registries.user import current_user_id
 
     instance = current_instance()
-    user_id = instance.user_id  # registered before the write transaction, on first use
+    user_id = current_user_id(instance)  # registered before the write transaction, on first use
     results: list[Artifact] = list(artifacts)
     changed = [artifact for artifact in artifacts if artifact.id is not None]
     for artifact in changed:
@@ -416,10 +417,10 @@ def _storage_id(session: Session, instance: Instance, artifact: Artifact, user_i
     """The storage holding ``artifact``: the default, or (in place) its bucket's (made once)."""
     from sqlalchemy import select
 
-    from ontolake.registries.storage import Storage
+    from ontolake.registries.storage_location import Storage, default_storage_id
 
     if not artifact.in_place:
-        return instance.default_storage_id
+        return default_storage_id(instance)
     root = artifact._content.storage_root
     assert root is not None
     found = session.execute(select(Storage.id).where(Storage.root == root)).scalar()

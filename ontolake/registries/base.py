@@ -279,7 +279,7 @@ class Trashable:
         from sqlalchemy import select
         from sqlalchemy.orm.attributes import set_committed_value
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.delete import restore_records
 
         record = cast("RecordVerbs", self)

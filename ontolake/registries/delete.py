@@ -52,7 +52,7 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
         >>> ol.Artifact.filter(is_trashed=True).count(), ol.Artifact.filter().count()
         (2, 1)
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.artifact_save import delete_artifact_files
     from ontolake.registries.label_links import release_labels, unlink_deleted
@@ -115,7 +115,7 @@ def restore_records(model: type[Any], ids: list[int]) -> None:
         >>> ol.Artifact.get(key="raw/sample.fasta").is_latest
         True
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     with current_instance().write() as session:
         stems: set[str] = set()

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
-    from ontolake.instance.setup import Instance
+    from ontolake.instance.session import Instance
     from ontolake.storage.root import StorageRoot
 
 __all__ = ["Diagnosis", "diagnose"]
@@ -104,7 +104,7 @@ def diagnose(instance: Instance, *, fix: bool = False, check_hashes: bool = True
     """Check the instance's rows against its default storage.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
         >>> found = diagnose(current_instance())  # a run of crash.py whose process died
         >>> found.healthy, len(found.stale_runs)
         (False, 1)
@@ -169,11 +169,12 @@ def _expected_files(session: Session, instance: Instance) -> dict[str, tuple[str
     from sqlalchemy import select
 
     from ontolake.registries.artifact import Artifact
+    from ontolake.registries.storage_location import default_storage_id
 
     table = cast("Table", Artifact.__table__)
     rows = session.execute(
         select(table.c.uid, table.c.suffix, table.c.hash).where(
-            table.c.in_place.is_(False), table.c.storage_id == instance.default_storage_id
+            table.c.in_place.is_(False), table.c.storage_id == default_storage_id(instance)
         )
     ).all()
     root = instance.root
@@ -194,7 +195,7 @@ def _survey(
             diagnosis.orphan_files.append(_as_location(root, entry))
     staged = [_as_location(root, e) for e in _listing(root, root.join(".ontolake", ".staging"))]
     if not root.is_local:  # remote instances stage in this user's cache; only tagged files
-        from ontolake.instance.setup import staging_owner
+        from ontolake.instance.session import staging_owner
         from ontolake.storage.cache import cache_dir
 
         folder = cache_dir() / "staging"
@@ -250,7 +251,7 @@ def _restore_set_aside(
 
 def _in_use(root: StorageRoot, path: str) -> bool:
     """Whether a staging file may belong to a save still in progress."""
-    from ontolake.instance.setup import HOST, staging_owner
+    from ontolake.instance.session import HOST, staging_owner
 
     owner = staging_owner(path.rstrip("/").rsplit("/", 1)[-1])
     if owner is None:

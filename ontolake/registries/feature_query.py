@@ -42,7 +42,7 @@ _COLUMN = {
 
 
 def _feature(name: str) -> tuple[int, str] | None:
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.features import Feature
 
     with current_instance().read() as session:
@@ -290,7 +290,7 @@ def feature_columns(queryset: QuerySet[Any], index: Any) -> dict[str, Any]:
     """
     import pandas as pd
 
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.feature_values import _read_columns, _stored_element
     from ontolake.registries.features import Feature, _parsed
 

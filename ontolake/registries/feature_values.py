@@ -262,7 +262,7 @@ def get_values(record: Any) -> dict[str, Any]:
         >>> get_values(ol.Artifact.get(key="raw/sample.fasta"))
         {'gc_content': 0.55}
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.features import Feature
 
     table = value_table(type(record))
@@ -301,7 +301,7 @@ def remove_values(record: Any, features: Any = None, *, value: Any = None) -> in
         >>> remove_values(artifact, ["gc_content", "cell_type"])
         2
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.feature_labels import value_condition
     from ontolake.registries.features import Feature
     from ontolake.registries.label_links import label_registries, release_labels

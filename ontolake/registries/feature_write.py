@@ -83,7 +83,7 @@ def write_values(
         >>> [table.features.get_values() for table in tables]
         [{'gc_content': 0.41}, {'n_genes': 3}]
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     records = list(records)
     rows = _as_rows(records, values)
@@ -128,7 +128,7 @@ def annotate(
             label is not in the feature's registry; the caller's transaction then rolls back.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
         >>> with current_instance().write() as session:
         ...     annotate(session, artifact, values={"gc_content": 0.55},
         ...              labels={"cell_type": ["T cell", "B cell"]})

@@ -149,7 +149,7 @@ class Feature(Registry):
         from sqlalchemy import or_
 
         from ontolake.errors import IntegrityError
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.schema import Schema, schema_feature
 
         listed = select(schema_feature.c.schema_id).where(schema_feature.c.feature_id == self.id)

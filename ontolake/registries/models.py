@@ -12,7 +12,7 @@ from ontolake.registries.features import Feature
 from ontolake.registries.labels import Project, Record, ULabel
 from ontolake.registries.lineage import Run, Transform
 from ontolake.registries.schema import Schema
-from ontolake.registries.storage import Storage
+from ontolake.registries.storage_location import Storage
 from ontolake.registries.user import User
 
 __all__ = [

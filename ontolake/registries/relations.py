@@ -316,7 +316,7 @@ class _Relation:
         """Apply the changes in one write transaction, then to the loaded collections."""
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         owner_id = self.owner_id
         table = self._table()

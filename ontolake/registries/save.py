@@ -28,9 +28,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         >>> len(plates), ol.ULabel.filter(name__startswith="plate ").count()
         (96, 96)
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.artifact_save import save_artifacts
+    from ontolake.registries.user import current_user_id
 
     records = list(records)
     artifacts = [record for record in records if isinstance(record, Artifact)]
@@ -38,7 +39,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     instance = current_instance()
     if not artifacts:
         if others:
-            user_id = instance.user_id
+            user_id = current_user_id(instance)
             with instance.write() as session:
                 write_records(session, cast("list[RecordVerbs]", others), user_id)
         return records
@@ -53,10 +54,11 @@ def write_records(session: Session, records: list[RecordVerbs], user_id: int) ->
     """Insert or update ``records`` (not artifacts) inside the caller's write transaction.
 
     Example:
-        >>> from ontolake.instance.setup import current_instance
+        >>> from ontolake.instance.session import current_instance
+        >>> from ontolake.registries.user import current_user_id
         >>> instance = current_instance()
         >>> with instance.write() as session:
-        ...     write_records(session, [ol.ULabel(name="batch 9")], instance.user_id)
+        ...     write_records(session, [ol.ULabel(name="batch 9")], current_user_id(instance))
         >>> ol.ULabel.filter(name="batch 9").count()
         1
     """

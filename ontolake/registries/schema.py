@@ -207,7 +207,7 @@ class Schema(Registry):
         return live
 
     def _load(self) -> None:
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.features import Feature
 
         members: list[Feature] = []

@@ -1,32 +1,11 @@
-"""Storage locations: local folders and fsspec URLs (``s3://bucket/prefix``) holding artifacts."""
+"""The storage registry's former module: :mod:`ontolake.registries.storage_location`.
+
+The registry was renamed so that its module no longer shares the name of the top-level
+:mod:`ontolake.storage` (the storage roots themselves); this path keeps working.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from ontolake.registries.base import Registry
+from ontolake.registries.storage_location import Storage as Storage
 
 __all__ = ["Storage"]
-
-
-class Storage(Registry):
-    """A storage root; the instance's default root holds its managed files.
-
-    Example:
-        >>> import ontolake as ol
-        >>> ol.Storage.filter(is_default=True).one().root  # doctest: +ELLIPSIS
-        '.../data'
-    """
-
-    __tablename__ = "storages"
-    _search_fields: ClassVar[tuple[str, ...]] = ("root", "description")
-    _repr_fields: ClassVar[tuple[str, ...]] = ("root", "type")
-
-    root: Mapped[str] = mapped_column(String(1024), unique=True)
-    type: Mapped[str] = mapped_column(String(32), index=True)
-    region: Mapped[str | None] = mapped_column(String(64))
-    description: Mapped[str | None] = mapped_column(String(2048))
-    is_default: Mapped[bool] = mapped_column(default=False)

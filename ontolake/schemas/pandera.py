@@ -142,7 +142,7 @@ def registry_values(feature: Feature, dtype: DType) -> set[str]:
     """Every valid label of a categorical feature (its filters applied), from the registries."""
     from sqlalchemy import select
 
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.feature_labels import target_conditions
 
     allowed: set[str] = set()
@@ -199,7 +199,7 @@ def _itype_check(itype: str, listed: list[str]) -> Any:
 def _itype_values(itype: str) -> set[str]:
     from sqlalchemy import select
 
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.features import Feature
     from ontolake.schemas.dtypes import parse_dtype
 

@@ -55,7 +55,7 @@ def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> No
     """
     from sqlalchemy import select
 
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries import bio
     from ontolake.registries.bio.source import Source
 
@@ -102,7 +102,7 @@ def used_sources(schema: Schema) -> list[dict[str, str]]:
     from sqlalchemy import select
 
     from ontolake.errors import NotConnectedError
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.bio.source import Source
 
     entities = sorted(_entities(schema))

@@ -83,7 +83,7 @@ def test_read_only_role_queries_and_loads_but_cannot_write(lake, postgres_url, t
     if enforced:
         wait_until_refused(reader_url)
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statements and parameters
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # statements, parameters
 
     instance = ol.connect(reader_url)
     assert ol.ULabel.filter().count() == 1

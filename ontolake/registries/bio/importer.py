@@ -91,8 +91,9 @@ def import_source(
 
 
 def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Source:
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.bio import source_versions as versions
+    from ontolake.registries.user import current_user_id
 
     spec = ontology.spec
     content_hash = ontology.content_hash()
@@ -111,7 +112,7 @@ def _import(model: type[Any], ontology: OntologySource, *, update: bool) -> Sour
         return existing
     with collector_paused():
         terms = check_terms(ontology.terms(), spec.location)
-    user_id = instance.user_id
+    user_id = current_user_id(instance)
 
     def write(connection: Connection) -> None:
         source_id = _upsert_source(
@@ -158,7 +159,8 @@ def import_terms(
         >>> seizure.ontology_id, [parent.name for parent in seizure.parents]
         ('HP:0020219', ['Seizure'])
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
+    from ontolake.registries.user import current_user_id
 
     if (name is None) == (ontology_id is None):
         raise ValueError("from_source() takes exactly one of name= or ontology_id=")
@@ -184,7 +186,7 @@ def import_terms(
         chosen[current] = by_id[current]
         pending.extend(relation.parent_id for relation in by_id[current].parents)
     instance = current_instance()
-    user_id = instance.user_id
+    user_id = current_user_id(instance)
 
     def write(connection: Connection) -> None:
         from ontolake.registries.bio import source_versions as versions
@@ -210,7 +212,7 @@ def _write_queued(model: type[Any], write: Callable[[Connection], None]) -> None
     """
     from ontolake.errors import IntegrityError
     from ontolake.instance.engine import lock_names
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     instance = current_instance()
     for attempt in range(1, _ATTEMPTS + 1):

@@ -67,7 +67,7 @@ def same_source(sources: Table, entity: str, spec: SourceSpec) -> ColumnElement[
 
 def current_source(model: type[Any], spec: SourceSpec) -> Source | None:
     """The current version of the source ``spec`` is a version of, if one was imported."""
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
     from ontolake.registries.bio.source import Source
 
     sources = cast("Table", Source.__table__)
@@ -96,7 +96,7 @@ def is_intact(model: type[Any], source: Source, *, as_current: bool) -> bool:
     instance damaged by earlier releases (a mouse import that flagged the human genes
     obsolete, an older version made current) fails this check, and the import repairs it.
     """
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     table = cast("Table", model.__table__)
     members = model.membership_table

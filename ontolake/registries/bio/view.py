@@ -34,7 +34,7 @@ def hierarchy_dot(record: Any, *, distance: int = 2, upward: bool = True) -> str
         <BLANKLINE>
     """
     from ontolake._graphviz import quote
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     model = type(record)
     links = model.parent_table

@@ -174,7 +174,7 @@ class Vocabulary:
         """
         from sqlalchemy import select
 
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
         from ontolake.registries.query.lookups import resolve_column
 
         column = resolve_column(model, field_name)

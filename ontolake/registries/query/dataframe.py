@@ -95,7 +95,7 @@ def _column_array(values: tuple[Any, ...], column: Any) -> Any:
 
 
 def _related_values(model: type[Any], path: str, ids: Any, index: Any) -> list[Any]:
-    from ontolake.instance.setup import current_instance
+    from ontolake.instance.session import current_instance
 
     parts = path.split("__")
     statement = select(model.id)

@@ -165,7 +165,7 @@ class QuerySet(Generic[RecordT]):
         return self._statement(self.model.id)  # type: ignore[attr-defined]
 
     def _ids(self) -> list[int]:
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         with current_instance().read() as session:
             rows = list(session.execute(self._statement(self.model.id)).scalars())  # type: ignore[attr-defined]
@@ -180,7 +180,7 @@ class QuerySet(Generic[RecordT]):
             >>> records  # doctest: +ELLIPSIS
             [ULabel(uid='...', name='batch 7')]
         """
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         with current_instance().read() as session:
             records = _current_records(session, self._statement())
@@ -309,7 +309,7 @@ class QuerySet(Generic[RecordT]):
             >>> ol.Artifact.filter(key__startswith="raw/").count()
             1
         """
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         if self._ranking is not None:
             return len(self._ids())
@@ -357,7 +357,7 @@ class QuerySet(Generic[RecordT]):
             >>> ol.Artifact.filter(key__startswith="r").order_by("key").rows(ol.Artifact.key)
             [('raw/sample.fasta',), ('results/x.parquet',)]
         """
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
         with current_instance().read() as session:
@@ -370,7 +370,7 @@ class QuerySet(Generic[RecordT]):
         No SQLAlchemy type processing runs (SQLite gives booleans as 0/1 and timestamps as
         ISO text), which halves the cost for large results; callers convert whole columns.
         """
-        from ontolake.instance.setup import current_instance
+        from ontolake.instance.session import current_instance
 
         statement = self._statement(self.model.id, *columns)  # type: ignore[attr-defined]
         # in the default order (by id) and unsliced, sorting the ids here spares the database
