@@ -61,7 +61,7 @@ def prepare_content(data: Any, key: str | None) -> Content:
     from ontolake.storage.keys import validate_key
 
     if key is not None:
-        validate_key(key)
+        key = validate_key(key)
     if isinstance(data, (str, Path)):
         location = str(data)
         if _is_remote_url(location):

@@ -89,6 +89,58 @@ def test_new_content_under_a_key_is_a_new_version(instance, fasta):
     assert [a.version for a in first.versions] == [1, 2]
 
 
+COMPOSED, DECOMPOSED = "raw/donn\u00e9es.fasta", "raw/donne\u0301es.fasta"
+
+
+def test_nfc_and_nfd_spellings_of_a_key_are_one_family(instance, fasta):
+    first = ol.Artifact(fasta, key=DECOMPOSED).save()
+    assert first.key == COMPOSED
+    fasta.write_text(">r1\nACGTTT\n")
+    second = ol.Artifact(fasta, key=COMPOSED).save()
+    assert (second.version, second.stem_uid) == (2, first.stem_uid)
+
+
+def test_a_key_stored_before_normalisation_keeps_its_family(instance, fasta):
+    """A key saved in its NFD spelling by an earlier version still gets new versions."""
+    from sqlalchemy import update
+
+    first = ol.Artifact(fasta, key=COMPOSED).save()
+    with instance.write() as session:  # as an earlier version stored it
+        session.execute(update(ol.Artifact).values(key=DECOMPOSED))
+    fasta.write_text(">r1\nACGTTT\n")
+    for spelling in (DECOMPOSED, COMPOSED):
+        fasta.write_text(fasta.read_text() + "A\n")
+        later = ol.Artifact(fasta, key=spelling).save()
+        assert later.stem_uid == first.stem_uid, spelling
+    assert ol.Artifact.filter(is_latest=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("raw/\x9b31mred.fasta", "control-character"),
+        ("raw/evil\u202eatsaf.exe", "invisible-character"),
+        ("raw/a\u200bb.fasta", "invisible-character"),
+        ("raw/a\u2028b.fasta", "invisible-character"),
+        ("raw/\udc80.fasta", "surrogate"),
+    ],
+)
+def test_keys_with_invisible_or_control_characters_are_refused(instance, fasta, key, rule):
+    with pytest.raises(InvalidKeyError) as raised:
+        ol.Artifact(fasta, key=key).save()
+    assert raised.value.rule == rule and str(raised.value).isprintable()
+    assert ol.Artifact.filter().count() == 0 and managed_files(instance) == []
+
+
+def test_collection_keys_follow_the_same_rules(instance, fasta):
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    with pytest.raises(InvalidKeyError) as raised:
+        ol.Collection(key="batches\u202e", artifacts=[artifact])
+    assert raised.value.rule == "invisible-character"
+    first = ol.Collection(key=DECOMPOSED, artifacts=[artifact]).save()
+    assert first.key == COMPOSED
+
+
 def test_saving_stored_content_returns_the_existing_artifact(instance, fasta, caplog):
     first = ol.Artifact(fasta, key="raw/sample.fasta").save()
     again = ol.Artifact(fasta, key="raw/copy.fasta").save()
