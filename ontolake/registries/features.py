@@ -33,7 +33,9 @@ class Feature(Registry):
     """A named, typed feature to annotate artifacts, runs and records, and to build schemas.
 
     Args:
-        name: unique; cannot contain ``__`` (it separates lookups in queries).
+        name: unique; cannot contain ``__`` (it separates lookups in queries) nor be the name
+            of a field of Artifact, Run or Record (``key``, ``is_trashed``), which queries
+            would take for the field.
         dtype: ``int``, ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``dict``,
             ``list[...]``, ``int | float`` (``num``), a registry (``ol.ULabel``,
             ``ol.bio.CellType``), a registry field (``ol.bio.CellType.ontology_id``), a record
@@ -197,6 +199,33 @@ def _check_name(name: Any) -> None:
             f"Feature name {name!r} is not allowed: at most 255 characters and no '__' (which "
             "separates lookups, as in gc_content__gte=0.5)."
         )
+    owners = _fields_named(name)
+    if owners:
+        raise FeatureDefinitionError(
+            f"Feature name {name!r} is taken by a field of {' and '.join(owners)}: "
+            f"filter({name}=...) means the field, so the feature could not be queried; choose "
+            f"another name (e.g. {name}_value). A feature stored under such a name before is "
+            f"queried as filter(features__{name}=...)."
+        )
+
+
+def _fields_named(name: str) -> list[str]:
+    """The registries annotated with features whose queries take ``name`` as a field."""
+    return _field_owners().get(name, [])
+
+
+@lru_cache(maxsize=1)
+def _field_owners() -> dict[str, list[str]]:
+    """Field name → the registries with feature values that have it (``pk``: every one)."""
+    from ontolake.registries.feature_query import FEATURE_NAMESPACE
+    from ontolake.registries.models import Artifact, Record, Run
+    from ontolake.registries.query.lookups import field_names
+
+    owners: dict[str, list[str]] = {"pk": ["every registry"], FEATURE_NAMESPACE: ["every registry"]}
+    for model in (Artifact, Run, Record):
+        for field in field_names(model):
+            owners.setdefault(field, []).append(model.__name__)
+    return owners
 
 
 def _parse(name: str, dtype: Any) -> DType:

@@ -118,3 +118,35 @@ def test_filters_and_defaults_are_normalised():
     assert ol.Feature(name="s", dtype=ol.bio.CellType, source="cl@v2").cat_filters == {
         "source": {"name": "cl", "version": "v2"}
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "field_of"), [("key", "Artifact"), ("is_trashed", "Artifact"), ("started_at", "Run")]
+)
+def test_a_feature_named_like_a_field_is_refused(instance, name, field_of):
+    """``filter(key=...)`` would always mean the field: the feature could never be queried."""
+    with pytest.raises(FeatureDefinitionError) as raised:
+        ol.Feature(name=name, dtype=str)
+    message = str(raised.value)
+    assert f"{name!r}" in message and field_of in message
+    assert f"features__{name}" in message and "\n" not in message
+    assert not ol.Feature.filter(name=name).exists()
+
+
+def test_a_feature_stored_under_a_field_name_is_queried_by_its_name(instance, tmp_path):
+    """A feature an earlier version let through is reached as ``features__<name>``."""
+    from sqlalchemy import insert
+
+    path = tmp_path / "x.txt"
+    path.write_text("x")
+    artifact = ol.Artifact(path, key="raw/x.txt").save()
+    with instance.write() as session:  # as an earlier version stored it
+        session.execute(insert(ol.Feature).values(uid="legacykeyfeat", name="key", dtype="str"))
+    ol.Feature.get(name="key")  # refreshes nothing; the name stays valid to read
+    artifact.features.add_values({"key": "batch 1"})
+    assert ol.Artifact.filter(key="raw/x.txt").one() == artifact  # the field
+    assert ol.Artifact.filter(features__key="batch 1").one() == artifact  # the feature
+    assert ol.Artifact.filter(features__key__startswith="batch").count() == 1
+    assert not ol.Artifact.filter(features__key="batch 2").exists()
+    with pytest.raises(ol.errors.InvalidFieldError, match="no feature named 'nothing'"):
+        ol.Artifact.filter(features__nothing=1).count()
