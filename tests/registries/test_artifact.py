@@ -141,6 +141,30 @@ def test_collection_keys_follow_the_same_rules(instance, fasta):
     assert first.key == COMPOSED
 
 
+def test_a_stored_file_changed_through_cache_is_noticed(sqlite_instance, tmp_path):
+    """``cache()`` of a local artifact is the stored file: writing to it is caught on read."""
+    from ontolake.errors import HashMismatchError
+
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    table = ol.Artifact.from_dataframe(frame, key="tables/a.parquet").save()
+    path = Path(table.cache())
+    assert table.load().equals(frame)
+    pd.DataFrame({"a": [7, 8, 9]}).to_parquet(path)  # the same size, other content
+    with pytest.raises(HashMismatchError) as raised:
+        table.load()
+    message = str(raised.value)
+    assert table.uid in message and str(path) in message and "curate doctor" in message
+    with pytest.raises(HashMismatchError):
+        table.cache()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("first\n")
+    stored = ol.Artifact(notes, key="notes.txt").save()
+    with open(stored.cache(), "a") as handle:
+        handle.write("appended\n")
+    with pytest.raises(HashMismatchError):
+        stored.load()
+
+
 def test_saving_stored_content_returns_the_existing_artifact(instance, fasta, caplog):
     first = ol.Artifact(fasta, key="raw/sample.fasta").save()
     again = ol.Artifact(fasta, key="raw/copy.fasta").save()
