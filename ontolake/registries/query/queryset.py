@@ -215,12 +215,12 @@ class QuerySet(Generic[RecordT]):
             candidates = [n for n in (available, wanted) if n is not None]
             clone._limit = min(candidates) if candidates else None
             return clone
-        index = _bound(index)
-        if index < 0:
+        position: int = _bound(index)
+        if position < 0:
             raise QueryError("QuerySet indices must be >= 0: use order_by('-field')[0].")
-        found = self[index : index + 1].to_list()
+        found = self[position : position + 1].to_list()
         if not found:
-            raise IndexError(f"{self.model.__name__} query has no record at position {index}.")
+            raise IndexError(f"{self.model.__name__} query has no record at position {position}.")
         return found[0]
 
     def first(self) -> RecordT | None:
