@@ -165,6 +165,30 @@ def test_a_stored_file_changed_through_cache_is_noticed(sqlite_instance, tmp_pat
         stored.load()
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("broken.json", b'{"a": ', "Expecting value"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("empty.csv", b"", "No columns to parse"),
+        ("latin1.csv", b"name\n\xe9t\xe9\n", "utf-8"),
+    ],
+)
+def test_a_stored_file_that_cannot_be_parsed_is_a_clear_error_on_load(
+    sqlite_instance, tmp_path, name, content, reason
+):
+    """Files are stored as bytes; ``load()`` parses them, and says so when it cannot."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    artifact = ol.Artifact(path, key=f"files/{name}").save()
+    with pytest.raises(InvalidDataError) as raised:
+        artifact.load()
+    message = str(raised.value)
+    assert artifact.uid in message and reason in message and ".cache()" in message
+    assert "\n" not in message
+    assert Path(artifact.cache()).read_bytes() == content  # the bytes are still there
+
+
 def test_saving_stored_content_returns_the_existing_artifact(instance, fasta, caplog):
     first = ol.Artifact(fasta, key="raw/sample.fasta").save()
     again = ol.Artifact(fasta, key="raw/copy.fasta").save()
