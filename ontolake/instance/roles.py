@@ -86,9 +86,9 @@ def create_roles(
         Traceback (most recent call last):
         ontolake.errors.ConfigurationError: Roles exist only on PostgreSQL; ...
     """
-    from ontolake.instance.db_url import parse_db_url
     from sqlalchemy.exc import DBAPIError
 
+    from ontolake.instance.db_url import parse_db_url
     from ontolake.instance.engine import create_db_engine, database_errors, translate_dbapi_error
 
     url = parse_db_url(db_url)
