@@ -100,10 +100,19 @@ __all__ = [
 
 
 class OntolakeError(Exception):
-    """Base class of every error ontolake raises on purpose."""
+    """Base class of every error ontolake raises on purpose.
+
+    Passwords and tokens in URLs inside the message are masked (``postgresql://u:***@h``):
+    an error message is output, wherever it is shown.
+    """
 
     exit_code: ClassVar[int] = 2
     """What ``curate`` exits with when this error reaches the user (see the module doc)."""
+
+    def __init__(self, *args: object) -> None:
+        from ontolake._urls import mask_text
+
+        super().__init__(*(mask_text(arg) if isinstance(arg, str) else arg for arg in args))
 
     def __reduce__(self) -> tuple[type[OntolakeError], tuple[str]]:
         # Keep errors picklable across processes even when subclasses add arguments.

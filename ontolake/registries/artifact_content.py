@@ -122,6 +122,7 @@ def _local_path(location: str, key: str | None) -> Content:
 
 
 def _register_in_place(url: str, key: str | None) -> Content:
+    from ontolake._urls import without_credentials
     from ontolake.storage.formats import describe_file
     from ontolake.storage.hashing import hash_path
     from ontolake.storage.keys import key_suffix
@@ -137,8 +138,8 @@ def _register_in_place(url: str, key: str | None) -> Content:
         raise InvalidKeyError(
             f"{url!r} names a bucket, not a file or folder in it.", rule="in-place"
         )
-    fs, path = url_to_fs(url)
     with storage_errors(url):
+        fs, path = url_to_fs(url)  # some filesystems (FTP) connect here
         if not fs.exists(path):
             raise PathNotFoundError(f"Nothing exists at {url!r}: check the URL.")
     suffix = key_suffix(path_in_bucket)
@@ -154,7 +155,7 @@ def _register_in_place(url: str, key: str | None) -> Content:
         otype=otype,
         in_place=True,
         source=url,
-        storage_root=f"{protocol}://{bucket}",
+        storage_root=without_credentials(f"{protocol}://{bucket}"),  # stored: no secrets
     )
 
 

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ontolake._urls import hide_credentials
 from ontolake.errors import (
     MissingDependencyError,
     OntolakeError,
@@ -145,7 +146,8 @@ def storage_errors(description: str, *, remote: bool | None = None) -> Iterator[
         translated = _translate(error, description, is_remote)
         if translated is None:
             raise
-        raise translated from error
+        # a client may quote a password from the URL (an S3 "bucket name" with the keys)
+        raise type(translated)(hide_credentials(str(translated), description)) from error
 
 
 def _translate(error: Exception, description: str, is_remote: bool) -> StorageError | None:
