@@ -6,13 +6,15 @@ for a writer that may never come. Inputs are checked before they are opened.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from ontolake.errors import UnsupportedObjectError
 
-__all__ = ["require_file_or_folder"]
+__all__ = ["open_regular_file", "require_file_or_folder"]
 
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (fifo)"),
@@ -45,6 +47,41 @@ def require_file_or_folder(path: str | os.PathLike[str], what: str = "") -> None
         return
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return
+    raise _refusal(path, mode, what)
+
+
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open ``path`` for reading in binary mode if it is a regular file (or a link to one).
+
+    The check is made on the opened file (opening never blocks, even on a fifo), so a path
+    swapped for a fifo or device after an earlier check is refused too.
+
+    Raises:
+        UnsupportedObjectError: ``path`` is a fifo, a device or a socket.
+        OSError: it cannot be opened (``FileNotFoundError`` when missing,
+            ``IsADirectoryError`` for a folder).
+
+    Example:
+        >>> with open_regular_file("/dev/zero") as handle:
+        ...     handle.read(1)
+        Traceback (most recent call last):
+        ontolake.errors.UnsupportedObjectError: /dev/zero: a character device, not a regular file or folder: give a file.
+    """  # noqa: E501
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise _refusal(path, mode)
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _refusal(path: str | os.PathLike[str], mode: int, what: str = "") -> UnsupportedObjectError:
     kind = next((name for test, name in _KINDS if test(mode)), "a special file")
     given = f"{what} {os.fspath(path)}" if what else os.fspath(path)
-    raise UnsupportedObjectError(f"{given}: {kind}, not a regular file or folder: give a file.")
+    return UnsupportedObjectError(f"{given}: {kind}, not a regular file or folder: give a file.")

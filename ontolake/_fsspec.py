@@ -14,6 +14,7 @@ import errno
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ontolake._urls import hide_credentials
 from ontolake.errors import (
     MissingDependencyError,
     OntolakeError,
@@ -141,7 +142,8 @@ def storage_errors(description: str, *, remote: bool | None = None) -> Iterator[
         translated = _translate(error, description, is_remote)
         if translated is None:
             raise
-        raise translated from error
+        # a client may quote a password from the URL (an S3 "bucket name" with the keys)
+        raise type(translated)(hide_credentials(str(translated), description)) from error
 
 
 def _translate(error: Exception, description: str, is_remote: bool) -> StorageError | None:

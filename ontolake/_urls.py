@@ -10,7 +10,9 @@ gives. Query values end at ``&`` (and, inside free text, at whitespace).
 
 * :func:`mask_url` masks one URL (a value known to be a URL, e.g. a command-line argument);
 * :func:`mask_text` masks every URL inside free text (a message, a traceback);
-* :func:`without_credentials` removes them, for what is stored where others can read it.
+* :func:`without_credentials` removes them, for what is stored where others can read it;
+* :func:`hide_credentials` masks the secrets of one URL wherever they appear in a text (a
+  client library's message may quote them without the URL around them).
 
 Example:
     >>> mask_url("postgresql://me:p/q s@db:5432/lake?sslpassword=x y")
@@ -26,7 +28,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus
 
-__all__ = ["MASK", "is_secret_name", "mask_text", "mask_url", "without_credentials"]
+__all__ = [
+    "MASK",
+    "hide_credentials",
+    "is_secret_name",
+    "mask_text",
+    "mask_url",
+    "without_credentials",
+]
 
 MASK = "***"
 """What a masked secret prints as."""
@@ -158,3 +167,31 @@ def without_credentials(url: str, *, keep_user: bool = False) -> str:
         if not is_secret_name(parameter.partition("=")[0])
     ]
     return base + question + "&".join(kept) if any(kept) else base
+
+
+_SHORTEST_HIDDEN = 3
+"""Shorter secrets are not replaced inside other words (the URL itself is masked anyway)."""
+
+
+def hide_credentials(text: str, url: str) -> str:
+    """``text`` with the URLs in it masked and every spelling of ``url``'s secrets replaced.
+
+    Example:
+        >>> url = "s3://KEY:s3cr%2Ft@bucket/x.csv"
+        >>> hide_credentials('Invalid bucket name "KEY:s3cr%2Ft@bucket" (s3cr/t)', url)
+        'Invalid bucket name "KEY:***@bucket" (***)'
+    """
+    secrets = []
+    match = _USERINFO.match(url)
+    if match is not None:
+        userinfo = url[len(match["scheme"]) : match.end() - 1]
+        secrets.append(userinfo.partition(":")[2] if match["user"] is not None else userinfo)
+    for parameter in url.partition("?")[2].split("&"):
+        name, _, value = parameter.partition("=")
+        if is_secret_name(name):
+            secrets.append(value)
+    spellings = {spelling for secret in secrets for spelling in (secret, unquote_plus(secret))}
+    for spelling in sorted(spellings, key=len, reverse=True):
+        if len(spelling) >= _SHORTEST_HIDDEN:
+            text = text.replace(spelling, MASK)
+    return mask_text(text)

@@ -60,6 +60,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ontolake._urls import mask_text
+
 __all__ = [
     "ConfigurationError",
     "DatabaseError",
@@ -68,6 +70,7 @@ __all__ = [
     "DoesNotExistError",
     "DtypeError",
     "FeatureDefinitionError",
+    "FeatureNameWarning",
     "FeatureValueError",
     "HashMismatchError",
     "InstanceExistsError",
@@ -100,10 +103,17 @@ __all__ = [
 
 
 class OntolakeError(Exception):
-    """Base class of every error ontolake raises on purpose."""
+    """Base class of every error ontolake raises on purpose.
+
+    Passwords and tokens in URLs inside the message are masked (``postgresql://u:***@h``):
+    an error message is output, wherever it is shown.
+    """
 
     exit_code: ClassVar[int] = 2
     """What ``curate`` exits with when this error reaches the user (see the module doc)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(mask_text(arg) if isinstance(arg, str) else arg for arg in args))
 
     def __reduce__(self) -> tuple[type[OntolakeError], tuple[str]]:
         # Keep errors picklable across processes even when subclasses add arguments.
@@ -275,3 +285,10 @@ class FeatureValueError(ValidationError):
         self.feature = feature
         self.missing = list(missing or [])
         self.hint = hint
+
+
+class FeatureNameWarning(UserWarning):
+    """A feature is named like a field: ``filter(name=...)`` means the field.
+
+    The feature is queried as ``filter(features__<name>=...)``.
+    """

@@ -98,12 +98,21 @@ def _hide_library_warnings() -> None:
 
 
 def print_traceback(error: BaseException | None = None) -> None:
-    """Print the traceback of ``error`` (default: the one being handled) on stderr."""
+    """Print the traceback of ``error`` (default: the one being handled) on stderr.
+
+    URLs in it are masked, and so are the secrets of the URLs the command was given wherever
+    a library quotes them (an S3 client names ``KEY:SECRET@bucket`` as a bucket name).
+    """
+    import os
+    import sys
     import traceback
 
-    from ontolake._urls import mask_text
+    from ontolake._urls import hide_credentials, mask_text
 
     text = traceback.format_exc() if error is None else "".join(traceback.format_exception(error))
+    given = [*sys.argv[1:], os.environ.get("ONTOLAKE_INSTANCE", "")]
+    for url in (argument for argument in given if "://" in argument):
+        text = hide_credentials(text, url)
     click.echo(mask_text(text).rstrip("\n"), err=True)
 
 

@@ -19,6 +19,7 @@ from ontolake.errors import (
     DatabaseError,
     DatabaseLockedError,
     DatabaseUnavailableError,
+    DoesNotExistError,
     IntegrityError,
     MissingDependencyError,
     PermissionDeniedError,
@@ -164,15 +165,32 @@ def database_errors(description: str) -> Iterator[None]:
         ...     pass
     """
     from sqlalchemy import exc
+    from sqlalchemy.orm import exc as orm_exc
 
     try:
         yield
+    except (orm_exc.ObjectDeletedError, orm_exc.StaleDataError) as error:
+        raise DoesNotExistError(
+            f"{_deleted_record(error)} was deleted (by another process, or permanently) while "
+            "this one held it; nothing was written. Fetch it again (Registry.get(...)) or "
+            "create it anew, and retry."
+        ) from error
     except exc.IntegrityError as error:
         raise IntegrityError(
             f"{description} refused the write: {_first_line(error.orig)}"
         ) from error
     except exc.DBAPIError as error:
         raise translate_dbapi_error(error, description) from error
+
+
+def _deleted_record(error: Exception) -> str:
+    """The record an ``ObjectDeletedError`` (by class) or ``StaleDataError`` (by table) is about."""
+    import re
+
+    named = re.search(r"<(\w+) at 0x|on table '(\w+)'", str(error))
+    if named is None:
+        return "A record"
+    return f"A {named[1]}" if named[1] else f"A record of table {named[2]!r}"
 
 
 def translate_dbapi_error(error: Any, description: str) -> DatabaseError:

@@ -80,7 +80,12 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
                 f"{root.root!r} holds no ontolake instance: create one with "
                 f"ol.init(storage={root.root!r}) or `curate init --storage {root.root}`."
             )
-        marker = _parse_marker(root.read_text(marker_path), marker_path)
+        try:
+            text = root.read_text(marker_path)
+        except UnicodeDecodeError as error:
+            reason = f"not UTF-8 text: {error.reason} at byte {error.start}"
+            raise _damaged(marker_path, reason) from None
+        marker = _parse_marker(text, marker_path)
     if db is not None:
         return root.root, normalize_db_url(db)
     recorded = str(marker.get("db", "sqlite"))
@@ -95,11 +100,17 @@ def _parse_marker(text: str, where: str) -> dict[str, Any]:
         marker = json.loads(text)
     except ValueError as error:
         reason = f"not JSON: {error}"
+    except RecursionError:
+        reason = "not JSON: nested too deeply"
     else:
         if isinstance(marker, dict):
             return marker
         reason = f"a JSON {type(marker).__name__}, not an object"
-    raise ConfigurationError(
+    raise _damaged(where, reason)
+
+
+def _damaged(where: str, reason: str) -> ConfigurationError:
+    return ConfigurationError(
         f"{where} is damaged ({reason}); it marks an ontolake instance and holds "
         '{"format": 1, "db": "sqlite"} (for another database, "db" is its URL without the '
         "password): restore it from a backup, or write that content back."

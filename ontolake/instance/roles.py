@@ -86,8 +86,10 @@ def create_roles(
         Traceback (most recent call last):
         ontolake.errors.ConfigurationError: Roles exist only on PostgreSQL; ...
     """
+    from sqlalchemy.exc import DBAPIError
+
     from ontolake.instance.db_url import parse_db_url
-    from ontolake.instance.engine import create_db_engine, database_errors
+    from ontolake.instance.engine import create_db_engine, database_errors, translate_dbapi_error
 
     url = parse_db_url(db_url)
     if url.drivername == "sqlite":
@@ -105,18 +107,23 @@ def create_roles(
                 f"Role name {name!r} is not a plain PostgreSQL name: use lower-case letters, "
                 "digits and underscores (at most 63), not starting with a digit."
             )
-    engine = create_db_engine(db_url)
+    engine = create_db_engine(db_url)  # names the extra to install when psycopg is missing
+    import psycopg
+
     description = f"database {mask_url(db_url)}"
     try:
         with database_errors(description), engine.connect() as connection:
             raw = connection.connection.driver_connection
             assert raw is not None
-            with raw.transaction():
-                _require_instance(raw, description)
-                grants = [
-                    _grant(raw, database, name, access, password, url)
-                    for access, (name, password) in names.items()
-                ]
+            try:
+                with raw.transaction():
+                    _require_instance(raw, description)
+                    grants = [
+                        _grant(raw, database, name, access, password, url)
+                        for access, (name, password) in names.items()
+                    ]
+            except psycopg.Error as error:  # the driver's own connection: not wrapped
+                raise translate_dbapi_error(DBAPIError(None, None, error), description) from error
     finally:
         engine.dispose()
     return grants

@@ -41,7 +41,15 @@ class ArtifactAccess:
         return root.managed_path(self.uid, self.suffix)
 
     def cache(self) -> str:
-        r"""A local path to the content; remote content is downloaded once and hash-checked.
+        r"""A local path to the content, checked against the hash recorded at save.
+
+        Remote content is downloaded once into the cache. Local content is the stored file
+        itself: never write to it (copy it first). It is hashed on the first call and again
+        whenever its size or modification time changed, so an edit made through this path
+        raises ``HashMismatchError`` here and in ``load()`` instead of going unnoticed.
+
+        Raises:
+            HashMismatchError: the content no longer matches the recorded hash.
 
         Example:
             >>> path = ol.Artifact.get(key="raw/sample.fasta").cache()  # local: the stored file
@@ -49,20 +57,22 @@ class ArtifactAccess:
             (True, '>read1\n')
         """
         from ontolake.lineage.context import record_input
-        from ontolake.storage.cache import cache_remote
+        from ontolake.storage.cache import cache_remote, verified_local
 
         record_input(self)  # an input of the current run, if any
         root = self.storage_root
         path = self.path
+        assert self.hash is not None
+        cache_key = f"{self.storage.uid}/{self.uid}{self.suffix}"
         if root.is_local:
             if not root.exists(path):
                 raise PathNotFoundError(
                     f"The file of artifact {self.uid} is missing at {path!r}: run `curate doctor` "
                     "to check the instance."
                 )
-            return path
-        assert self.hash is not None
-        cache_key = f"{self.storage.uid}/{self.uid}{self.suffix}"
+            if self.in_place:
+                return path  # registered where it lies: the user's own file, not a stored copy
+            return verified_local(path, self.hash, cache_key, f"artifact {self.uid}")
         return cache_remote(root.fs, path, self.hash, cache_key)
 
     def load(self) -> Any:

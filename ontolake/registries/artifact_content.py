@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ontolake._files import require_file_or_folder
+from ontolake._urls import without_credentials
 from ontolake.errors import InvalidKeyError, PathNotFoundError
 
 __all__ = ["Content", "prepare_content"]
@@ -61,7 +62,7 @@ def prepare_content(data: Any, key: str | None) -> Content:
     from ontolake.storage.keys import validate_key
 
     if key is not None:
-        validate_key(key)
+        key = validate_key(key)
     if isinstance(data, (str, Path)):
         location = str(data)
         if _is_remote_url(location):
@@ -137,8 +138,8 @@ def _register_in_place(url: str, key: str | None) -> Content:
         raise InvalidKeyError(
             f"{url!r} names a bucket, not a file or folder in it.", rule="in-place"
         )
-    fs, path = url_to_fs(url)
     with storage_errors(url):
+        fs, path = url_to_fs(url)  # some filesystems (FTP) connect here
         if not fs.exists(path):
             raise PathNotFoundError(f"Nothing exists at {url!r}: check the URL.")
     suffix = key_suffix(path_in_bucket)
@@ -154,7 +155,7 @@ def _register_in_place(url: str, key: str | None) -> Content:
         otype=otype,
         in_place=True,
         source=url,
-        storage_root=f"{protocol}://{bucket}",
+        storage_root=without_credentials(f"{protocol}://{bucket}"),  # stored: no secrets
     )
 
 

@@ -273,12 +273,16 @@ def _same_content_and_latest(session: Session, artifact: Artifact) -> tuple[int 
     """In one query: the artifact with the same content, and the latest one under the key.
 
     The latest is the one new content under a managed key supersedes (None without a key
-    and for artifacts registered in place).
+    and for artifacts registered in place). Keys are saved in NFC; a key stored in its NFD
+    spelling by an earlier version of ontolake names the same family.
     """
+    import unicodedata
+
     key = None if artifact.in_place else artifact.key
+    spellings = [] if key is None else sorted({key, unicodedata.normalize("NFD", key)})
     row = (
         session.connection()
-        .execute(_same_content_and_latest_query(), {"hash": artifact.hash, "key": key})
+        .execute(_same_content_and_latest_query(), {"hash": artifact.hash, "keys": spellings})
         .one()
     )
     return row[0], row[1]
@@ -291,11 +295,16 @@ def _same_content_and_latest_query() -> Select[Any]:
 
     from ontolake.registries.artifact import Artifact
 
-    latest = select(Artifact.id).where(
-        Artifact.key == bindparam("key"),
-        Artifact.is_latest.is_(True),
-        Artifact.is_trashed.is_(False),
-        Artifact.in_place.is_(False),
+    latest = (
+        select(Artifact.id)
+        .where(
+            Artifact.key.in_(bindparam("keys", expanding=True)),
+            Artifact.is_latest.is_(True),
+            Artifact.is_trashed.is_(False),
+            Artifact.in_place.is_(False),
+        )
+        .order_by(Artifact.id.desc())
+        .limit(1)
     )
     return select(_same_content().scalar_subquery(), latest.scalar_subquery())
 

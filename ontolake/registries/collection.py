@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import collection_artifact, project_collection
 from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
+from ontolake.storage.keys import validate_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,6 +55,11 @@ class Collection(Versioned, Trashable, Registry):
     projects: Mapped[Related[Project]] = relationship(
         secondary=project_collection, back_populates="collections"
     )
+
+    @validates("key")
+    def _valid_key(self, _field: str, key: str) -> str:
+        """Collection keys follow the artifact key rules and are stored in NFC."""
+        return validate_key(key)
 
     def find_predecessor(self, session: Session) -> Collection | None:
         """The latest collection under the same key."""

@@ -5,7 +5,11 @@ file exists and its content hash matches (streamed); no managed file exists with
 no staging leftovers remain; no run of this host stays ``started`` after its process died
 (SIGKILL). ``fix=True`` removes orphan files and staging leftovers, puts back a file that
 a crashed permanent delete had set aside while its row remains, and marks the runs of dead
-processes ``aborted`` — it never deletes rows or files that a row points to.
+processes ``aborted`` — it never deletes rows, files that a row points to, or the
+instance's own files (its marker and, for SQLite, the database file its URL names, with its
+journal and write-ahead log, whatever its name). Only files named like stored content
+(``<uid><suffix>``) are taken for orphans; anything else in ``.ontolake/`` is reported and
+left alone.
 
 Sweeping is safe while other processes save: the orphan check runs while holding the lock
 every saving transaction holds shared (PostgreSQL) or the write lock (SQLite), so a file
@@ -31,7 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Diagnosis", "diagnose"]
 
-_RESERVED = {"instance.json", "ontolake.db", "ontolake.db-wal", "ontolake.db-shm", ".staging"}
+_MANAGED_NAME = re.compile(r"[0-9A-Za-z]{16}(\.[^/]*)?")
+"""How content stored by a save is named in ``.ontolake/``: ``<uid><suffix>``."""
+_SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 _DELETING = re.compile(r"(?P<uid>[0-9A-Za-z]{16})\.deleting")
 FOREIGN_STAGING_GRACE_SECONDS = 24 * 3600
 """A staging file written on another machine is a leftover once it is this old."""
@@ -47,7 +53,9 @@ class Diagnosis:
     hash_mismatches: list[str] = field(default_factory=list)
     """uids of artifacts whose file content changed."""
     orphan_files: list[str] = field(default_factory=list)
-    """Managed files without a row."""
+    """Managed files (named ``<uid><suffix>``) without a row."""
+    foreign_files: list[str] = field(default_factory=list)
+    """Other files in ``.ontolake/`` that ontolake did not write: reported, never removed."""
     staging_leftovers: list[str] = field(default_factory=list)
     unfinished_uploads: list[str] = field(default_factory=list)
     """Multipart uploads to managed keys that were never completed (S3), as ``url#upload-id``."""
@@ -94,6 +102,10 @@ class Diagnosis:
             state = "aborted" if run in self.aborted_runs else "stale"
             found.append(f"{state} run: {run} (its process died before it finished)")
         problems = bool(found)
+        found += [
+            f"not ontolake's: {path} (left alone; move it out of .ontolake/)"
+            for path in self.foreign_files
+        ]
         found += [f"in use: {path} (a save in a running process)" for path in self.in_use]
         if not problems:
             found.insert(0, "healthy: every artifact has its file, every file its row")
@@ -189,10 +201,16 @@ def _survey(
 ) -> None:
     """List orphan managed files and staging leftovers (and staging files still in use)."""
     root = instance.root
+    spared = _instance_files(instance)
     for entry in _listing(root, root.join(".ontolake")):
-        name = entry.rstrip("/").rsplit("/", 1)[-1]
-        if name not in _RESERVED and _as_location(root, entry) not in expected:
-            diagnosis.orphan_files.append(_as_location(root, entry))
+        location = _as_location(root, entry)
+        name = location.rsplit("/", 1)[-1]
+        if location in expected or location in spared:
+            continue
+        if _MANAGED_NAME.fullmatch(name):
+            diagnosis.orphan_files.append(location)
+        else:
+            diagnosis.foreign_files.append(location)
     staged = [_as_location(root, e) for e in _listing(root, root.join(".ontolake", ".staging"))]
     if not root.is_local:  # remote instances stage in this user's cache; only tagged files
         from ontolake.instance.session import staging_owner
@@ -207,6 +225,22 @@ def _survey(
             diagnosis.in_use.append(path)
         else:
             diagnosis.staging_leftovers.append(path)
+
+
+def _instance_files(instance: Instance) -> set[str]:
+    """Files in ``.ontolake/`` the instance itself needs, never taken for orphans.
+
+    Its marker, its staging folder and, for SQLite, the database file its URL names (whatever
+    the name) with its journal and write-ahead log.
+    """
+    root = instance.root
+    needed = {root.join(".ontolake", "instance.json"), root.join(".ontolake", ".staging")}
+    if instance.dialect == "sqlite" and root.is_local:
+        database = instance.engine.url.database
+        if database:
+            resolved = str(Path(database).expanduser().resolve())
+            needed |= {resolved + sidecar for sidecar in _SQLITE_SIDECARS}
+    return needed
 
 
 def _unfinished_uploads(root: StorageRoot) -> list[str]:

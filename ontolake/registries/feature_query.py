@@ -7,7 +7,9 @@ the partial index of that typed column. The lookups are those of fields (``exact
 lt lte range isnull``, the string lookups on ``str`` and categorical features, ``year month
 day`` on dates); dict features take JSON keys (``study_metadata__assay__type="RNA-seq"``).
 A list feature matches when any element does. ``isnull=True`` matches records without a
-value, so ``exclude`` stays the complement of ``filter``.
+value, so ``exclude`` stays the complement of ``filter``. ``features__<name>__<lookup>``
+names a feature explicitly: the way to query a feature stored (before such names were
+refused) under the name of a field, such as ``key``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ if TYPE_CHECKING:
     from ontolake.registries.query.queryset import QuerySet
     from ontolake.schemas.dtypes import DType
 
-__all__ = ["feature_columns", "feature_condition"]
+__all__ = ["FEATURE_NAMESPACE", "feature_columns", "feature_condition", "named_feature_condition"]
+
+FEATURE_NAMESPACE = "features"
+"""``filter(features__<name>=...)`` names a feature even where a field has the same name."""
 
 _COLUMN = {
     "int": "value_int",
@@ -272,7 +277,28 @@ def _dict_condition(
     return having(json_condition(table.c.value_json, rest, value))  # type: ignore[no-any-return]
 
 
-field_resolvers.append(feature_condition)
+def named_feature_condition(
+    model: type[Any], name: str, rest: list[str], value: Any
+) -> ColumnElement[bool] | None:
+    """The condition for ``features__<feature>__rest=value``, else None.
+
+    Example:
+        >>> artifact.features.add_values({"gc_content": 0.55})
+        >>> condition = named_feature_condition(ol.Artifact, "features", ["gc_content"], 0.55)
+        >>> [found.key for found in ol.Artifact.filter(condition)]
+        ['raw/sample.fasta']
+    """
+    if name != FEATURE_NAMESPACE or value_table(model) is None or not rest:
+        return None
+    condition = feature_condition(model, rest[0], rest[1:], value)
+    if condition is None:
+        raise InvalidFieldError(
+            f"There is no feature named {rest[0]!r}: check ol.Feature.filter() for the names."
+        )
+    return condition
+
+
+field_resolvers.extend([named_feature_condition, feature_condition])
 
 
 # ---- to_dataframe(include="features") -----------------------------------------------------

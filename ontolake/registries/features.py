@@ -9,6 +9,7 @@ the dtype.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ontolake.errors import FeatureDefinitionError
+from ontolake.errors import FeatureDefinitionError, FeatureNameWarning
 from ontolake.registries.base import JSONType, Registry
 
 if TYPE_CHECKING:
@@ -33,7 +34,10 @@ class Feature(Registry):
     """A named, typed feature to annotate artifacts, runs and records, and to build schemas.
 
     Args:
-        name: unique; cannot contain ``__`` (it separates lookups in queries).
+        name: unique; cannot contain ``__`` (it separates lookups in queries). A name that
+            is also a field of Artifact, Run or Record (``key``, ``name``) warns with
+            :class:`~ontolake.errors.FeatureNameWarning`: ``filter(key=...)`` means the
+            field, and the feature is queried as ``filter(features__key=...)``.
         dtype: ``int``, ``float``, ``str``, ``bool``, ``date``, ``datetime``, ``dict``,
             ``list[...]``, ``int | float`` (``num``), a registry (``ol.ULabel``,
             ``ol.bio.CellType``), a registry field (``ol.bio.CellType.ontology_id``), a record
@@ -200,6 +204,34 @@ def _check_name(name: Any) -> None:
             f"Feature name {name!r} is not allowed: at most 255 characters and no '__' (which "
             "separates lookups, as in gc_content__gte=0.5)."
         )
+    owners = _fields_named(name)
+    if owners:
+        warnings.warn(
+            f"Feature name {name!r} is also a field of {' and '.join(owners)}: "
+            f"filter({name}=...) means the field; query the feature as "
+            f"filter(features__{name}=...).",
+            FeatureNameWarning,
+            stacklevel=3,
+        )
+
+
+def _fields_named(name: str) -> list[str]:
+    """The registries annotated with features whose queries take ``name`` as a field."""
+    return _field_owners().get(name, [])
+
+
+@lru_cache(maxsize=1)
+def _field_owners() -> dict[str, list[str]]:
+    """Field name → the registries with feature values that have it (``pk``: every one)."""
+    from ontolake.registries.feature_query import FEATURE_NAMESPACE
+    from ontolake.registries.models import Artifact, Record, Run
+    from ontolake.registries.query.lookups import field_names
+
+    owners: dict[str, list[str]] = {"pk": ["every registry"], FEATURE_NAMESPACE: ["every registry"]}
+    for model in (Artifact, Run, Record):
+        for field in field_names(model):
+            owners.setdefault(field, []).append(model.__name__)
+    return owners
 
 
 def _parse(name: str, dtype: Any) -> DType:

@@ -322,8 +322,8 @@ class _Relation:
         table = self._table()
         owner_column, target_column = self._columns()
         adding = list(add if replace is None else replace)
-        add_ids, remove_ids = self._ids(adding), self._ids(remove)
-        with current_instance().write() as session:
+        with current_instance().write() as session:  # ids of records deleted elsewhere: an error
+            add_ids, remove_ids = self._ids(adding), self._ids(remove)
             session.flush()  # links appended before, so that this change comes after them
             if replace is not None:
                 stored = select(target_column).where(owner_column == owner_id)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import InvalidDataError
+from ontolake.schemas.patterns import PATTERN_CHECKS, linear_pattern_check
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -176,6 +177,9 @@ def _unsaved_check(check: Any) -> str:
 def deserialise_checks(specs: list[dict[str, Any]]) -> list[Any]:
     """Pandera checks rebuilt from their serialised form.
 
+    Pattern checks (``str_matches``, ``str_contains``) match in linear time (see
+    :mod:`ontolake.schemas.patterns`): schema files and saved schemas are shared input.
+
     Example:
         >>> deserialise_checks([{"check": "greater_than_or_equal_to", "min_value": 0}])
         [<Check greater_than_or_equal_to: greater_than_or_equal_to(0)>]
@@ -186,7 +190,10 @@ def deserialise_checks(specs: list[dict[str, Any]]) -> list[Any]:
     for spec in specs:
         arguments = dict(spec)
         name = arguments.pop("check")
-        checks.append(getattr(pa.Check, name)(**arguments))
+        if name in PATTERN_CHECKS and "pattern" in arguments:
+            checks.append(linear_pattern_check(name, **arguments))
+        else:
+            checks.append(getattr(pa.Check, name)(**arguments))
     return checks
 
 

@@ -11,9 +11,11 @@ import json
 from datetime import date, datetime, timezone
 from typing import Any
 
-__all__ = ["MAX_STR_BYTES", "coerce_scalar", "is_missing"]
+__all__ = ["MAX_DICT_DEPTH", "MAX_STR_BYTES", "coerce_scalar", "is_missing"]
 
 MAX_STR_BYTES = 2000
+MAX_DICT_DEPTH = 100
+"""How many levels of dicts and lists a dict value may nest (JSON readers stop near 1000)."""
 """Longest string value a ``str`` feature holds (UTF-8 bytes), so that it can be indexed."""
 
 
@@ -171,6 +173,11 @@ def _datetime(value: Any, coerce: bool) -> Any:
 def _dict(value: Any, coerce: bool) -> Any:
     if not isinstance(value, dict):
         return _INVALID
+    if _nests_deeper(value, MAX_DICT_DEPTH):
+        raise ValueError(
+            f"dicts nest at most {MAX_DICT_DEPTH} levels of dicts and lists (this one nests "
+            "deeper, or contains itself): flatten it, or store it as a JSON artifact"
+        )
     try:
         text = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
@@ -179,6 +186,18 @@ def _dict(value: Any, coerce: bool) -> Any:
     if loaded != value or any(not isinstance(key, str) for key in value):
         return _INVALID  # non-string keys or tuples would not come back as given
     return loaded
+
+
+def _nests_deeper(value: Any, limit: int) -> bool:
+    """Whether dicts and lists in ``value`` nest more than ``limit`` levels (no recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 _CHECKERS: dict[str, Any] = {

@@ -3,6 +3,10 @@
 Each cached file or folder ``<cache_dir>/<cache_key>`` has a sidecar
 ``<cache_dir>/<cache_key>.sha256`` holding ``"<sha256> <size>"``, written after the download
 was verified, so later calls only compare sizes instead of hashing again.
+
+Stored content of a local instance is read where it lies (:func:`verified_local`); it is
+hashed on the first read and a sidecar in the cache records its hash with its size and
+modification time, so a later read hashes again only when the file was changed.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ontolake._fsspec import storage_errors
 from ontolake.errors import HashMismatchError
@@ -21,7 +25,7 @@ from ontolake.storage.keys import validate_key
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["cache_dir", "cache_remote"]
+__all__ = ["cache_dir", "cache_remote", "verified_local"]
 
 SIDECAR_SUFFIX = ".sha256"
 
@@ -95,6 +99,63 @@ def cache_remote(fs: AbstractFileSystem, path: str, expected_hash: str, cache_ke
     return str(target)
 
 
+def verified_local(path: str, expected_hash: str, cache_key: str, what: str) -> str:
+    """``path``, a local stored file or folder, once it is known to still hold ``expected_hash``.
+
+    The content is hashed when no sidecar ``<cache_dir>/<cache_key>.sha256`` records that
+    hash with the current size and modification time (a first read, or a file changed since).
+
+    Args:
+        path: the stored file or folder.
+        expected_hash: the SHA-256 recorded when it was saved.
+        cache_key: where to keep the sidecar, relative to :func:`cache_dir`.
+        what: what ``path`` holds, for the message (``artifact 3kd8Qm2LxPa90000``).
+
+    Raises:
+        HashMismatchError: the content changed since it was saved.
+
+    Example:
+        >>> from ontolake.storage.hashing import hash_file
+        >>> expected = hash_file("sample.fasta").hash
+        >>> verified_local("sample.fasta", expected, "local/sample.fasta", "sample")
+        'sample.fasta'
+    """
+    validate_key(cache_key)
+    target = Path(path)
+    sidecar = cache_dir() / (cache_key + SIDECAR_SUFFIX)
+    with storage_errors(path, remote=False):
+        size, modified = _fingerprint(target)
+        recorded = _read_sidecar(sidecar)
+        if recorded == _Recorded(expected_hash, size, modified):
+            return path
+        digest = hash_path(target)
+        if digest.hash != expected_hash:
+            raise HashMismatchError(
+                f"The stored content of {what} at {path} has SHA-256 {digest.hash}, but "
+                f"{expected_hash} was recorded when it was saved: it was changed in place "
+                "(cache() of a local artifact is the stored file; copy it before editing). "
+                "Run `curate doctor`, then restore the original content or save the edited "
+                "copy as a new version."
+            )
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        _write_sidecar(sidecar, _Recorded(expected_hash, size, modified))
+    return path
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    """Total size and latest modification time (ns) of a file or of the files of a folder."""
+    if not path.is_dir():
+        status = path.stat()
+        return status.st_size, status.st_mtime_ns
+    size = modified = 0
+    for directory, _, names in os.walk(path, followlinks=True):
+        for name in names:
+            status = Path(directory, name).stat()
+            size += status.st_size
+            modified = max(modified, status.st_mtime_ns)
+    return size, modified
+
+
 def _download(fs: AbstractFileSystem, path: str, destination: Path) -> None:
     """Copy the remote file or folder ``path`` to ``destination``.
 
@@ -127,17 +188,28 @@ def _is_verified_copy(target: Path, sidecar: Path, expected_hash: str) -> bool:
     return True
 
 
-def _read_sidecar(sidecar: Path) -> Digest | None:
+class _Recorded(NamedTuple):
+    """What a sidecar records: the hash and size, and for stored local content its mtime."""
+
+    hash: str
+    size: int
+    modified: int | None = None
+
+
+def _read_sidecar(sidecar: Path) -> _Recorded | None:
     try:
-        recorded_hash, recorded_size = sidecar.read_text(encoding="utf-8").split()
-        return Digest(hash=recorded_hash, size=int(recorded_size), n_files=None)
+        recorded_hash, recorded_size, *modified = sidecar.read_text(encoding="utf-8").split()
+        return _Recorded(recorded_hash, int(recorded_size), *(int(m) for m in modified[:1]))
     except (OSError, ValueError):
         return None
 
 
-def _write_sidecar(sidecar: Path, digest: Digest) -> None:
+def _write_sidecar(sidecar: Path, recorded: Digest | _Recorded) -> None:
+    fields = [recorded.hash, str(recorded.size)]
+    if isinstance(recorded, _Recorded) and recorded.modified is not None:
+        fields.append(str(recorded.modified))
     temporary = sidecar.with_name(f".{sidecar.name}.{secrets.token_hex(8)}")
-    temporary.write_text(f"{digest.hash} {digest.size}\n", encoding="utf-8")
+    temporary.write_text(" ".join(fields) + "\n", encoding="utf-8")
     temporary.replace(sidecar)
 
 

@@ -377,11 +377,30 @@ def load(path: str, suffix: str, otype: str | None) -> Any:
     Raises:
         UnsupportedObjectError: the format cannot be loaded into memory.
         MissingDependencyError: the optional library for the format is not installed.
+        InvalidDataError: the content is not valid in its format (a ``.json`` or ``.csv``
+            file is stored as bytes, unparsed: broken JSON, an empty or non-UTF-8 table).
 
     Example:
         >>> load("cells.parquet", ".parquet", "DataFrame").shape
         (4, 2)
     """
+    try:
+        return _load(path, suffix, otype)
+    except OntolakeError:
+        raise
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError …
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        if isinstance(error, RecursionError):
+            reason = "it is nested too deeply to read"
+        raise InvalidDataError(
+            f"{path} cannot be read as a {suffix or 'suffix-less'} file "
+            f"({type(error).__name__}: {reason}); it was stored as it was given. Use .cache() "
+            "for its local path and read it with the tool of your choice, or save a corrected "
+            "file as a new version."
+        ) from None
+
+
+def _load(path: str, suffix: str, otype: str | None) -> Any:
     kind = suffix.lower()
     with storage_errors(path, remote=False):
         if kind == ".parquet":

@@ -9,7 +9,9 @@ file or folder inside is stored as a copy of what it points to (as ``shutil.copy
 copies it), while a link pointing outside the folder, a dangling link, a link to one of
 its own parent folders (a loop) and special files (FIFOs, sockets, devices) are refused
 with :class:`~ontolake.errors.UnsafePathError` naming the link and its target, so saving a
-folder never reads, or copies into storage, anything outside it.
+folder never reads, or copies into storage, anything outside it. A single local file is
+checked once opened: hashing or copying a fifo or device raises
+:class:`~ontolake.errors.UnsupportedObjectError` at once instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from ontolake._files import open_regular_file
 from ontolake._fsspec import storage_errors
 from ontolake._progress import progress
 from ontolake.errors import InvalidDataError, PathNotFoundError, StorageError, UnsafePathError
@@ -66,6 +69,7 @@ def hash_file(path: str | os.PathLike[str], fs: AbstractFileSystem | None = None
 
     Raises:
         PathNotFoundError: nothing exists at ``path``.
+        UnsupportedObjectError: the local ``path`` is a fifo, a device or a socket.
 
     Example:
         >>> digest = hash_file("sample.fasta")
@@ -139,7 +143,7 @@ def copy_file_hashed(source: str | os.PathLike[str], destination: str) -> Digest
     size = 0
     with (
         storage_errors(f"{destination} (copy of {location})", remote=False),
-        open(location, "rb") as reader,
+        open_regular_file(location) as reader,
     ):
         writer = _create(destination)
         try:
@@ -199,7 +203,7 @@ def _size(handle: BinaryIO) -> int | None:
 
 def _open(path: str, fs: AbstractFileSystem | None) -> BinaryIO:
     if fs is None:
-        return open(path, "rb")
+        return open_regular_file(path)
     handle: BinaryIO = fs.open(path, "rb", block_size=CHUNK_SIZE)
     return handle
 

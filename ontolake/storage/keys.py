@@ -3,13 +3,18 @@
 A key names where an artifact appears in the instance's virtual file tree. It is a relative
 POSIX path of non-empty segments: no leading ``/``, no URL scheme or Windows drive, no ``.``
 or ``..`` segments, no empty segments (so no ``a//b`` and no trailing ``/``: a key names a
-file or a folder by its name alone), no backslashes, no control characters, at most 1024
-characters.
+file or a folder by its name alone), no backslashes, at most 1024 characters. A key is text
+a person reads and types: it holds no control characters (C0 and C1, such as newlines or the
+terminal escape U+009B), no invisible formatting characters (bidirectional overrides such as
+U+202E, zero-width characters, line and paragraph separators) and no lone surrogates, and it
+is stored in Unicode normal form NFC, so the composed and decomposed spellings of one name
+(``été`` typed on Linux or read from a macOS file name) are one key.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ontolake.errors import InvalidKeyError
 
@@ -19,38 +24,75 @@ MAX_KEY_LENGTH = 1024
 
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_REFUSED_CATEGORIES = {
+    "Cc": "control-character",
+    "Cf": "invisible-character",
+    "Zl": "invisible-character",
+    "Zp": "invisible-character",
+    "Cs": "surrogate",
+}
+"""Unicode categories a key may not hold → the rule they break."""
+_CATEGORY_ADVICE = {
+    "control-character": "remove control characters such as newlines, tabs and terminal escapes.",
+    "invisible-character": (
+        "remove it: invisible formatting characters (bidirectional overrides, zero-width "
+        "characters, line separators) make a key look like another one."
+    ),
+    "surrogate": (
+        "a lone surrogate is not text (a file name decoded with errors='surrogateescape'?); "
+        "give the key as valid Unicode."
+    ),
+}
 _SUFFIX_PART = re.compile(r"[A-Za-z0-9_+\-]+")
 _COMPRESSION_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst"})
 _ZARR_FLAVOURS = frozenset({".ome", ".anndata", ".spatialdata"})
 
 
 def validate_key(key: str) -> str:
-    """Check that ``key`` is a valid artifact key and return it unchanged.
+    """Check that ``key`` is a valid artifact key and return it in normal form NFC.
 
     Args:
         key: a virtual relative path such as ``"raw/sample.fasta"``.
 
     Returns:
-        The key itself.
+        The key in NFC (unchanged for a key already in NFC, such as any ASCII key).
 
     Raises:
         InvalidKeyError: naming the broken rule in ``rule``: ``empty``, ``too-long``,
-            ``control-character``, ``backslash``, ``absolute``, ``parent``, ``dot-segment``
-            or ``empty-segment``.
+            ``control-character``, ``invisible-character``, ``surrogate``, ``backslash``,
+            ``absolute``, ``parent``, ``dot-segment`` or ``empty-segment``. The message
+            shows the key escaped (``repr``), so it never moves a terminal's cursor.
 
     Example:
         >>> validate_key("raw/sample.fasta")
         'raw/sample.fasta'
+        >>> validate_key("raw/e\u0301te\u0301.csv") == "raw/\u00e9t\u00e9.csv"  # NFD → NFC
+        True
         >>> validate_key("../secret.txt")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ontolake.errors.InvalidKeyError: Key '../secret.txt' breaks rule 'parent': ...
     """
-    broken = _broken_rule(key)
+    broken = _refused_character(key)
+    if broken is None:
+        key = unicodedata.normalize("NFC", key)
+        broken = _broken_rule(key)
     if broken is not None:
         rule, advice = broken
         raise InvalidKeyError(f"Key {key!r} breaks rule {rule!r}: {advice}", rule=rule)
     return key
+
+
+def _refused_character(key: str) -> tuple[str, str] | None:
+    """The rule broken by the first character ``key`` may not hold, naming that character."""
+    if key.isascii() and key.isprintable():
+        return None  # the common case, at once
+    for position, character in enumerate(key):
+        rule = _REFUSED_CATEGORIES.get(unicodedata.category(character))
+        if rule is not None:
+            name = unicodedata.name(character, "")
+            shown = f"U+{ord(character):04X}{f' {name}' if name else ''}"
+            return rule, f"it holds {shown} at position {position}; {_CATEGORY_ADVICE[rule]}"
+    return None
 
 
 def _broken_rule(key: str) -> tuple[str, str] | None:
@@ -59,8 +101,6 @@ def _broken_rule(key: str) -> tuple[str, str] | None:
         return "empty", "a key must name a file or folder, such as 'raw/sample.fasta'."
     if len(key) > MAX_KEY_LENGTH:
         return "too-long", f"it has {len(key)} characters; use at most {MAX_KEY_LENGTH}."
-    if _CONTROL_CHARACTER.search(key):
-        return "control-character", "remove control characters such as newlines and tabs."
     if "\\" in key:
         return "backslash", "separate folders with '/', not '\\'."
     if key.startswith("/") or _URL_SCHEME.match(key) or _WINDOWS_DRIVE.match(key):

@@ -181,10 +181,12 @@ def test_a_damaged_instance_marker_is_exit_2_naming_the_file(curate_cli):
     marker = (curate_cli.cwd / "data" / ".ontolake" / "instance.json").resolve()
     settings_file = curate_cli.home / ".config" / "ontolake" / "settings.json"
     for content, reason in (
-        ("{not json", "not JSON: Expecting property name"),
-        ("[]", "a JSON list, not an object"),
+        (b"{not json", "not JSON: Expecting property name"),
+        (b"[]", "a JSON list, not an object"),
+        (b"\xff\xfe{}", "not UTF-8 text: invalid start byte at byte 0"),
+        (b"[" * 100_000, "not JSON: nested too deeply"),
     ):
-        marker.write_text(content)
+        marker.write_bytes(content)
         for command in (("info",), ("ls",), ("init", "--storage", "./data")):
             result = curate_cli(*command)
             assert result.returncode == 2, (command, result.stderr)

@@ -89,6 +89,106 @@ def test_new_content_under_a_key_is_a_new_version(instance, fasta):
     assert [a.version for a in first.versions] == [1, 2]
 
 
+COMPOSED, DECOMPOSED = "raw/donn\u00e9es.fasta", "raw/donne\u0301es.fasta"
+
+
+def test_nfc_and_nfd_spellings_of_a_key_are_one_family(instance, fasta):
+    first = ol.Artifact(fasta, key=DECOMPOSED).save()
+    assert first.key == COMPOSED
+    fasta.write_text(">r1\nACGTTT\n")
+    second = ol.Artifact(fasta, key=COMPOSED).save()
+    assert (second.version, second.stem_uid) == (2, first.stem_uid)
+
+
+def test_a_key_stored_before_normalisation_keeps_its_family(instance, fasta):
+    """A key saved in its NFD spelling by an earlier version still gets new versions."""
+    from sqlalchemy import update
+
+    first = ol.Artifact(fasta, key=COMPOSED).save()
+    with instance.write() as session:  # as an earlier version stored it
+        session.execute(update(ol.Artifact).values(key=DECOMPOSED))
+    fasta.write_text(">r1\nACGTTT\n")
+    for spelling in (DECOMPOSED, COMPOSED):
+        fasta.write_text(fasta.read_text() + "A\n")
+        later = ol.Artifact(fasta, key=spelling).save()
+        assert later.stem_uid == first.stem_uid, spelling
+    assert ol.Artifact.filter(is_latest=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("raw/\x9b31mred.fasta", "control-character"),
+        ("raw/evil\u202eatsaf.exe", "invisible-character"),
+        ("raw/a\u200bb.fasta", "invisible-character"),
+        ("raw/a\u2028b.fasta", "invisible-character"),
+        ("raw/\udc80.fasta", "surrogate"),
+    ],
+)
+def test_keys_with_invisible_or_control_characters_are_refused(instance, fasta, key, rule):
+    with pytest.raises(InvalidKeyError) as raised:
+        ol.Artifact(fasta, key=key).save()
+    assert raised.value.rule == rule and str(raised.value).isprintable()
+    assert ol.Artifact.filter().count() == 0 and managed_files(instance) == []
+
+
+def test_collection_keys_follow_the_same_rules(instance, fasta):
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    with pytest.raises(InvalidKeyError) as raised:
+        ol.Collection(key="batches\u202e", artifacts=[artifact])
+    assert raised.value.rule == "invisible-character"
+    first = ol.Collection(key=DECOMPOSED, artifacts=[artifact]).save()
+    assert first.key == COMPOSED
+
+
+def test_a_stored_file_changed_through_cache_is_noticed(sqlite_instance, tmp_path):
+    """``cache()`` of a local artifact is the stored file: writing to it is caught on read."""
+    from ontolake.errors import HashMismatchError
+
+    frame = pd.DataFrame({"a": [1, 2, 3]})
+    table = ol.Artifact.from_dataframe(frame, key="tables/a.parquet").save()
+    path = Path(table.cache())
+    assert table.load().equals(frame)
+    pd.DataFrame({"a": [7, 8, 9]}).to_parquet(path)  # the same size, other content
+    with pytest.raises(HashMismatchError) as raised:
+        table.load()
+    message = str(raised.value)
+    assert table.uid in message and str(path) in message and "curate doctor" in message
+    with pytest.raises(HashMismatchError):
+        table.cache()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("first\n")
+    stored = ol.Artifact(notes, key="notes.txt").save()
+    with open(stored.cache(), "a") as handle:
+        handle.write("appended\n")
+    with pytest.raises(HashMismatchError):
+        stored.load()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("broken.json", b'{"a": ', "Expecting value"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("empty.csv", b"", "No columns to parse"),
+        ("latin1.csv", b"name\n\xe9t\xe9\n", "utf-8"),
+    ],
+)
+def test_a_stored_file_that_cannot_be_parsed_is_a_clear_error_on_load(
+    sqlite_instance, tmp_path, name, content, reason
+):
+    """Files are stored as bytes; ``load()`` parses them, and says so when it cannot."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    artifact = ol.Artifact(path, key=f"files/{name}").save()
+    with pytest.raises(InvalidDataError) as raised:
+        artifact.load()
+    message = str(raised.value)
+    assert artifact.uid in message and reason in message and ".cache()" in message
+    assert "\n" not in message
+    assert Path(artifact.cache()).read_bytes() == content  # the bytes are still there
+
+
 def test_saving_stored_content_returns_the_existing_artifact(instance, fasta, caplog):
     first = ol.Artifact(fasta, key="raw/sample.fasta").save()
     again = ol.Artifact(fasta, key="raw/copy.fasta").save()

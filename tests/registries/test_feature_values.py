@@ -152,6 +152,30 @@ def test_wrong_values_name_the_feature_and_what_was_expected(
         owners["run"].features.add_values({feature: value})
 
 
+def nested(depth: int) -> dict:
+    value: dict = {}
+    for _level in range(depth - 1):
+        value = {"k": value}
+    return value
+
+
+def test_a_dict_nested_too_deeply_is_refused_naming_the_feature(owners):
+    from ontolake.schemas.values import MAX_DICT_DEPTH
+
+    ol.Feature(name="meta", dtype=dict).save()
+    artifact = owners["artifact"]
+    artifact.features.add_values({"meta": nested(MAX_DICT_DEPTH)})
+    assert artifact.features.get_values()["meta"] == nested(MAX_DICT_DEPTH)
+    for depth in (MAX_DICT_DEPTH + 1, 5000):
+        with pytest.raises(FeatureValueError, match=f"meta.*at most {MAX_DICT_DEPTH} levels"):
+            artifact.features.add_values({"meta": nested(depth)})
+    looped: dict = {"a": [1]}
+    looped["a"].append(looped)
+    with pytest.raises(FeatureValueError, match="meta"):
+        artifact.features.add_values({"meta": looped})
+    assert artifact.features.get_values()["meta"] == nested(MAX_DICT_DEPTH)
+
+
 def test_undefined_features_are_listed_with_the_command_to_define_them(owners):
     ol.Feature(name="gc_content", dtype=float).save()
     with pytest.raises(FeatureValueError) as caught:

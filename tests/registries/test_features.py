@@ -118,3 +118,32 @@ def test_filters_and_defaults_are_normalised():
     assert ol.Feature(name="s", dtype=ol.bio.CellType, source="cl@v2").cat_filters == {
         "source": {"name": "cl", "version": "v2"}
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "field_of"), [("key", "Artifact"), ("is_trashed", "Artifact"), ("started_at", "Run")]
+)
+def test_a_feature_named_like_a_field_warns_how_to_query_it(instance, name, field_of):
+    """``filter(key=...)`` means the field: the warning names the form that reaches the feature."""
+    with pytest.warns(ol.errors.FeatureNameWarning) as warned:
+        ol.Feature(name=name, dtype=str).save()
+    message = str(warned[0].message)
+    assert f"{name!r}" in message and field_of in message
+    assert f"features__{name}" in message and "\n" not in message
+    assert ol.Feature.filter(name=name).exists()
+
+
+def test_a_feature_stored_under_a_field_name_is_queried_by_its_name(instance, tmp_path):
+    """A feature named like a field is reached as ``features__<name>``."""
+    path = tmp_path / "x.txt"
+    path.write_text("x")
+    artifact = ol.Artifact(path, key="raw/x.txt").save()
+    with pytest.warns(ol.errors.FeatureNameWarning):
+        ol.Feature(name="key", dtype=str).save()
+    artifact.features.add_values({"key": "batch 1"})
+    assert ol.Artifact.filter(key="raw/x.txt").one() == artifact  # the field
+    assert ol.Artifact.filter(features__key="batch 1").one() == artifact  # the feature
+    assert ol.Artifact.filter(features__key__startswith="batch").count() == 1
+    assert not ol.Artifact.filter(features__key="batch 2").exists()
+    with pytest.raises(ol.errors.InvalidFieldError, match="no feature named 'nothing'"):
+        ol.Artifact.filter(features__nothing=1).count()

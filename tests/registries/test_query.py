@@ -80,6 +80,18 @@ def test_unknown_fields_and_lookups_list_the_valid_ones(labels):
         ol.ULabel.filter(name__gt=None)
 
 
+def test_slices_beyond_any_row_are_empty_and_bad_bounds_are_query_errors(labels):
+    everything = ol.ULabel.filter().order_by("id")
+    assert everything[10**30 :].to_list() == [] and everything[2 : 10**30].count() == 2 + 2
+    assert everything[10**19 :][10**19 :].count() == 0
+    with pytest.raises(IndexError):
+        everything[10**30]
+    with pytest.raises(ol.errors.QueryError, match="whole numbers"):
+        everything["a":]
+    with pytest.raises(ol.errors.QueryError, match="whole numbers"):
+        everything[1.5]
+
+
 def test_ordering_slicing_and_single_results(labels):
     ordered = ol.ULabel.filter().order_by("-created_at")
     assert [label.name for label in ordered[:2]] == ["control group", "Control"]

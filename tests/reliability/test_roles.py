@@ -253,3 +253,26 @@ def test_given_passwords_of_any_characters_are_printed_encoded_and_work(
         for spelling in (password, quote(password, safe=""), quote(password, safe=" +")):
             assert spelling not in listed.stdout + listed.stderr
     assert "own3r-s3cret" not in made.stdout + made.stderr
+
+
+def test_roles_by_a_role_that_may_not_create_roles_is_a_one_line_error(
+    lake, postgres_url, curate_cli
+):
+    from cli.shell import error_line
+
+    _owner, names, _enforced = lake
+    plain = f"ol_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f"CREATE ROLE {plain} LOGIN")
+    try:
+        url = re.sub(r"://[^@/]*@", f"://{plain}@", postgres_url)
+        result = curate_cli("roles", "--db", url, "--reader", names[0], "--writer", names[1])
+        assert result.returncode == 2, result.stderr
+        line = error_line(result)
+        assert line.startswith("error: ") and "does not allow this operation" in line, line
+        assert "permission denied to create role" in line
+        assert "Traceback" not in result.stderr
+        create_roles(postgres_url, names)  # the owner may: the roles this fixture drops
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"DROP ROLE {plain}")

@@ -102,3 +102,43 @@ def test_a_folder_on_s3_hashes_like_the_same_folder_on_disk(tmp_path: Path, s3_b
     assert hash_path(root.join("a.txt"), root.fs) == Digest(ABC_SHA256, 3, None)
     with pytest.raises(PathNotFoundError):
         hash_path(root.join("missing.txt"), root.fs)
+
+
+SPECIAL_FILES = """
+import sys
+from ontolake.errors import UnsupportedObjectError
+from ontolake.storage.hashing import copy_file_hashed, hash_file, hash_path
+for index, path in enumerate(sys.argv[1:]):
+    for read in (hash_file, hash_path, lambda p: copy_file_hashed(p, f"copy{index}")):
+        try:
+            read(path)
+        except UnsupportedObjectError as error:
+            print(error)
+"""
+
+
+def test_hashing_refuses_a_fifo_or_device_at_once(tmp_path: Path) -> None:
+    """Opening a fifo waits for a writer and /dev/zero never ends: both are refused."""
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "zero.bin").symlink_to("/dev/zero")
+    paths = ["pipe.csv", "zero.bin", "/dev/zero"]
+    result = subprocess.run(
+        [sys.executable, "-c", SPECIAL_FILES, *paths],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    kinds = ["a named pipe (fifo)", "a character device", "a character device"]
+    assert result.stdout.splitlines() == [
+        f"{path}: {kind}, not a regular file or folder: give a file."
+        for path, kind in zip(paths, kinds, strict=True)
+        for _read in range(3)
+    ]
+    assert not list(tmp_path.glob("copy*"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -12,16 +13,26 @@ from ontolake.storage.keys import MAX_KEY_LENGTH, key_suffix, validate_key
 _DRIVE_LIKE = re.compile(r"^[A-Za-z]:")
 
 segments = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"),
+    st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"), blacklist_characters="/\\"),
     min_size=1,
     max_size=20,
 ).filter(lambda segment: segment not in (".", ".."))
 valid_keys = (
     st.lists(segments, min_size=1, max_size=6)
     .map("/".join)
-    .filter(lambda key: not _DRIVE_LIKE.match(key))
+    .map(lambda key: unicodedata.normalize("NFC", key))
+    .filter(lambda key: not _DRIVE_LIKE.match(key) and len(key) <= MAX_KEY_LENGTH)
 )
-control_characters = st.sampled_from([chr(code) for code in range(0x20)] + ["\x7f"])
+control_characters = st.sampled_from(
+    [chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]]  # C0, DEL and C1
+)
+invisible_characters = st.sampled_from(
+    [
+        *"\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",  # bidi
+        *"\u200b\u200c\u200d\u2060\ufeff\u00ad",  # zero-width
+        *"\u2028\u2029",  # line and paragraph separators
+    ]
+)
 
 
 @st.composite
@@ -36,6 +47,8 @@ def bad_keys(draw: st.DrawFn) -> tuple[str, str]:
                 "empty",
                 "too-long",
                 "control-character",
+                "invisible-character",
+                "surrogate",
                 "backslash",
                 "absolute",
                 "parent",
@@ -50,6 +63,10 @@ def bad_keys(draw: st.DrawFn) -> tuple[str, str]:
         return (key + "/x") * (MAX_KEY_LENGTH // (len(key) + 2) + 1), rule
     if rule == "control-character":
         return key[:position] + draw(control_characters) + key[position:], rule
+    if rule == "invisible-character":
+        return key[:position] + draw(invisible_characters) + key[position:], rule
+    if rule == "surrogate":
+        return key[:position] + chr(draw(st.integers(0xD800, 0xDFFF))) + key[position:], rule
     if rule == "backslash":
         return key[:position] + "\\" + key[position:], rule
     if rule == "absolute":
@@ -66,14 +83,26 @@ def test_every_valid_key_is_returned_unchanged(key: str) -> None:
     assert validate_key(key) == key
 
 
+@given(valid_keys)
+def test_every_spelling_of_a_key_is_normalised_to_nfc(key: str) -> None:
+    for form in ("NFD", "NFC"):
+        assert validate_key(unicodedata.normalize(form, key)) == key
+
+
+def test_nfc_and_nfd_spellings_of_a_name_give_one_key() -> None:
+    composed, decomposed = "donn\u00e9es/\u00e9t\u00e9.csv", "donne\u0301es/e\u0301te\u0301.csv"
+    assert validate_key(decomposed) == validate_key(composed) == composed
+
+
 @given(bad_keys())
 def test_every_bad_key_is_rejected_with_the_rule_it_breaks(case: tuple[str, str]) -> None:
     key, rule = case
     with pytest.raises(InvalidKeyError) as raised:
         validate_key(key)
     assert raised.value.rule == rule
-    assert repr(key) in str(raised.value)
-    assert repr(rule) in str(raised.value)
+    message = str(raised.value)
+    assert repr(key) in message and repr(rule) in message
+    assert message.isprintable()  # no terminal escape, bidi override or line break in it
 
 
 @pytest.mark.parametrize(
@@ -85,6 +114,11 @@ def test_every_bad_key_is_rejected_with_the_rule_it_breaks(case: tuple[str, str]
         ("raw/", "empty-segment", "trailing '/'"),
         ("raw\\x.csv", "backslash", "separate folders with '/'"),
         ("raw/x\n.csv", "control-character", "remove control characters"),
+        ("raw/x\x9b31m.csv", "control-character", "U+009B"),
+        ("raw/exe.\u202ecsv", "invisible-character", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("raw/a\u200bb.csv", "invisible-character", "U+200B ZERO WIDTH SPACE"),
+        ("raw/a\u2028b.csv", "invisible-character", "U+2028 LINE SEPARATOR"),
+        ("raw/\ud800.csv", "surrogate", "U+D800"),
     ],
 )
 def test_the_message_says_what_to_do(key: str, rule: str, advice: str) -> None:

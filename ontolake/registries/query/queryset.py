@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import compress
+from operator import index as whole_number
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -205,21 +206,22 @@ class QuerySet(Generic[RecordT]):
         if isinstance(index, slice):
             if index.step not in (None, 1):
                 raise QueryError("QuerySet slices take no step: use [start:stop].")
-            start, stop = index.start or 0, index.stop
+            start, stop = _bound(index.start or 0), _bound(index.stop)
             if start < 0 or (stop is not None and stop < 0):
                 raise QueryError("QuerySet slices take no negative bounds: use order_by('-field').")
             clone = self._clone()
-            clone._offset = self._offset + start
+            clone._offset = min(self._offset + start, _MAX_ROWS)
             available = None if self._limit is None else max(self._limit - start, 0)
             wanted = None if stop is None else max(stop - start, 0)
             candidates = [n for n in (available, wanted) if n is not None]
             clone._limit = min(candidates) if candidates else None
             return clone
-        if index < 0:
+        position: int = _bound(index)
+        if position < 0:
             raise QueryError("QuerySet indices must be >= 0: use order_by('-field')[0].")
-        found = self[index : index + 1].to_list()
+        found = self[position : position + 1].to_list()
         if not found:
-            raise IndexError(f"{self.model.__name__} query has no record at position {index}.")
+            raise IndexError(f"{self.model.__name__} query has no record at position {position}.")
         return found[0]
 
     def first(self) -> RecordT | None:
@@ -503,3 +505,20 @@ def _current_records(session: Session, statement: Select[Any]) -> list[Any]:
         for name, value in fields.items():
             setattr(record, name, value)
     return records
+
+
+_MAX_ROWS = 2**63 - 1
+"""The largest offset or limit a database takes; a bound past it selects nothing more."""
+
+
+def _bound(value: Any) -> Any:
+    """A slice bound or index as a whole number at most :data:`_MAX_ROWS` (None stays None)."""
+    if value is None:
+        return None
+    try:
+        number = whole_number(value)
+    except TypeError:
+        raise QueryError(
+            f"QuerySet indices and slice bounds are whole numbers, got {value!r}."
+        ) from None
+    return min(number, _MAX_ROWS)

@@ -1,0 +1,120 @@
+"""Peak memory of ``curate validate`` on generated CSV files of growing size.
+
+Each file has a string column, an integer and a float column and a categorical column of
+a few labels (typed ``str`` in the schema), at ~28 bytes per row. Every validation runs in a
+fresh process (``python -m ontolake.cli validate``) and reports its peak resident memory
+(``ru_maxrss``); files below ``CSV_COLUMNS_FROM`` (512 MB) are read whole, larger ones column
+by column. ``--column-by-column`` lowers that threshold to 0 so that the smaller files show
+the slope of the column-by-column path too.
+
+Usage: ``python benchmarks/bench_csv_memory.py [--sizes 75,150,300] [--column-by-column]``
+(sizes in MB). Prints one line per file: size, rows, seconds, peak memory, and peak memory
+divided by the file size.
+
+Measured (2 shared cores, other jobs running; seconds are not comparable, memory is):
+
+    whole read          89 MB: 660 MB   179 MB: 1075 MB   330 MB: 1838 MB  (~5.3 MB per MB)
+    column by column    89 MB: 659 MB   179 MB:  696 MB   330 MB: 1140 MB  (~2.0 MB per MB)
+
+Neither path is bounded: column by column still holds one whole column (as Python strings)
+and the index, so a 1.9 GB file peaks near 4 GB, as reported in the issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCHEMA = """\
+ontolake_schema: 1
+name: cells
+otype: DataFrame
+features:
+  - {name: sample, dtype: str}
+  - {name: n_genes, dtype: int}
+  - {name: score, dtype: float}
+  - {name: cell_type, dtype: str}
+"""
+
+CHILD = """
+import resource, sys
+from ontolake.cli import main
+import ontolake.curate.dataframe as dataframe
+if sys.argv[3] == "columns":
+    dataframe.CSV_COLUMNS_FROM = 0
+try:
+    main(["validate", sys.argv[1], "--schema", sys.argv[2]], standalone_mode=False)
+finally:
+    print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def write_csv(path: Path, megabytes: int) -> int:
+    """Write a CSV of about ``megabytes`` MB; return its number of rows."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    labels = np.array(["T cell", "B cell", "monocyte", "natural killer cell"])
+    rows_per_chunk = 1_000_000
+    rows = 0
+    with path.open("w") as handle:
+        handle.write("sample,n_genes,score,cell_type\n")
+        while path.stat().st_size < megabytes * 2**20:
+            handle.flush()
+            chunk = pd.DataFrame(
+                {
+                    "sample": np.char.add("s", np.arange(rows, rows + rows_per_chunk).astype(str)),
+                    "n_genes": rng.integers(100, 5000, rows_per_chunk),
+                    "score": rng.random(rows_per_chunk).round(4),
+                    "cell_type": labels[rng.integers(0, len(labels), rows_per_chunk)],
+                }
+            )
+            chunk.to_csv(handle, header=False, index=False)
+            rows += rows_per_chunk
+            handle.flush()
+    return rows
+
+
+def validate(path: Path, schema: Path, columns: bool) -> tuple[float, int]:
+    """Seconds and peak resident memory (bytes) of one validation in a fresh process."""
+    start = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(schema), "columns" if columns else "auto"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    peak = [line for line in child.stderr.splitlines() if line.startswith("PEAK_KB")]
+    if not peak:
+        raise RuntimeError(child.stderr[-2000:])
+    return seconds, int(peak[-1].split()[1]) * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="75,150,300", help="file sizes in MB")
+    parser.add_argument("--column-by-column", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        schema = Path(folder, "cells.yaml")
+        schema.write_text(SCHEMA)
+        for megabytes in (int(size) for size in options.sizes.split(",")):
+            path = Path(folder, f"cells-{megabytes}.csv")
+            rows = write_csv(path, megabytes)
+            size = path.stat().st_size
+            seconds, peak = validate(path, schema, options.column_by_column)
+            print(
+                f"{size / 2**20:7.0f} MB  {rows:>10,} rows  {seconds:6.1f} s  "
+                f"peak {peak / 2**20:7.0f} MB  ({peak / size:.2f} x the file)"
+            )
+            path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""``curate doctor --fix`` sweeps what a crash left behind and nothing the instance needs."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def test_doctor_fix_spares_a_sqlite_database_under_another_name(curate_cli):
+    """A database in ``.ontolake/`` named other than ``ontolake.db`` is the instance's own."""
+    managed = curate_cli.cwd / "data" / ".ontolake"
+    managed.mkdir(parents=True)
+    database = managed / "metadata.sqlite"
+    created = curate_cli("init", "--storage", "./data", "--db", f"sqlite:///{database}")
+    assert created.returncode == 0, created.stderr
+    reads = curate_cli.cwd / "reads.fasta"
+    reads.write_text(">r1\nACGT\n")
+    assert curate_cli("save", reads, "--key", "raw/reads.fasta").returncode == 0
+    # a second connection keeps the write-ahead log files in place while doctor runs
+    with sqlite3.connect(database) as holder:
+        holder.execute("PRAGMA journal_mode=WAL")
+        holder.execute("SELECT count(*) FROM artifacts").fetchall()
+        sidecars = {path.name for path in managed.iterdir()}
+        fixed = curate_cli("doctor", "--fix")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "removed" not in fixed.stdout
+    assert database.exists()
+    assert sidecars <= {path.name for path in managed.iterdir()}
+    listing = curate_cli("ls")
+    assert listing.returncode == 0 and "raw/reads.fasta" in listing.stdout
+
+
+def test_doctor_fix_removes_only_files_named_like_managed_content(curate_cli):
+    """A file ontolake did not write (not ``<uid><suffix>``) is reported, never removed."""
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    managed = curate_cli.cwd / "data" / ".ontolake"
+    orphan = managed / "AAAAAAAAAAAA0001.txt"
+    orphan.write_text("left by a crash")
+    foreign = managed / "notes.md"
+    foreign.write_text("the user's own notes")
+    found = curate_cli("doctor")
+    assert found.returncode == 1 and "orphan file" in found.stdout
+    assert "notes.md" in found.stdout
+    fixed = curate_cli("doctor", "--fix")
+    assert not orphan.exists()
+    assert foreign.read_text() == "the user's own notes"
+    assert "notes.md" in fixed.stdout
