@@ -41,14 +41,12 @@ _SQLITE_TYPES = {
     "string": "('text')",
     "boolean": "('true', 'false')",
     "json": "('object', 'array')",
-    "null": "('null')",
 }
 _POSTGRES_TYPES = {
     "number": "('number')",
     "string": "('string')",
     "boolean": "('boolean')",
     "json": "('object', 'array')",
-    "null": "('null')",
 }
 _JSON_TYPES = {"number": "number", "text": "string", "boolean": "boolean", "json": "json"}
 """The JSON type (of ``json_type``/``jsonb_typeof``) holding each kind of value."""

@@ -15,6 +15,7 @@ the UTC time on both databases.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -98,22 +99,26 @@ def split_lookup(rest: list[str], kind: str, shown: str) -> tuple[list[str], Ope
     return transforms, operator
 
 
-def _python_type(column: Any) -> type | None:
-    try:
-        return cast("type", getattr(column.type, "impl", column.type).python_type)
-    except NotImplementedError:
-        return None
-
-
 def column_kind(column: Any) -> str:
-    """The kind of values a column holds (``number``, ``text``, ``datetime`` …)."""
-    python_type = _python_type(column)
-    if python_type is None:
-        return "text"
-    for base, kind in _KINDS:
-        if issubclass(python_type, base):
-            return kind
-    return "text"
+    """The kind of values a column holds (``number``, ``text``, ``datetime`` …).
+
+    Example:
+        >>> column_kind(ol.ULabel.created_at), column_kind(ol.ULabel.name)
+        ('datetime', 'text')
+    """
+    return _column_facts(column.class_, str(column.key))[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_facts(model: type[Any], key: str) -> tuple[str, bool, bool]:
+    """The kind, nullability and whether ISO strings are parsed, of a mapped column."""
+    column = inspect(model).columns[key]
+    try:
+        python_type = getattr(column.type, "impl", column.type).python_type
+    except NotImplementedError:
+        return "text", bool(column.nullable), False
+    kind = next((kind for base, kind in _KINDS if issubclass(python_type, base)), "text")
+    return kind, bool(column.nullable), python_type is datetime
 
 
 @dataclass(frozen=True)
@@ -122,23 +127,29 @@ class ColumnTarget:
 
     Example:
         >>> from ontolake.registries.query.operators import OPERATORS, lookup_condition
-        >>> condition = lookup_condition(ColumnTarget(ol.ULabel.name), OPERATORS["exact"], "x")
+        >>> target = ColumnTarget.of(ol.ULabel.name)
+        >>> condition = lookup_condition(target, OPERATORS["exact"], "x")
     """
 
     column: Any
+    kind: str
+    """The kind of the column's values, or of the date part."""
+    nullable: bool
+    parses_dates: bool
     transforms: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, column: Any, transforms: tuple[str, ...] = ()) -> ColumnTarget:
+        """The target for a mapped column (``ol.ULabel.name``) and date parts of it."""
+        kind, nullable, parses_dates = _column_facts(column.class_, str(column.key))
+        if transforms:
+            kind, parses_dates = TRANSFORMS[transforms[-1]].result, False
+        return cls(column, kind, nullable, parses_dates, transforms)
 
     @property
     def name(self) -> str:
         """The column's name, as the user wrote it before the lookup."""
         return "__".join([str(self.column.key), *self.transforms])
-
-    @property
-    def kind(self) -> str:
-        """The kind of the column's values, or of the date part."""
-        return (
-            TRANSFORMS[self.transforms[-1]].result if self.transforms else column_kind(self.column)
-        )
 
     @property
     def expression(self) -> Any:
@@ -154,11 +165,11 @@ class ColumnTarget:
 
     def operands(self, operator: Operator, values: list[Any]) -> list[tuple[Operand, list[Any]]]:
         """The column itself; ISO strings parsed for date and time columns."""
-        if not self.transforms and _python_type(self.column) is datetime:
+        if self.parses_dates:
             key = str(self.column.key)
             values = [_as_datetime(key, value) for value in values]
         expression = self.expression
-        guard = expression.is_not(None) if self.column.nullable else None
+        guard = expression.is_not(None) if self.nullable else None
         return [(Operand(expression, self.kind, guard), values)]
 
     def having(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -333,9 +344,9 @@ def _as_datetime(key: str, value: Any) -> Any:
 def _column_condition(
     model: type[Any], column: Any, rest: list[str], value: Any
 ) -> ColumnElement[bool]:
-    shown = f"{model.__name__}.{column.key} ({column_kind(column)})"
-    transforms, operator = split_lookup(rest, column_kind(column), shown)
-    target = ColumnTarget(column, tuple(transforms))
+    kind = column_kind(column)
+    transforms, operator = split_lookup(rest, kind, f"{model.__name__}.{column.key} ({kind})")
+    target = ColumnTarget.of(column, tuple(transforms))
     if operator.takes == "list" and hasattr(value, "id_subquery"):  # a QuerySet: its ids
         return and_(target.expression.is_not(None), target.expression.in_(value.id_subquery()))
     return lookup_condition(target, operator, value)

@@ -160,7 +160,7 @@ def lookup_condition(target: Target, operator: Operator, value: Any) -> ColumnEl
     Example:
         >>> from ontolake.registries.query.lookups import ColumnTarget
         >>> from ontolake.registries.query.operators import OPERATORS
-        >>> target = ColumnTarget(ol.ULabel.name)
+        >>> target = ColumnTarget.of(ol.ULabel.name)
         >>> ol.ULabel.filter(lookup_condition(target, OPERATORS["startswith"], "batch")).count()
         1
     """
