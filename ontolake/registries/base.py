@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from typing_extensions import Self
 
-    from ontolake.registries.query.lookup import Lookup
+    from ontolake.registries.query.autocomplete import Lookup
     from ontolake.registries.query.queryset import QuerySet
     from ontolake.registries.user import User
 

@@ -3,34 +3,51 @@
 In ``ol.Artifact.filter(gc_content__gte=0.5)``, a field that is no column or relationship
 of Artifact, Run or Record but the name of a feature becomes ``id IN (SELECT owner FROM
 <owner>_feature_values WHERE feature_id = … AND <typed column> <op> …)``: a range scan of
-the partial index of that typed column. The lookups are those of fields (``exact in gt gte
-lt lte range isnull``, the string lookups on ``str`` and categorical features, ``year month
+the partial index of that typed column. The lookups are those of fields (the records of
+:mod:`ontolake.registries.query.operators` that apply to the feature's kind, ``year month
 day`` on dates); dict features take JSON keys (``study_metadata__assay__type="RNA-seq"``).
 A list feature matches when any element does. ``isnull=True`` matches records without a
 value, so ``exclude`` stays the complement of ``filter``. ``features__<name>__<lookup>``
-names a feature explicitly: the way to query a feature stored (before such names were
-refused) under the name of a field, such as ``key``.
+names a feature explicitly: the way to query a feature named like a field, such as ``key``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import extract, false, not_, or_, select
+from sqlalchemy import not_, select, true
 
 from ontolake.errors import InvalidFieldError, QueryError
 from ontolake.registries.feature_values import owner_column, value_table
-from ontolake.registries.query.lookups import LOOKUPS, TEXT_LOOKUPS, TRANSFORMS, field_resolvers
+from ontolake.registries.query.json_fields import json_condition
+from ontolake.registries.query.lookups import field_resolvers, split_lookup
+from ontolake.registries.query.operators import (
+    OPERATORS,
+    TRANSFORMS,
+    Operand,
+    Operator,
+    lookup_condition,
+)
+from ontolake.registries.query.operators.sql import in_values
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Table
     from sqlalchemy.sql.elements import ColumnElement
 
     from ontolake.registries.query.queryset import QuerySet
     from ontolake.schemas.dtypes import DType
 
-__all__ = ["FEATURE_NAMESPACE", "feature_columns", "feature_condition", "named_feature_condition"]
+__all__ = [
+    "FEATURE_NAMESPACE",
+    "FeatureTarget",
+    "feature_columns",
+    "feature_condition",
+    "named_feature_condition",
+]
 
 FEATURE_NAMESPACE = "features"
 """``filter(features__<name>=...)`` names a feature even where a field has the same name."""
@@ -44,6 +61,17 @@ _COLUMN = {
     "datetime": "value_datetime",
     "cat": "value_str",
 }
+_KIND = {
+    "int": "number",
+    "float": "number",
+    "num": "number",
+    "str": "text",
+    "cat": "text",
+    "bool": "boolean",
+    "date": "datetime",
+    "datetime": "datetime",
+}
+"""The kind of value each feature dtype holds, which selects the lookups that apply."""
 
 
 def _feature(name: str) -> tuple[int, str] | None:
@@ -77,168 +105,123 @@ def feature_condition(
     if found is None:
         return None
     feature_id, dtype_text = found
-    dtype = _parsed(dtype_text)
-    owner = owner_column(table)
-
-    def having(*conditions: Any) -> ColumnElement[bool]:
-        rows = select(owner).where(table.c.feature_id == feature_id, *conditions)
-        return model.id.in_(rows)  # type: ignore[no-any-return]
-
-    if dtype.kind == "dict":
-        return _dict_condition(table, name, rest, value, having)
-    transforms = [part for part in rest if part in TRANSFORMS]
-    lookups = [part for part in rest if part not in TRANSFORMS]
-    if (
-        len(lookups) > 1
-        or any(part not in LOOKUPS for part in lookups)
-        or rest[: len(transforms)] != transforms
-    ):
-        raise InvalidFieldError(
-            f"Unknown lookup {'__'.join(rest)!r} on feature {name!r} ({dtype}). Valid lookups: "
-            f"{', '.join(_valid_lookups(dtype))}."
-        )
-    if transforms and dtype.kind not in ("date", "datetime"):
-        raise InvalidFieldError(f"{transforms[0]} applies to date features; {name!r} is {dtype}.")
-    lookup = lookups[0] if lookups else "exact"
-    if lookup == "isnull" or (lookup == "exact" and value is None and not transforms):
-        present = having()
-        wanted_null = True if lookup == "exact" else bool(value)
-        return not_(present) if wanted_null else present
-    if lookup == "in" and not transforms:
-        values = _listed(name, value)
-        real = [item for item in values if item is not None]
-        options: list[ColumnElement[bool]] = [false()]
-        if real:
-            options = [having(_compare(table, dtype, name, "in", real))]
-        if len(real) < len(values):
-            options.append(not_(having()))
-        return or_(*options)
-    return having(_compare(table, dtype, name, lookup, value, transforms))
+    target = FeatureTarget(model, table, feature_id, name, _parsed(dtype_text))
+    if target.dtype.kind == "dict":
+        return _dict_condition(target, rest, value)
+    shown = f"feature {name!r} ({target.dtype})"
+    transforms, operator = split_lookup(rest, _KIND[target.dtype.kind], shown)
+    return lookup_condition(target.transformed(tuple(transforms)), operator, value)
 
 
-def _valid_lookups(dtype: DType) -> list[str]:
-    valid = ["exact", "in", "isnull"]
-    if dtype.kind in ("int", "float", "num", "date", "datetime", "str", "cat"):
-        valid += ["gt", "gte", "lt", "lte", "range"]
-    if dtype.kind in ("str", "cat"):
-        valid += list(TEXT_LOOKUPS)
-    if dtype.kind in ("date", "datetime"):
-        valid += list(TRANSFORMS)
-    return valid
+@dataclass(frozen=True)
+class FeatureTarget:
+    """The values of one feature on the records of ``model``, as the target of a lookup.
 
-
-def _listed(name: str, value: Any) -> list[Any]:
-    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise QueryError(f"{name}__in= takes a list of values, got {value!r}.")
-    return list(value)
-
-
-def _compare(
-    table: Table,
-    dtype: DType,
-    name: str,
-    lookup: str,
-    value: Any,
-    transforms: list[str] | None = None,
-) -> ColumnElement[bool]:
-    """The condition on the typed column(s) of one value row."""
-    from ontolake.registries.query.lookups import _apply, _InUTC
-
-    if lookup not in _valid_lookups(dtype):
-        raise InvalidFieldError(
-            f"Lookup {lookup!r} does not apply to feature {name!r} ({dtype}). Valid lookups: "
-            f"{', '.join(_valid_lookups(dtype))}."
-        )
-    if transforms:
-        expression: Any = _InUTC(table.c.value_datetime)
-        for part in transforms:
-            expression = extract(part, expression)
-        return _apply(expression, lookup, value, name)
-    if dtype.kind == "cat" and lookup in ("exact", "in") and _has_records(value, lookup):
-        return _label_condition(table, name, lookup, value)
-    value = _query_value(dtype, name, lookup, value)
-    if dtype.kind == "num":
-        return or_(
-            _numeric(table.c.value_int, lookup, value, name),
-            _numeric(table.c.value_float, lookup, value, name),
-        )
-    if dtype.kind in ("int", "float"):
-        return _numeric(table.c[_COLUMN[dtype.kind]], lookup, value, name)
-    return _apply(table.c[_COLUMN[dtype.kind]], lookup, value, name)
-
-
-def _numeric(column: Any, lookup: str, value: Any, name: str) -> ColumnElement[bool]:
-    """A number lookup with operands in the column's type.
-
-    PostgreSQL matched ``IN`` lists of mixed ints and floats with neither column; here 2.5
-    never matches an int and 2.0 matches 2.
+    A condition on operands holds for a record when one of its value rows meets it.
     """
-    from ontolake.registries.query.lookups import _apply
 
-    is_int = column.key == "value_int"
+    model: type[Any]
+    table: Table
+    feature_id: int
+    name: str
+    dtype: DType
+    transforms: tuple[str, ...] = ()
 
-    def typed(number: Any) -> Any:
-        if not is_int:
-            return float(number)
-        return int(number) if float(number).is_integer() else None
+    def transformed(self, transforms: tuple[str, ...]) -> FeatureTarget:
+        """This target with date parts taken (``year`` …)."""
+        return FeatureTarget(
+            self.model, self.table, self.feature_id, self.name, self.dtype, transforms
+        )
 
-    if lookup in ("exact", "in"):
-        operands = [typed(item) for item in (value if lookup == "in" else [value])]
-        operands = [item for item in operands if item is not None]
-        if not operands:
-            return false()
-        return _apply(column, "in", operands, name)
-    if is_int:  # ints stay ints: floats would round large counts
-        return _apply(column, lookup, value, name)
-    if lookup == "range":
-        return _apply(column, lookup, [float(item) for item in value], name)
-    return _apply(column, lookup, float(value), name)
+    def having(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """Records with a value row of the feature meeting ``condition``."""
+        owner = owner_column(self.table)
+        rows = select(owner).where(self.table.c.feature_id == self.feature_id, condition)
+        return self.model.id.in_(rows)  # type: ignore[no-any-return]
+
+    def missing(self) -> ColumnElement[bool]:
+        """Records without a value of the feature."""
+        return not_(self.having(true()))
+
+    def operands(self, operator: Operator, values: list[Any]) -> list[tuple[Operand, list[Any]]]:
+        """The typed value column(s) the values compare on, values in the stored type."""
+        columns = self.table.c
+        if self.transforms:
+            expression = columns.value_datetime
+            for part in self.transforms:
+                expression = TRANSFORMS[part].apply(expression)
+            return [(Operand(expression, "number"), values)]
+        kind = self.dtype.kind
+        labels = [value for value in values if not isinstance(value, str) and hasattr(value, "id")]
+        if kind == "cat" and labels:
+            return self._label_operands(operator, values, labels)
+        values = [self._query_value(value) for value in values]
+        if kind in ("int", "num"):
+            # ints stay ints in comparisons (floats would round large counts)
+            integers = Operand(columns.value_int, "number", listed=_among_ints)
+            if kind == "int":
+                return [(integers, values)]
+        floats = Operand(columns.value_float, "number", literal=float, listed=_among_floats)
+        if kind == "num":
+            return [(integers, values), (floats, values)]
+        if kind == "float":
+            return [(floats, values)]
+        return [(Operand(columns[_COLUMN[kind]], _KIND[kind]), values)]
+
+    def _label_operands(
+        self, operator: Operator, values: list[Any], labels: list[Any]
+    ) -> list[tuple[Operand, list[Any]]]:
+        """Labels as records (by registry and id) and as names."""
+        from ontolake.schemas.dtypes import registry_name
+
+        if "record" not in operator.kinds:
+            raise QueryError(f"{self.name}__{operator.name} takes names, got {labels[0]!r}.")
+        columns = self.table.c
+        groups: dict[str, list[int]] = {}
+        for label in labels:
+            if getattr(label, "id", None) is None:
+                raise QueryError(f"{self.name}: {label!r} is not a saved record.")
+            groups.setdefault(registry_name(type(label)), []).append(label.id)
+        operands: list[tuple[Operand, list[Any]]] = [
+            (Operand(columns.cat_id, "record", columns.cat_registry == registry), list(ids))
+            for registry, ids in groups.items()
+        ]
+        names = [value for value in values if isinstance(value, str)]
+        if names:
+            operands.append((Operand(columns.value_str, "text"), names))
+        return operands
+
+    def _query_value(self, value: Any) -> Any:
+        """The query value in the stored type: ISO strings parsed for dates, types checked."""
+        kind, name, dtype = self.dtype.kind, self.name, self.dtype
+        if kind in ("int", "float", "num"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise QueryError(
+                    f"Feature {name!r} ({dtype}) compares with numbers, got {value!r}."
+                )
+            return value
+        if kind in ("str", "cat"):
+            if not isinstance(value, str):
+                raise QueryError(
+                    f"Feature {name!r} ({dtype}) compares with strings, got {value!r}."
+                )
+            return value
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise QueryError(
+                    f"Feature {name!r} (bool) compares with True or False, got {value!r}."
+                )
+            return value
+        return _as_datetime(name, dtype, value)
 
 
-def _has_records(value: Any, lookup: str) -> bool:
-    items = value if lookup == "in" and isinstance(value, (list, tuple, set)) else [value]
-    return any(not isinstance(item, str) and hasattr(item, "id") for item in items)
+def _among_ints(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``IN`` on the integer column: 2.5 never matches an int and 2.0 matches 2."""
+    return in_values(column, [int(item) for item in values if float(item).is_integer()])
 
 
-def _label_condition(table: Table, name: str, lookup: str, value: Any) -> ColumnElement[bool]:
-    from ontolake.schemas.dtypes import registry_name
-
-    items = list(value) if lookup == "in" else [value]
-    options = []
-    for item in items:
-        if isinstance(item, str):
-            options.append(table.c.value_str == item)
-        elif getattr(item, "id", None) is None:
-            raise QueryError(f"{name}: {item!r} is not a saved record.")
-        else:
-            options.append(
-                (table.c.cat_id == item.id) & (table.c.cat_registry == registry_name(type(item)))
-            )
-    return or_(*options)
-
-
-def _query_value(dtype: DType, name: str, lookup: str, value: Any) -> Any:
-    """The query value in the stored type: ISO strings parsed for dates, types checked."""
-    if lookup in ("in", "range"):
-        if lookup == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
-            raise QueryError(f"{name}__range= takes (low, high), got {value!r}.")
-        return [_query_value(dtype, name, "exact", item) for item in _listed(name, value)]
-    if value is None:
-        raise QueryError(f"{name}__{lookup}=None compares with nothing: use {name}__isnull=True.")
-    kind = dtype.kind
-    if kind in ("int", "float", "num"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise QueryError(f"Feature {name!r} ({dtype}) compares with numbers, got {value!r}.")
-        return value
-    if kind in ("str", "cat"):
-        if not isinstance(value, str):
-            raise QueryError(f"Feature {name!r} ({dtype}) compares with strings, got {value!r}.")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise QueryError(f"Feature {name!r} (bool) compares with True or False, got {value!r}.")
-        return value
-    return _as_datetime(name, dtype, value)
+def _among_floats(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    return in_values(column, [float(item) for item in values])
 
 
 def _as_datetime(name: str, dtype: DType, value: Any) -> datetime:
@@ -254,27 +237,24 @@ def _as_datetime(name: str, dtype: DType, value: Any) -> datetime:
     raise QueryError(f"Feature {name!r} ({dtype}) compares with dates, got {value!r}.")
 
 
-def _dict_condition(
-    table: Table, name: str, rest: list[str], value: Any, having: Any
-) -> ColumnElement[bool]:
-    from ontolake.registries.query.json_path import json_condition
-
+def _dict_condition(target: FeatureTarget, rest: list[str], value: Any) -> ColumnElement[bool]:
+    name, column = target.name, target.table.c.value_json
     if not rest or rest == ["exact"]:
         if value is None:
-            return not_(having())  # type: ignore[no-any-return]
+            return target.missing()
         if not isinstance(value, dict):
             raise QueryError(f"Feature {name!r} (dict) compares with a dict, got {value!r}.")
-        return having(json_condition(table.c.value_json, [], value))  # type: ignore[no-any-return]
+        return target.having(json_condition(column, [], value))
     if rest == ["isnull"]:
-        return not_(having()) if value else having()  # type: ignore[no-any-return]
-    if len(rest) == 1 and rest[0] in LOOKUPS:
+        return target.missing() if value else not_(target.missing())
+    if len(rest) == 1 and rest[0] in OPERATORS:
         raise InvalidFieldError(
             f"Feature {name!r} is a dict: name keys before the lookup, e.g. "
             f"{name}__assay__type__{rest[0]}=…, or use exact/isnull on the whole dict."
         )
     if rest[-1] == "isnull" and value:
-        return not_(having(json_condition(table.c.value_json, rest, False)))  # type: ignore[no-any-return]
-    return having(json_condition(table.c.value_json, rest, value))  # type: ignore[no-any-return]
+        return not_(target.having(json_condition(column, rest, False)))
+    return target.having(json_condition(column, rest, value))
 
 
 def named_feature_condition(

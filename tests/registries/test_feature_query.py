@@ -87,6 +87,9 @@ def test_numbers_dates_strings_and_booleans(annotated):
     assert found(a, n_reads__lt=25, n_reads__gt=10) == [1]
     assert found(a, n_reads__in=[10, 30, 99]) == [0, 2]
     assert found(a, n_reads__gte=19.5) == [1, 2]  # ints compare with floats
+    assert found(a, n_reads__gt=19.5) == [1, 2]  # never rounded to an integer first
+    assert found(a, n_reads__lt=20.5) == [0, 1]
+    assert found(a, n_reads=20.0) == [1]
     assert found(a, score__gt=1.5) == [1]  # num: ints and floats together
     assert found(a, score__in=[1, 2.5]) == [0, 1]
     assert found(a, experiment_date="2025-10-24") == [0]

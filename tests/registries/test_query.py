@@ -78,6 +78,11 @@ def test_unknown_fields_and_lookups_list_the_valid_ones(labels):
         ol.Artifact.filter(run__transform__nokey="x")
     with pytest.raises(QueryError, match="isnull"):
         ol.ULabel.filter(name__gt=None)
+    # a lookup that cannot apply to the column's type is refused on every database alike
+    with pytest.raises(InvalidFieldError, match=r"'contains' does not apply to ULabel.id.*Valid"):
+        ol.ULabel.filter(id__contains="1")
+    with pytest.raises(InvalidFieldError, match="year applies to date features and date fields"):
+        ol.ULabel.filter(name__year=2025)
 
 
 def test_slices_beyond_any_row_are_empty_and_bad_bounds_are_query_errors(labels):

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from ontolake.ontology_sources.source import OntologySource
     from ontolake.ontology_sources.terms import Term
     from ontolake.registries.bio.vocabulary import InspectResult, Vocabulary
-    from ontolake.registries.query.lookup import Lookup
+    from ontolake.registries.query.autocomplete import Lookup
 
 __all__ = ["PublicOntology"]
 
@@ -117,7 +117,7 @@ class PublicOntology:
 
     def lookup(self, field: Any = "name") -> Lookup:
         """An auto-complete object over the terms' ``name`` (or ``ontology_id``)."""
-        from ontolake.registries.query.lookup import Lookup
+        from ontolake.registries.query.autocomplete import Lookup
 
         return Lookup(self.terms, self._field(field), self.entity)
 

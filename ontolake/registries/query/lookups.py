@@ -3,121 +3,178 @@
 ``field__lookup=value`` where ``field`` may traverse relationships with ``__``
 (``run__transform__key``, ``ulabels__name``). Foreign keys become ``EXISTS`` (``has``) and
 many-to-many links ``EXISTS`` (``any``) subqueries, so a record is never returned twice.
-String matching is case-sensitive on both databases (SQLite runs with
-``case_sensitive_like``); the ``i``-lookups compare Python's ``str.lower()`` of both sides,
-Unicode included (see :class:`_Lower`). Values are always bound parameters and ``LIKE``
-wildcards in them are escaped. A lookup never matches NULL unless it asks for it
-(``isnull=True``, ``exact=None``, ``in`` with None), so ``exclude`` is the exact complement of
-``filter``. ``year``/``month``/``day`` are parts of the UTC time on both databases.
+The lookups themselves are the records of :mod:`ontolake.registries.query.operators`; this
+module builds their operands for columns (:class:`ColumnTarget`) and hands JSON columns to
+:mod:`.json_fields` and other names to the ``field_resolvers`` (feature values). String
+matching is case-sensitive on both databases; values are always bound parameters. A lookup
+never matches NULL unless it asks for it (``isnull=True``, ``exact=None``, ``in`` with None),
+so ``exclude`` is the exact complement of ``filter``. ``year``/``month``/``day`` are parts of
+the UTC time on both databases.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import JSON, DateTime, String, and_, extract, inspect, not_, or_
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import JSON, and_, inspect, not_
 from sqlalchemy.orm import RelationshipProperty
-from sqlalchemy.sql.functions import FunctionElement
 
 from ontolake.errors import InvalidFieldError, QueryError
-from ontolake.instance.engine import SQLITE_LOWER
+from ontolake.registries.query.json_fields import json_condition
+from ontolake.registries.query.operators import (
+    OPERATORS,
+    TRANSFORMS,
+    Operand,
+    Operator,
+    check_storable,
+    lookup_condition,
+    lookups_for,
+)
+from ontolake.registries.query.operators.sql import in_values
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = [
-    "LOOKUPS",
-    "TEXT_LOOKUPS",
-    "TRANSFORMS",
+    "ColumnTarget",
     "build_condition",
+    "column_kind",
     "field_name",
     "field_names",
     "resolve_column",
+    "split_lookup",
 ]
-
-TEXT_LOOKUPS = (
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-)
-"""Lookups that compare text; their values must be strings."""
-LOOKUPS = (
-    "exact",
-    *TEXT_LOOKUPS,
-    "in",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "isnull",
-    "range",
-)
-TRANSFORMS = ("year", "month", "day")
 
 # Extra field resolvers, e.g. feature values: (model, name, rest, value) -> condition or None.
 FieldResolver = Callable[[type[Any], str, list[str], Any], "ColumnElement[bool] | None"]
 field_resolvers: list[FieldResolver] = []
 
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "number"),
+    (float, "number"),
+    (Decimal, "number"),
+    (date, "datetime"),  # datetime too
+    (dict, "json"),
+    (list, "json"),
+)
 
-class _Lower(FunctionElement[str]):
-    """``str.lower()`` of a text expression, the same on SQLite and PostgreSQL.
 
-    The values compared with it are folded by Python's ``str.lower()``. SQLite's own
-    ``lower()`` folds only ASCII and PostgreSQL's follows the database locale (only ASCII
-    under ``C``), so ``É`` never matched ``é`` and ``İ`` did not even match itself. SQLite
-    therefore calls Python's ``str.lower`` (registered on every connection by the engine) and
-    PostgreSQL lowers under the ICU root collation, which applies the same Unicode full case
-    mapping (final sigma included) whatever the database locale.
+def split_lookup(rest: list[str], kind: str, shown: str) -> tuple[list[str], Operator]:
+    """Transforms and the lookup in ``rest`` (``["year", "gte"]``); ``exact`` by default.
+
+    Raises:
+        InvalidFieldError: an unknown lookup, or one that does not apply to ``kind``; the
+            message names ``shown`` and lists the valid lookups.
+    """
+    transforms = []
+    for part in rest:
+        if part not in TRANSFORMS:
+            break
+        if kind not in TRANSFORMS[part].kinds:
+            raise InvalidFieldError(
+                f"{part} applies to date features and date fields; {shown} holds no dates. "
+                f"Valid lookups: {', '.join(lookups_for(kind))}."
+            )
+        transforms.append(part)
+        kind = TRANSFORMS[part].result
+    lookups = rest[len(transforms) :]
+    if len(lookups) > 1 or (lookups and lookups[0] not in OPERATORS):
+        raise InvalidFieldError(
+            f"Unknown lookup {'__'.join(lookups)!r} on {shown}. Valid lookups: "
+            f"{', '.join(lookups_for(kind))}."
+        )
+    operator = OPERATORS[lookups[0] if lookups else "exact"]
+    if kind not in operator.kinds:
+        raise InvalidFieldError(
+            f"Lookup {operator.name!r} does not apply to {shown}. Valid lookups: "
+            f"{', '.join(lookups_for(kind))}."
+        )
+    return transforms, operator
+
+
+def column_kind(column: Any) -> str:
+    """The kind of values a column holds (``number``, ``text``, ``datetime`` …).
+
+    Example:
+        >>> column_kind(ol.ULabel.created_at), column_kind(ol.ULabel.name)
+        ('datetime', 'text')
+    """
+    return _column_facts(column.class_, str(column.key))[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_facts(model: type[Any], key: str) -> tuple[str, bool, bool]:
+    """The kind, nullability and whether ISO strings are parsed, of a mapped column."""
+    column = inspect(model).columns[key]
+    try:
+        python_type = getattr(column.type, "impl", column.type).python_type
+    except NotImplementedError:
+        return "text", bool(column.nullable), False
+    kind = next((kind for base, kind in _KINDS if issubclass(python_type, base)), "text")
+    return kind, bool(column.nullable), python_type is datetime
+
+
+@dataclass(frozen=True)
+class ColumnTarget:
+    """A column (or a part of a date column) as the target of a lookup.
+
+    Example:
+        >>> from ontolake.registries.query.operators import OPERATORS, lookup_condition
+        >>> target = ColumnTarget.of(ol.ULabel.name)
+        >>> condition = lookup_condition(target, OPERATORS["exact"], "x")
     """
 
-    type = String()
-    inherit_cache = True
-    name = "lower"
+    column: Any
+    kind: str
+    """The kind of the column's values, or of the date part."""
+    nullable: bool
+    parses_dates: bool
+    transforms: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, column: Any, transforms: tuple[str, ...] = ()) -> ColumnTarget:
+        """The target for a mapped column (``ol.ULabel.name``) and date parts of it."""
+        kind, nullable, parses_dates = _column_facts(column.class_, str(column.key))
+        if transforms:
+            kind, parses_dates = TRANSFORMS[transforms[-1]].result, False
+        return cls(column, kind, nullable, parses_dates, transforms)
 
-@compiles(_Lower)
-def _lower_default(element: _Lower, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+    @property
+    def name(self) -> str:
+        """The column's name, as the user wrote it before the lookup."""
+        return "__".join([str(self.column.key), *self.transforms])
 
+    @property
+    def expression(self) -> Any:
+        """The column, or the date part the transforms take."""
+        expression = self.column
+        for part in self.transforms:
+            expression = TRANSFORMS[part].apply(expression)
+        return expression
 
-@compiles(_Lower, "sqlite")
-def _lower_sqlite(element: _Lower, compiler: Any, **kw: Any) -> str:
-    return f"{SQLITE_LOWER}({compiler.process(element.clauses, **kw)})"
+    def missing(self) -> ColumnElement[bool]:
+        """The column is NULL."""
+        return cast("ColumnElement[bool]", self.expression.is_(None))
 
+    def operands(self, operator: Operator, values: list[Any]) -> list[tuple[Operand, list[Any]]]:
+        """The column itself; ISO strings parsed for date and time columns."""
+        if self.parses_dates:
+            key = str(self.column.key)
+            values = [_as_datetime(key, value) for value in values]
+        expression = self.expression
+        guard = expression.is_not(None) if self.nullable else None
+        return [(Operand(expression, self.kind, guard), values)]
 
-@compiles(_Lower, "postgresql")
-def _lower_postgresql(element: _Lower, compiler: Any, **kw: Any) -> str:
-    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "und-x-icu")'
-
-
-class _InUTC(FunctionElement[datetime]):
-    """A timezone-aware timestamp as UTC wall-clock time, for ``year``/``month``/``day``.
-
-    PostgreSQL extracts parts of ``timestamptz`` in the session's time zone, so a server in
-    another zone moved records across midnight; SQLite stores UTC already.
-    """
-
-    type = DateTime()
-    inherit_cache = True
-    name = "timezone"
-
-
-@compiles(_InUTC)
-def _in_utc_default(element: _InUTC, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(_InUTC, "postgresql")
-def _in_utc_postgresql(element: _InUTC, compiler: Any, **kw: Any) -> str:
-    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
+    def having(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """The condition itself: the column belongs to the record."""
+        return condition
 
 
 def field_names(model: type[Any]) -> list[str]:
@@ -204,11 +261,9 @@ def _resolve(model: type[Any], parts: list[str], value: Any) -> ColumnElement[bo
         return cast("ColumnElement[bool]", related)
     if name in mapper.columns:
         column = getattr(model, name)
-        if rest and rest[0] not in LOOKUPS and isinstance(column.type, JSON):
-            from ontolake.registries.query.json_path import json_condition
-
+        if rest and rest[0] not in OPERATORS and isinstance(column.type, JSON):
             return json_condition(column, rest, value)  # params__lr=0.01: keys into the JSON
-        return _column_condition(column, rest, value, model)
+        return _column_condition(model, column, rest, value)
     for resolver in field_resolvers:
         condition = resolver(model, name, rest, value)
         if condition is not None:
@@ -234,7 +289,7 @@ def _ids_of(value: Any, target: type[Any], lookup: str) -> list[int] | Any:
 
 def _id_of(value: Any, target: type[Any], lookup: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        _check_values(value, "id", "exact")
+        check_storable(lookup, [value])
         return value
     if not isinstance(value, target):
         raise QueryError(f"{lookup}= takes {target.__name__} records (or ids), got {value!r}.")
@@ -262,148 +317,36 @@ def _relationship_condition(
     ids = _ids_of(value, target, name)
     if lookup == "exact" and isinstance(ids, list) and len(ids) != 1:
         raise QueryError(f"{relationship.key}= takes one record; use {relationship.key}__in=.")
-    matching = target.id.in_(ids)
+    matching = in_values(target.id, ids) if isinstance(ids, list) else target.id.in_(ids)
     if relationship.uselist:
         return cast("ColumnElement[bool]", attribute.any(matching))
     if isinstance(ids, list) and relationship.secondary is None:
         # compare the foreign key column itself: no subquery needed
         local = next(iter(relationship.local_columns))
         column = getattr(model, str(local.key))
-        return and_(column.is_not(None), column.in_(ids))
+        return and_(column.is_not(None), in_values(column, ids))
     return cast("ColumnElement[bool]", attribute.has(matching))
 
 
-def _coerce(column: Any, value: Any) -> Any:
-    """Parse ISO strings for date and time columns, so ``created_at__gte="2025-01-01"`` works."""
-    try:
-        python_type = getattr(column.type, "impl", column.type).python_type
-    except NotImplementedError:
-        return value
-    if python_type is datetime and isinstance(value, str):
+def _as_datetime(key: str, value: Any) -> Any:
+    """ISO strings and dates as UTC datetimes, so ``created_at__gte="2025-01-01"`` works."""
+    if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as error:
-            raise QueryError(
-                f"{value!r} is not an ISO date or datetime for {column.key}."
-            ) from error
+            raise QueryError(f"{value!r} is not an ISO date or datetime for {key}.") from error
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    if python_type is datetime and isinstance(value, date) and not isinstance(value, datetime):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     return value
 
 
 def _column_condition(
-    column: Any, rest: list[str], value: Any, model: type[Any]
+    model: type[Any], column: Any, rest: list[str], value: Any
 ) -> ColumnElement[bool]:
-    expression = column
-    is_transformed = False
-    if rest and rest[0] in TRANSFORMS and getattr(column.type, "timezone", False):
-        expression = _InUTC(column)
-    while rest and rest[0] in TRANSFORMS:
-        expression = extract(rest[0], expression)
-        rest = rest[1:]
-        is_transformed = True
-    if len(rest) > 1 or (rest and rest[0] not in LOOKUPS):
-        lookup = "__".join(rest)
-        raise InvalidFieldError(
-            f"Unknown lookup {lookup!r} on {model.__name__}.{column.key}. Valid lookups: "
-            f"{', '.join(LOOKUPS)}; on dates also {', '.join(TRANSFORMS)}."
-        )
-    lookup = rest[0] if rest else "exact"
-    if not is_transformed:
-        value = (
-            [_coerce(column, item) for item in value]
-            if lookup in ("in", "range") and isinstance(value, (list, tuple, set))
-            else _coerce(column, value)
-        )
-    return _apply(expression, lookup, value, column.key, nullable=bool(column.nullable))
-
-
-def _apply(
-    expression: Any, lookup: str, value: Any, name: str, *, nullable: bool = True
-) -> ColumnElement[bool]:
-    def known(condition: Any) -> ColumnElement[bool]:
-        """False, not unknown, on NULL: ``NOT unknown`` is unknown and exclude() lost the row."""
-        return and_(expression.is_not(None), condition) if nullable else condition
-
-    if lookup == "isnull":
-        return expression.is_(None) if value else expression.is_not(None)  # type: ignore[no-any-return]
-    _check_values(value, name, lookup)
-    if lookup == "in":
-        from ontolake.registries.query.queryset import QuerySet
-
-        if isinstance(value, QuerySet):
-            return known(expression.in_(value.id_subquery()))
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise QueryError(f"{name}__in= takes a list of values, got {value!r}.")
-        values = list(value)
-        has_null = any(item is None for item in values)
-        condition = expression.in_([item for item in values if item is not None])
-        return or_(condition, expression.is_(None)) if has_null else known(condition)
-    if lookup == "range":
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise QueryError(f"{name}__range= takes (low, high), got {value!r}.")
-        return known(and_(expression >= value[0], expression <= value[1]))
-    if value is None and lookup == "exact":
-        return expression.is_(None)  # type: ignore[no-any-return]
-    if value is None:
-        raise QueryError(f"{name}__{lookup}=None compares with nothing: use {name}__isnull=True.")
-    if lookup in TEXT_LOOKUPS and not isinstance(value, str):
-        raise QueryError(f"{name}__{lookup}= takes a string, got {value!r}.")
-    operators: dict[str, Callable[[], Any]] = {
-        "exact": lambda: expression == value,
-        "iexact": lambda: _Lower(expression) == value.lower(),
-        "contains": lambda: _like(expression, f"%{_escape(value)}%"),
-        "icontains": lambda: _like(_Lower(expression), f"%{_escape(value.lower())}%"),
-        "startswith": lambda: _like(expression, f"{_escape(value)}%"),
-        "istartswith": lambda: _like(_Lower(expression), f"{_escape(value.lower())}%"),
-        "endswith": lambda: _like(expression, f"%{_escape(value)}"),
-        "iendswith": lambda: _like(_Lower(expression), f"%{_escape(value.lower())}"),
-        "gt": lambda: expression > value,
-        "gte": lambda: expression >= value,
-        "lt": lambda: expression < value,
-        "lte": lambda: expression <= value,
-    }
-    return known(operators[lookup]())
-
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def _check_values(value: Any, name: str, lookup: str) -> None:
-    """Refuse values no database column holds, which each backend mishandles its own way.
-
-    Integers beyond 64 bits overflow SQLite's driver. A NUL character cannot be stored in
-    PostgreSQL text, and ends a SQLite LIKE pattern early (a ``contains`` lookup of a NUL
-    matched every row).
-    """
-    items = value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
-    for item in items:
-        if isinstance(item, int) and not _INT64_MIN <= item <= _INT64_MAX:
-            raise QueryError(
-                f"{name}__{lookup}={item} is outside the 64-bit integers the database "
-                f"stores ({_INT64_MIN} to {_INT64_MAX}): compare with a value in that range."
-            )
-        if isinstance(item, str) and "\0" in item:
-            raise QueryError(
-                f"{name}__{lookup}={item!r} holds a NUL character (\\x00), which no stored "
-                "text contains: remove it from the value."
-            )
-
-
-_LIKE_ESCAPE = "\\"
-
-
-def _escape(value: str) -> str:
-    """Make ``%``, ``_`` and the escape character literal in a LIKE pattern."""
-    for special in (_LIKE_ESCAPE, "%", "_"):
-        value = value.replace(special, _LIKE_ESCAPE + special)
-    return value
-
-
-def _like(expression: Any, pattern: str) -> ColumnElement[bool]:
-    """``expression LIKE pattern`` with the whole pattern as one bound parameter.
-
-    A single parameter (not ``? || '%'``) lets SQLite use the column's index for prefixes.
-    """
-    return cast("ColumnElement[bool]", expression.like(pattern, escape=_LIKE_ESCAPE))
+    kind = column_kind(column)
+    transforms, operator = split_lookup(rest, kind, f"{model.__name__}.{column.key} ({kind})")
+    target = ColumnTarget.of(column, tuple(transforms))
+    if operator.takes == "list" and hasattr(value, "id_subquery"):  # a QuerySet: its ids
+        return and_(target.expression.is_not(None), target.expression.in_(value.id_subquery()))
+    return lookup_condition(target, operator, value)

@@ -19,13 +19,14 @@ from sqlalchemy import and_, func, not_, select
 
 from ontolake.errors import DoesNotExistError, MultipleResultsError, QueryError
 from ontolake.registries.query.lookups import build_condition, field_name, resolve_column
+from ontolake.registries.query.operators.sql import in_values
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.elements import ColumnElement
 
-    from ontolake.registries.query.lookup import Lookup
+    from ontolake.registries.query.autocomplete import Lookup
 
 __all__ = ["QuerySet"]
 
@@ -125,7 +126,7 @@ class QuerySet(Generic[RecordT]):
         if not self._include_trashed:
             conditions.append(self.model.is_trashed.is_(False))  # type: ignore[attr-defined]
         if self._ranking is not None:
-            conditions.append(self.model.id.in_(list(self._ranking)))  # type: ignore[attr-defined]
+            conditions.append(in_values(self.model.id, list(self._ranking)))  # type: ignore[attr-defined]
         return conditions
 
     def _order_clauses(self) -> list[Any]:
@@ -162,7 +163,7 @@ class QuerySet(Generic[RecordT]):
     def id_subquery(self) -> Select[Any]:
         """A ``SELECT id`` of the matching records, for ``field__in=queryset``."""
         if self._ranking is not None:
-            return select(self.model.id).where(self.model.id.in_(self._ids()))  # type: ignore[attr-defined]
+            return select(self.model.id).where(in_values(self.model.id, self._ids()))  # type: ignore[attr-defined]
         return self._statement(self.model.id)  # type: ignore[attr-defined]
 
     def _ids(self) -> list[int]:
@@ -455,7 +456,7 @@ class QuerySet(Generic[RecordT]):
             >>> labels.batch_7  # doctest: +ELLIPSIS
             ULabel(uid='...', name='batch 7')
         """
-        from ontolake.registries.query.lookup import Lookup
+        from ontolake.registries.query.autocomplete import Lookup
 
         default = self.model._search_fields[0]  # type: ignore[attr-defined]
         name = field_name(self.model, default if field is None else field)
