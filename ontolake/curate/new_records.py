@@ -82,8 +82,7 @@ def values_to_add(
         elif value in vocabulary.values:
             known[value] = "in the registry already"
     if known:
-        shown = ", ".join(f"{v!r} ({why})" for v, why in list(known.items())[:5])
-        more = f" and {len(known) - 5:,} more" if len(known) > 5 else ""
+        shown, more = _first_five([f"{v!r} ({why})" for v, why in known.items()])
         logger.warning(
             "add_new_from(%r) leaves out %d value(s) that look like existing terms: %s%s. Fix "
             "them in the data (%s.standardize(%r) maps synonyms and case variants), or pass "
@@ -98,8 +97,7 @@ def values_to_add(
     rest = [value for value in new if value not in known]
     variants = _variants(series, rest)
     if variants:
-        shown = ", ".join(f"{v!r} (of {kept!r})" for v, kept in list(variants.items())[:5])
-        more = f" and {len(variants) - 5:,} more" if len(variants) > 5 else ""
+        shown, more = _first_five([f"{v!r} (of {kept!r})" for v, kept in variants.items()])
         logger.warning(
             "add_new_from(%r) adds one value of each group of variants and leaves out %d: "
             "%s%s. Replace them in the data with the value added, or pass them as "
@@ -164,3 +162,9 @@ def create_records(feature: Feature, new: list[str]) -> list[Any]:
     if plain:
         created.extend(save(plain))
     return created
+
+
+def _first_five(items: list[str]) -> tuple[str, str]:
+    """The first five items joined, and ``" and N more"`` for the rest (empty if none)."""
+    more = f" and {len(items) - 5:,} more" if len(items) > 5 else ""
+    return ", ".join(items[:5]), more
