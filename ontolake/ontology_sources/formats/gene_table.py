@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from ontolake.errors import OntologyFormatError
 from ontolake.ontology_sources.formats.base import OntologyFormat
+from ontolake.ontology_sources.gene_history import gene_history
 from ontolake.ontology_sources.terms import Term
 
 if TYPE_CHECKING:
@@ -82,6 +83,11 @@ def _is_gene_row(head: bytes) -> bool:
 
 
 FORMAT = OntologyFormat(
-    "gene_table", read_gene_table, suffixes=(".csv", ".csv.gz"), sniff=_is_gene_row
+    "gene_table",
+    read_gene_table,
+    suffixes=(".csv", ".csv.gz"),
+    sniff=_is_gene_row,
+    companion=gene_history,
 )
-"""Headerless gene tables (``genes_homo_sapiens.csv.gz``)."""
+"""Headerless gene tables (``genes_homo_sapiens.csv.gz``); read for human or mouse, their
+genes get previous symbols and aliases (:mod:`ontolake.ontology_sources.gene_history`)."""

@@ -109,11 +109,20 @@ class Gene(OntologyTerm):
     version: ``ENSG00000141510.19`` is not a valid value, its suggestion (kind ``version``)
     is ``ENSG00000141510`` and ``standardize`` drops the suffix, whatever the version (the
     gene tables name one release, e.g. GENCODE 48, not a version per id).
+
+    Human and mouse genes carry their past names as synonyms (HGNC previous symbols and
+    aliases, MGI synonyms: :mod:`ontolake.ontology_sources.gene_history`), so a retired or
+    renamed symbol standardizes to the current one (``SEPT7`` → ``SEPTIN7``) and one that
+    several genes had is reported as ambiguous with every candidate. Gene symbols get no
+    fuzzy suggestions: they are codes, and a symbol one letter away names an unrelated gene
+    (``CARS`` is not ``AR``), so only exact, case, version, previous-symbol and alias
+    matches are suggested.
     """
 
     __tablename__ = "genes"
     _entity = "Gene"
     versioned_id = r"(?P<id>ENS[A-Z]*G\d{11})\.\d+"
+    fuzzy_suggestions = False
     _search_fields: ClassVar[tuple[str, ...]] = ("symbol", "ontology_id", "synonyms")
     _repr_fields: ClassVar[tuple[str, ...]] = ("symbol", "ensembl_gene_id")
 

@@ -157,6 +157,7 @@ class PublicOntology:
         ``field`` is ``name`` or ``ontology_id``, or the registry's field itself
         (``ol.bio.CellType.name``).
         """
+        from ontolake.registries import bio
         from ontolake.registries.bio.vocabulary import TermEntry, Vocabulary
 
         field = self._field(field)
@@ -166,15 +167,18 @@ class PublicOntology:
                     f"public views know the fields name and ontology_id, not {field!r}"
                 )
             self._vocabularies[field] = Vocabulary(
-                TermEntry(
-                    value=getattr(term, field),
-                    name=term.name,
-                    ontology_id=term.ontology_id,
-                    synonyms=tuple((s.text, s.scope) for s in term.synonyms),
-                    is_obsolete=term.is_obsolete,
-                    replaced_by=term.replaced_by,
-                )
-                for term in self.terms
+                (
+                    TermEntry(
+                        value=getattr(term, field),
+                        name=term.name,
+                        ontology_id=term.ontology_id,
+                        synonyms=tuple((s.text, s.scope) for s in term.synonyms),
+                        is_obsolete=term.is_obsolete,
+                        replaced_by=term.replaced_by,
+                    )
+                    for term in self.terms
+                ),
+                fuzzy=getattr(bio, self.entity).fuzzy_suggestions,
             )
         return self._vocabularies[field]
 

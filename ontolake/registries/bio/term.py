@@ -56,6 +56,9 @@ class OntologyTerm(Trashable, Registry):
     versioned_id: ClassVar[str | None] = None
     """A regular expression for ids written with a version suffix (group ``id``: the id
     without it), which validate as invalid and standardize to the id; None: no versions."""
+    fuzzy_suggestions: ClassVar[bool] = True
+    """Whether ``inspect`` and the curators suggest similar spellings (fuzzy matches) for a
+    value that matches no term, synonym or case variant; off where values are codes."""
     synonym_table: ClassVar[Table]
     parent_table: ClassVar[Table]
     membership_table: ClassVar[Table]

@@ -125,9 +125,18 @@ class Vocabulary:
         [True, False]
     """
 
-    def __init__(self, entries: Iterable[TermEntry], *, versioned_id: str | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[TermEntry],
+        *,
+        versioned_id: str | None = None,
+        fuzzy: bool = True,
+    ) -> None:
         self.entries = list(entries)
         self.values = {entry.value for entry in self.entries}
+        self.fuzzy = fuzzy
+        """Whether a value with no other suggestion gets fuzzy ones (False for registries
+        whose values are codes, such as gene symbols: ``OntologyTerm.fuzzy_suggestions``)."""
         self.versioned_id = versioned_id
         """A pattern of ids written with a version suffix (group ``id``: the id without it)."""
         self._versioned = re.compile(versioned_id) if versioned_id else None
@@ -213,7 +222,7 @@ class Vocabulary:
             for record_id, value, name, ontology_id, is_obsolete, replaced_by in rows
             if value is not None
         )
-        return cls(entries, versioned_id=model.versioned_id)
+        return cls(entries, versioned_id=model.versioned_id, fuzzy=model.fuzzy_suggestions)
 
     def unversioned(self, value: str) -> str | None:
         r"""The valid value that ``value`` writes with a version suffix, if any.
@@ -310,6 +319,8 @@ class Vocabulary:
     def suggest(self, value: str) -> list[Suggestion]:
         """Candidates for one value: synonym, case, version, obsolete replacement, else fuzzy.
 
+        Fuzzy matches are left out when the vocabulary has ``fuzzy`` off (gene symbols).
+
         A value of the vocabulary gets no fuzzy match: an obsolete term gets its replacement
         (``obsolete``) or nothing, a current one nothing (it is valid, e.g. outside a
         feature's filter). Fuzzy matches (at most :data:`FUZZY_CANDIDATES`, ``WRatio`` of
@@ -345,7 +356,7 @@ class Vocabulary:
         for candidate in list(dict.fromkeys(s.value for s in found)) or [value]:
             if candidate in self.replacements:
                 found.append(Suggestion("obsolete", self.replacements[candidate]))
-        if found or value in self.values:
+        if found or value in self.values or not self.fuzzy:
             return found
         return self._fuzzy(value)
 
