@@ -164,3 +164,48 @@ def test_the_cellxgene_convention_reads_the_legacy_layout(corpus, tmp_path):
     curator = ol.curate.CellxgeneCurator(path)
     pd.testing.assert_frame_equal(curator.obs, expected.obs)
     assert curator.var_index == expected.var_names.tolist()
+
+
+RETIRED_CLONE_NAMES = {  # Vega clone-based names that no nomenclature authority lists
+    *("RP11-782C8.1", "RP11-277L2.3", "RP3-467N11.1", "RP11-390E23.6", "RP11-489E7.4"),
+    *("RP11-291B21.2", "RP11-620J15.3", "TMBIM4-1", "AC084018.1", "CTD-3138B18.5"),
+}
+
+
+def test_pbmc68k_retired_and_renamed_symbols_standardize(sqlite_instance, corpus, tmp_path):
+    """scanpy's pbmc68k (symbols of 2018) against GENCODE 48 with HGNC's history: 700 of the
+    765 var names are current symbols, 55 retired or renamed ones map to one current symbol
+    each, none is ambiguous, and 10 clone-based names stay as they are, with no suggestion."""
+    ol.bio.Gene.import_source(organism="human")
+    path = corpus.copy(PBMC, tmp_path)
+    names = ad.read_h5ad(path).var_names.tolist()
+    assert len(names) == 765
+    valid = ol.bio.Gene.validate(names, field="symbol")
+    mapping = ol.bio.Gene.standardize(names, field="symbol", return_mapper=True)
+    result = ol.bio.Gene.inspect(names, field="symbol")
+    kinds = {value: {s.kind for s in found} for value, found in result.suggestions.items()}
+    assert int(valid.sum()) == 700
+    assert {value for value, found in kinds.items() if found == {"synonym"}} == set(mapping)
+    assert len(mapping) == 55
+    assert not [value for value, found in kinds.items() if "ambiguous" in found]
+    assert {value for value, found in kinds.items() if not found} == RETIRED_CLONE_NAMES
+    renamed = {
+        *[("SEPT7", "SEPTIN7"), ("ATPIF1", "ATP5IF1"), ("H2AFY", "MACROH2A1"), ("IGJ", "JCHAIN")],
+        *[("CARS", "CARS1"), ("PHB", "PHB1"), ("SELT", "SELENOT"), ("AL928768.3", "IGHA1")],
+    }
+    assert renamed <= set(mapping.items())
+    assert not set(mapping.values()) & set(names)  # no two var names become one
+
+    schema = ol.Schema(
+        otype="AnnData", slots={"var.T": ol.Schema(itype=ol.bio.Gene.symbol, dtype="num")}
+    )
+    curator = ol.curate.AnnDataCurator(path, schema)
+    (issue,) = curator.collect().issues
+    assert (issue.kind, issue.n_values) == ("invalid_names", 65)
+    assert [step.action for step in issue.steps] == ["standardize"]
+    assert curator.standardize("var.T") == {"var.T": mapping}
+    (issue,) = curator.collect().issues
+    assert {value.value for value in issue.values} == RETIRED_CLONE_NAMES
+    assert all(value.suggestions == [] for value in issue.values) and issue.steps == []
+    written = ad.read_h5ad(curator.write(tmp_path / "pbmc.standardized.h5ad"))
+    assert written.var_names.tolist() == [mapping.get(name, name) for name in names]
