@@ -10,7 +10,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
@@ -76,6 +76,8 @@ def test_every_past_name_comes_from_hgnc_and_none_is_a_current_symbol(human_term
     assert all(text.casefold() not in current for synonyms in found.values() for text in synonyms)
     # the few HGNC entries without an Ensembl id are found by their symbol
     assert set(found) - set(expected)
+    scopes = Counter(s.scope for term in human_terms.values() for s in term.synonyms)
+    assert scopes == {"previous": 14451, "alias": 42903, "approved": 1371}  # gene_tables/README
 
 
 def test_a_previous_symbol_now_naming_another_gene_stays_with_that_gene(human_terms):
@@ -92,6 +94,8 @@ def test_a_previous_symbol_now_naming_another_gene_stays_with_that_gene(human_te
 def test_mouse_genes_carry_their_mgi_synonyms():
     terms = list(catalog.find("Gene", organism="mouse").terms())
     by_symbol = {term.name: term for term in terms}
+    scopes = Counter(s.scope for term in terms for s in term.synonyms)
+    assert scopes == {"alias": 50992, "approved": 21649}  # gene_tables/README
     for current, former in [("Septin7", "Sept7"), ("Jchain", "Igj"), ("Macroh2a1", "H2afy")]:
         assert (former, "alias") in {(s.text, s.scope) for s in by_symbol[current].synonyms}
     mgi = _history("mouse").dropna(subset=["ensembl_id"]).set_index("ensembl_id")
