@@ -83,3 +83,20 @@ def test_mouse_synonyms_and_human_ones_live_side_by_side(sqlite_instance):
     # past names of both organisms are not told apart without an organism scope
     assert _suggested(result, "sept7") == [("ambiguous", "SEPTIN7"), ("ambiguous", "Septin7")]
     assert [value for _kind, value in _suggested(result, "Sur2")] == ["Abcc9", "MED23", "Med23"]
+
+
+def test_installing_the_history_later_completes_the_imported_genes(sqlite_instance, monkeypatch):
+    """Genes imported without the history get it on the next import once it is installed:
+    the source's content hash covers its history."""
+    from ontolake.ontology_sources import gene_history
+
+    missing = gene_history.HistoryTable("HGNC", "package:no-such-history-package/genes.parquet")
+    monkeypatch.setitem(gene_history.HISTORY_TABLES, "human", missing)
+    without = bt.Gene.import_source(organism="human")
+    first = (without.id, without.version, without.hash)
+    assert bt.Gene.standardize(["SEPT7"]) == ["SEPT7"]
+    monkeypatch.undo()
+    again = bt.Gene.import_source(organism="human")
+    assert (again.id, again.version) == first[:2]
+    assert again.hash != first[2]
+    assert bt.Gene.standardize(["SEPT7"]) == ["SEPTIN7"]
