@@ -173,9 +173,11 @@ def migrate_labels(
                 )
                 if not dry_run:
                     _relink(session, model, record_id, ids[target], new_terms[target])
-            elif new_terms[term_id].name != name:
+            elif new_terms[term_id].name != name and (
+                named := _holding_value(session, model, record_id, name)
+            ):
                 changes.append(
-                    LabelChange(term_id, name, "renamed", term_id, new_terms[term_id].name, owners)
+                    LabelChange(term_id, name, "renamed", term_id, new_terms[term_id].name, named)
                 )
                 if not dry_run:
                     _store(session, model, record_id, record_id, new_terms[term_id])
@@ -283,6 +285,27 @@ def _used_labels(session: Session, model: Any) -> dict[str, tuple[int, tuple[str
         str(term_id): (int(record_id), tuple(sorted(holders[record_id])))
         for record_id, term_id in found
     }
+
+
+def _holding_value(session: Session, model: Any, record_id: int, value: str) -> tuple[str, ...]:
+    """What holds record ``record_id`` stored as ``value`` (a name to update), sorted."""
+    from ontolake.registries.base import Base
+
+    registry = f"bio.{model.__name__}"
+    found = set()
+    for owner_table, values in VALUE_TABLES.items():
+        owner = Base.metadata.tables[owner_table]
+        uids = session.execute(
+            select(owner.c.uid)
+            .join(values, owner.c.id == owner_column(values))
+            .where(
+                values.c.cat_registry == registry,
+                values.c.cat_id == record_id,
+                values.c.value_str == value,
+            )
+        ).scalars()
+        found.update(f"{_OWNERS[owner_table]} {uid}" for uid in uids)
+    return tuple(sorted(found))
 
 
 def _record_ids(
