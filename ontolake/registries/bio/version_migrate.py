@@ -292,7 +292,7 @@ def _holding_value(session: Session, model: Any, record_id: int, value: str) -> 
     from ontolake.registries.base import Base
 
     registry = f"bio.{model.__name__}"
-    found = set()
+    found: set[str] = set()
     for owner_table, values in VALUE_TABLES.items():
         owner = Base.metadata.tables[owner_table]
         uids = session.execute(
