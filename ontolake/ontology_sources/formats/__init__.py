@@ -230,7 +230,7 @@ def detect_name(location: str, format: str) -> str | None:
     are dropped and the name is lower-cased.
 
     Example:
-        >>> detect_name("hp_subset.obo", "obo")  # its header says ``ontology: hp.obo``
+        >>> detect_name("hp.owl", "owl")  # its ontology is http://purl.obolibrary.org/obo/hp.obo.owl
         'hp'
     """
     matched = _file_name_match(_basename(location))
@@ -258,7 +258,7 @@ def file_name_conflict(location: str, name: str | None, version: str | None) -> 
 
     Example:
         >>> file_name_conflict("hp-2024.obo", "hp", "2025-01-16")
-        "its name says version 2024, its header declares hp 2025-01-16"
+        'its name says version 2024, its header declares hp 2025-01-16'
         >>> file_name_conflict("hp-2025.obo", "hp", "2025-01-16") is None
         True
     """
