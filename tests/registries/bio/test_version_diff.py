@@ -121,6 +121,35 @@ def test_features_pinned_to_a_version_take_exactly_its_live_terms(instance, orde
     }
 
 
+def _non_validated(schema: ol.Schema, values: list[str]) -> dict[str, list[str]]:
+    try:
+        ol.curate.DataFrameCurator(pd.DataFrame({"phenotype": values}), schema).validate()
+    except ValidationError as error:
+        return error.report.non_validated()
+    return {}
+
+
+def test_a_schema_file_pinning_a_version_keeps_validating_against_it(instance):
+    bt = ol.bio
+    text = (
+        "sources:\n"
+        f"  - {{entity: Phenotype, name: hp, version: '2024-08-13', location: '{HP_2024}'}}\n"
+        "features:\n  - {name: phenotype, dtype: 'cat[bio.Phenotype]'}\n"
+    )
+    dropped, added = "Autosomal dominant inheritance", "Renal cyst"
+    schema = ol.Schema.from_yaml(text, import_sources=True)
+    assert schema.members[0].cat_filters is None  # the pinned version is the current one
+    assert _non_validated(schema, [dropped, "Seizure"]) == {}
+    bt.Phenotype.import_source(HP_2025)  # the instance moves on to the newer version
+    pinned = ol.Schema.from_yaml(text, import_sources=True)
+    assert _non_validated(pinned, [dropped, "Seizure"]) == {}  # valid as before
+    assert _non_validated(pinned, [added]) == {"phenotype": [added]}
+    current = ol.Schema(features=[ol.Feature(name="phenotype", dtype=bt.Phenotype)])
+    assert _non_validated(current, [added]) == {}
+    assert _non_validated(current, [dropped]) == {"phenotype": [dropped]}  # asked for 2025
+    assert "source: hp@2024-08-13" in pinned.to_yaml()
+
+
 def test_a_pin_to_a_version_that_does_not_exist_lists_the_ones_that_do(instance):
     bt = ol.bio
     bt.Phenotype.import_source(HP_2024)
