@@ -221,8 +221,8 @@ def test_real_cl_releases_forward_and_back(instance, tmp_path):
         ("CL:0000054", "replaced", "CL:0000062", "osteoblast"),
         ("CL:0000135", "renamed", "CL:0000135", "circulating fibrocyte"),
     ]
-    assert [(p.ontology_id, p.reason) for p in forward.needs_person] == [
-        ("CL:0000055", "obsolete, consider only")
+    assert [(p.ontology_id, p.reason, p.candidates) for p in forward.needs_person] == [
+        ("CL:0000055", "obsolete, consider only", ("CL:0011026",))  # obo.CL_0011026 in the file
     ]
     migrated = ["osteoblast", "circulating fibrocyte", labels[2], "T cell"]
     assert annotations(artifact) == {"cell_type_list": migrated}
