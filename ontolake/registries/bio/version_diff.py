@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ontolake.errors import ConfigurationError, SourceNotFoundError
 from ontolake.ontology_sources import catalog
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ontolake.ontology_sources.terms import Term
 
 __all__ = [
+    "JsonReport",
     "ObsoleteChange",
     "Renamed",
     "SynonymChange",
@@ -75,8 +76,21 @@ class SynonymChange:
     removed: tuple[str, ...] = ()
 
 
+class JsonReport:
+    """``to_dict`` and ``to_json`` of a report dataclass (what ``--format json`` prints)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data: dicts, lists, strings and booleans."""
+        data: dict[str, Any] = plain(asdict(cast("Any", self)))
+        return data
+
+    def to_json(self) -> str:
+        """The report as JSON text, keys sorted."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+
+
 @dataclass(frozen=True)
-class VersionDiff:
+class VersionDiff(JsonReport):
     """The changes from version ``old`` to version ``new`` of one source.
 
     Example:
@@ -111,15 +125,6 @@ class VersionDiff:
             revived=self.newly_obsolete,
             synonyms=tuple(SynonymChange(s.ontology_id, s.removed, s.added) for s in self.synonyms),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The diff as plain data (lists and dicts), as ``--format json`` prints it."""
-        data: dict[str, Any] = plain(asdict(self))
-        return data
-
-    def to_json(self) -> str:
-        """The diff as JSON text, keys sorted."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
 
     def to_text(self) -> str:
         """A readable report: one section per kind of change, one line per term."""

@@ -20,15 +20,14 @@ and JSON in every process.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, select, update
 
 from ontolake.errors import SourceNotFoundError
 from ontolake.instance.session import current_instance
-from ontolake.registries.bio.version_diff import plain, read_version
+from ontolake.registries.bio.version_diff import JsonReport, read_version
 from ontolake.registries.feature_values import VALUE_TABLES, owner_column
 from ontolake.registries.links import LABEL_LINKS
 
@@ -73,7 +72,7 @@ class NeedsPerson:
 
 
 @dataclass(frozen=True)
-class Migration:
+class Migration(JsonReport):
     """What :func:`migrate_labels` changed (or, with ``dry_run``, would change).
 
     Example:
@@ -88,15 +87,6 @@ class Migration:
     dry_run: bool
     changes: tuple[LabelChange, ...]
     needs_person: tuple[NeedsPerson, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as plain data, as ``--format json`` prints it."""
-        data: dict[str, Any] = plain(asdict(self))
-        return data
-
-    def to_json(self) -> str:
-        """The report as JSON text, keys sorted."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
 
     def to_text(self) -> str:
         """A readable report: one line per change and per term that needs a person."""

@@ -191,12 +191,7 @@ def test_a_failure_part_way_leaves_nothing_half_migrated(instance, annotated):
     assert "Abnormal body height" not in stored and "Renal cyst" not in stored
 
 
-def test_migrating_to_a_version_not_imported_or_unknown_says_what_to_do(instance):
-    ol.bio.Phenotype.import_source(HP_2024)
-    with pytest.raises(SourceNotFoundError) as caught:
-        migrate_labels("hp", "2024-08-13", "2026")
-    message = str(caught.value)
-    assert "no version '2026'" in message and "2024-08-13" in message and "\n" not in message
+def test_migrating_to_a_version_not_imported_says_how_to_import_it(instance):
     pytest.importorskip("cellxgene_ontology_guide")
     with pytest.raises(SourceNotFoundError, match=r"not imported: import it first with `curate"):
         migrate_labels("cl", "2025-04-10", "2026-03-26")
