@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ontolake.errors import OntolakeError, SchemaFileError
+from ontolake.errors import ConfigurationError, NotConnectedError, OntolakeError, SchemaFileError
 from ontolake.instance.session import current_instance
 
 if TYPE_CHECKING:
@@ -115,7 +115,6 @@ def pin_features(schema: Schema, sources: list[dict[str, str]]) -> None:
     """
     from sqlalchemy import select
 
-    from ontolake.errors import ConfigurationError
     from ontolake.registries.bio.source import Source
 
     by_entity: dict[str, list[dict[str, str]]] = {}
@@ -163,7 +162,6 @@ def used_sources(schema: Schema) -> list[dict[str, str]]:
     """The sources currently used by the ontology registries the schema's features name."""
     from sqlalchemy import select
 
-    from ontolake.errors import NotConnectedError
     from ontolake.registries.bio.source import Source
 
     entities = sorted(_entities(schema))
