@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from registries.link_helpers import new_artifact
 from sqlalchemy import select, text
@@ -247,15 +247,18 @@ def _obo(path: Path, name: str, version: str, terms: list[tuple[str, str, str]])
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=6))
+@example(actions=["replace kept"])  # no term left but the root
+@example(actions=["rename", "replace kept", "several", "replace new", "drop"])
 def test_migrating_forward_and_back_restores_labels_where_the_ontology_allows(
     sqlite_instance, tmp_path, actions
 ):
     prefix = next(_prefixes)
     name = prefix.lower()
     ids = [f"{prefix}:{n}" for n in range(len(actions))]
+    root = (f"{prefix}:root", f"{prefix} root", "")  # in both versions: neither is empty
     old = [(i, f"{prefix} term {n}", "") for n, i in enumerate(ids)]
     kept = next((i for i, a in zip(ids, actions, strict=True) if a in ("keep", "rename")), None)
-    new: list[tuple[str, str, str]] = []
+    new: list[tuple[str, str, str]] = [root]
     for n, (term_id, action) in enumerate(zip(ids, actions, strict=True)):
         label = f"{prefix} term {n}"
         fresh = f"{prefix}:new{n}"
@@ -280,7 +283,7 @@ def test_migrating_forward_and_back_restores_labels_where_the_ontology_allows(
     folder = tmp_path / prefix
     folder.mkdir()
     bt = ol.bio
-    bt.Phenotype.import_source(_obo(folder / f"{name}-2024.obo", name, "2024-01-01", old))
+    bt.Phenotype.import_source(_obo(folder / f"{name}-2024.obo", name, "2024-01-01", [root, *old]))
     feature = (
         ol.Feature.filter(name="phenotype").one_or_none()
         or ol.Feature(name="phenotype", dtype=bt.Phenotype).save()
