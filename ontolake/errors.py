@@ -91,6 +91,7 @@ __all__ = [
     "RelationError",
     "SchemaFileError",
     "SchemaVersionError",
+    "SourceNameWarning",
     "SourceNotFoundError",
     "StorageCredentialsError",
     "StorageError",
@@ -291,4 +292,11 @@ class FeatureNameWarning(UserWarning):
     """A feature is named like a field: ``filter(name=...)`` means the field.
 
     The feature is queried as ``filter(features__<name>=...)``.
+    """
+
+
+class SourceNameWarning(UserWarning):
+    """An ontology file's name contradicts its header (``hp-2024.obo`` declaring 2025-01-16).
+
+    The header's name and version are used; pass ``name=``/``version=`` to choose others.
     """

@@ -32,6 +32,7 @@ BY_NAME = {
     "ontolake": "the public API, resolved on first access so that `import ontolake` is light",
     "ontolake.curate": "the curator classes of ol.curate, resolved on first access",
     "ontolake.registries.base": "the mapper hook that maps every model before the first query",
+    "ontolake.registries.bio": "ol.bio.diff_versions and migrate_labels, resolved on first use",
 }
 
 # Importers that keep `import ontolake` and `curate --help` fast: a function-level import

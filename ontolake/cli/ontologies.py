@@ -1,8 +1,10 @@
-"""``curate ontology import``, ``ls`` and ``search``: the ontology registries from the shell.
+"""``curate ontology import``, ``ls``, ``search``, ``diff`` and ``migrate`` from the shell.
 
 Example:
     $ curate ontology import CellType
     $ curate ontology search CellType "t cel"
+    $ curate ontology diff cl 2025-04-10 2026-03-26 --format json
+    $ curate ontology migrate cl 2025-04-10 2026-03-26 --dry-run
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ import click
 
 from ontolake.cli.app import main
 
-__all__ = ["entity_model", "import_ontology", "list_ontologies", "ontology", "search_ontology"]
+__all__ = [
+    "diff_ontology",
+    "entity_model",
+    "import_ontology",
+    "list_ontologies",
+    "migrate_ontology",
+    "ontology",
+    "search_ontology",
+]
 
 
 @main.group()
@@ -111,3 +121,64 @@ def search_ontology(entity: str, text: str, limit: int) -> None:
         )
     for ontology_id, name in model.search(text, limit=limit).rows(model.ontology_id, model.name):
         click.echo(f"{ontology_id or '':<16} {name}")
+
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A readable report or one JSON document.",
+)
+_ORGANISM = click.option("--organism", default=None, help="For organism-specific sources.")
+
+
+@ontology.command(name="diff")
+@click.argument("source")
+@click.argument("old")
+@click.argument("new")
+@_ORGANISM
+@_FORMAT
+def diff_ontology(
+    source: str, old: str, new: str, organism: str | None, output_format: str
+) -> None:
+    """List what changed in SOURCE (cl, hp … or CellType …) from version OLD to NEW.
+
+    Added, removed and renamed terms, terms newly obsolete (with their replacements) or no
+    longer obsolete, and synonym changes; sorted by ontology id.
+    """
+    from ontolake.registries.bio.version_diff import diff_versions
+
+    change = diff_versions(source, old, new, organism=organism)
+    click.echo(change.to_json() if output_format == "json" else change.to_text())
+
+
+@ontology.command(name="migrate")
+@click.argument("source")
+@click.argument("old")
+@click.argument("new")
+@_ORGANISM
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@_FORMAT
+@click.pass_context
+def migrate_ontology(
+    ctx: click.Context,
+    source: str,
+    old: str,
+    new: str,
+    organism: str | None,
+    dry_run: bool,
+    output_format: str,
+) -> None:
+    """Re-annotate artifacts' labels of SOURCE from version OLD to NEW through replaced_by.
+
+    One transaction: every change or none. Terms the ontology gives no single live
+    replacement for are reported and left as they are. Exit 0: nothing needs a person;
+    1: some terms do (listed).
+    """
+    from ontolake.registries.bio.version_migrate import migrate_labels
+
+    report = migrate_labels(source, old, new, organism=organism, dry_run=dry_run)
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    ctx.exit(1 if report.needs_person else 0)

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ontolake.errors import OntologyFormatError
+from ontolake.errors import OntologyFormatError, SourceNameWarning
 from ontolake.ontology_sources.formats import (
     default_name,
     detect_format,
+    detect_name,
     detect_version,
+    file_name_conflict,
     format_names,
     get_format,
     get_reader,
@@ -131,9 +134,13 @@ class FileSource(OntologySource):
             (``obo``, ``owl``, ``obographs``, ``cellxgene``, ``gene_table`` …); detected from
             the suffix or the first bytes when None.
         entity: the registry the source fills (set by the registry that imports it).
-        name: the source name; the lower-cased file stem when None.
+        name: the source name; when None, what the file declares (OBO ``ontology:``, the
+            ontology's IRI), else the lower-cased file stem.
         version: the release; what the file declares (OBO ``data-version``, OWL
             ``versionIRI`` …) when None, else ``sha256-<first 12 hex digits>`` of the file.
+            Files of one ontology named by release (``hp-2024.obo``, ``hp-2025.obo``) are
+            thus versions of one source; a file name that contradicts the header warns
+            (:class:`~ontolake.errors.SourceNameWarning`) and the header wins.
         organism: the organism of an organism-specific source. A gene table read for human
             or mouse is completed by the gene history of that organism (its format's
             :attr:`~ontolake.ontology_sources.formats.base.OntologyFormat.companion`).
@@ -176,12 +183,22 @@ class FileSource(OntologySource):
     @cached_property
     def spec(self) -> SourceSpec:
         """Entity, name, version, organism, location and format; the version may be sniffed."""
-        version = self._version or detect_version(self.location, self._format)
-        if version is None:
-            version = f"sha256-{self.file_hash()[:12]}"
+        declared = None if self._version else detect_version(self.location, self._format)
+        version = self._version or declared or f"sha256-{self.file_hash()[:12]}"
+        header_name = None if self._name else detect_name(self.location, self._format)
+        name = self._name or header_name or default_name(self.location)
+        if header_name or declared:
+            conflict = file_name_conflict(self.location, header_name, declared)
+            if conflict:
+                warnings.warn(
+                    f"{display_name(self.location)}: {conflict}; imported as {name} {version} "
+                    "(pass name= and version= to choose otherwise).",
+                    SourceNameWarning,
+                    stacklevel=2,
+                )
         return SourceSpec(
             entity=self._entity,
-            name=self._name or default_name(self.location),
+            name=name,
             version=version,
             organism=self._organism,
             location=self.location,

@@ -141,10 +141,18 @@ def _from_source(
         ).scalars()
     )
     if not source_ids:
+        imported = sorted(
+            session.execute(
+                select(Source.version).where(
+                    Source.entity == model._entity, Source.name == pin["name"]
+                )
+            ).scalars()
+        )
         raise FeatureValueError(
             f"Feature {feature.name!r} takes terms of source {pin['name']}@{version}, which is "
-            f"not imported: {_python_name(target.registry)}.import_source({pin['name']!r}, "
-            f"version={version!r}).",
+            f"not imported (imported versions: {', '.join(imported) or 'none'}): "
+            f"{_python_name(target.registry)}.import_source({pin['name']!r}, "
+            f"version={version!r}), or pin an imported version.",
             feature=feature.name,
         )
     members = model.membership_table

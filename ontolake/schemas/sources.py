@@ -3,19 +3,21 @@
 A schema file's ``sources`` entries name an ontology registry's entity and a source by
 ``name`` and ``version`` (and optionally its ``hash``, and a ``location`` to import from
 instead of the built-in catalog). ``ensure_sources`` imports the ones the connected instance
-lacks; ``used_sources`` names the sources a stored schema's registries currently use.
+lacks; ``pin_features`` makes the schema validate against a pinned version once the instance
+uses another; ``used_sources`` names the sources a stored schema's registries currently use.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ontolake.errors import OntolakeError, SchemaFileError
+from ontolake.errors import ConfigurationError, NotConnectedError, OntolakeError, SchemaFileError
+from ontolake.instance.session import current_instance
 
 if TYPE_CHECKING:
     from ontolake.registries.schema import Schema
 
-__all__ = ["ensure_sources", "parse_sources", "used_sources"]
+__all__ = ["ensure_sources", "parse_sources", "pin_features", "used_sources"]
 
 _SOURCE_KEYS = ("entity", "name", "version", "hash", "location", "organism")
 
@@ -55,7 +57,6 @@ def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> No
     """
     from sqlalchemy import select
 
-    from ontolake.instance.session import current_instance
     from ontolake.registries import bio
     from ontolake.registries.bio.source import Source
 
@@ -97,12 +98,70 @@ def ensure_sources(sources: list[dict[str, str]], where: str = "<schema>") -> No
             )
 
 
+def pin_features(schema: Schema, sources: list[dict[str, str]]) -> None:
+    """Pin the schema's features to the versions it pins where the instance uses another.
+
+    A schema file pinning ``cl`` 2025-04-10 keeps validating against 2025-04-10 after a
+    newer version became current: each feature of that registry without a ``source`` of its
+    own takes the pinned version's terms (as ``source="cl@2025-04-10"`` would). While the
+    pinned version is the current one, nothing changes. Registries pinned to several
+    sources (genes of several organisms) are left as they are.
+
+    Example:
+        >>> pins = [{"entity": "CellType", "name": "cl", "version": "v2026-03-26"}]
+        >>> pin_features(schema, pins)  # the current version: nothing to pin
+        >>> schema.members[0].cat_filters is None
+        True
+    """
+    from sqlalchemy import select
+
+    from ontolake.registries.bio.source import Source
+
+    by_entity: dict[str, list[dict[str, str]]] = {}
+    for spec in sources:
+        by_entity.setdefault(spec["entity"], []).append(spec)
+    pins = {entity: specs[0] for entity, specs in by_entity.items() if len(specs) == 1}
+    if not pins:
+        return
+    try:
+        instance = current_instance()
+    except ConfigurationError:  # no instance: nothing is current yet
+        return
+    with instance.read() as session:
+        current = {
+            (row.entity, row.name): row.version
+            for row in session.execute(
+                select(Source).where(
+                    Source.entity.in_(sorted(pins)), Source.currently_used.is_(True)
+                )
+            ).scalars()
+        }
+    pinned = {
+        f"bio.{entity}": {"name": spec["name"], "version": spec["version"]}
+        for entity, spec in pins.items()
+        if (entity, spec["name"]) in current
+        and current[(entity, spec["name"])].removeprefix("v") != spec["version"].removeprefix("v")
+    }
+    for feature in _features(schema):
+        filters = feature.cat_filters or {}
+        registries = {target.registry for target in feature.parsed_dtype.targets}
+        if "source" in filters or len(registries) != 1 or not registries <= pinned.keys():
+            continue
+        feature.cat_filters = {**filters, "source": pinned[registries.pop()]}
+
+
+def _features(schema: Schema) -> list[Any]:
+    """Every feature of ``schema``, its index and its slots'."""
+    found = [*schema.members, *([schema.index] if schema.index is not None else [])]
+    for component in schema.slots.values():
+        found.extend(_features(component))
+    return found
+
+
 def used_sources(schema: Schema) -> list[dict[str, str]]:
     """The sources currently used by the ontology registries the schema's features name."""
     from sqlalchemy import select
 
-    from ontolake.errors import NotConnectedError
-    from ontolake.instance.session import current_instance
     from ontolake.registries.bio.source import Source
 
     entities = sorted(_entities(schema))
@@ -131,14 +190,21 @@ def used_sources(schema: Schema) -> list[dict[str, str]]:
 
 
 def _entities(schema: Schema) -> set[str]:
-    found = set()
-    features = [*schema.members, *([schema.index] if schema.index is not None else [])]
-    for feature in features:
-        for target in feature.parsed_dtype.targets:
-            if target.registry.startswith("bio."):
-                found.add(target.registry.removeprefix("bio."))
-    if schema.itype and schema.itype.startswith("bio."):
-        found.add(schema.itype.split(".")[1].split("[")[0])
+    found = {
+        target.registry.removeprefix("bio.")
+        for feature in _features(schema)
+        for target in feature.parsed_dtype.targets
+        if target.registry.startswith("bio.")
+    }
+    for component in [schema, *_schemas(schema)]:
+        if component.itype and component.itype.startswith("bio."):
+            found.add(component.itype.split(".")[1].split("[")[0])
+    return found
+
+
+def _schemas(schema: Schema) -> list[Schema]:
+    """The component schemas of ``schema``, nested ones too."""
+    found = []
     for component in schema.slots.values():
-        found |= _entities(component)
+        found.extend([component, *_schemas(component)])
     return found

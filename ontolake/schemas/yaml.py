@@ -33,7 +33,8 @@ The format (every key optional unless noted; unknown keys are errors)::
       var.T: {itype: bio.Gene.stable_id}
 
 ``sources`` entries take ``entity``, ``name`` and ``version`` (required) and ``hash`` and
-``location`` (a file or URL instead of the built-in catalog).
+``location`` (a file or URL instead of the built-in catalog). Once the instance uses another
+version of a pinned source, the features of its registry validate against the pinned one.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import OntolakeError, SchemaFileError
-from ontolake.schemas.sources import ensure_sources, parse_sources, used_sources
+from ontolake.schemas.sources import (
+    ensure_sources,
+    parse_sources,
+    pin_features,
+    used_sources,
+)
 
 if TYPE_CHECKING:
     from ontolake.registries.features import Feature
@@ -148,6 +154,7 @@ def from_yaml(path_or_text: Any, *, import_sources: bool = False) -> Schema:
     if import_sources:
         ensure_sources(sources, where)
     schema = _schema(data, where, "")
+    pin_features(schema, sources)
     schema.__dict__["_sources"] = sources
     return schema
 

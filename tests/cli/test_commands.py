@@ -134,7 +134,7 @@ def test_ontology_import_ls_search(run, tmp_path):
     run("init", "--storage", tmp_path / "lake")
     imported = run("ontology", "import", "Phenotype", "--source", hp)
     assert imported.exit_code == 0, imported.output
-    assert "Phenotype: hp_subset" in imported.output
+    assert "Phenotype: hp 2025-01-16" in imported.output  # the name its header declares
     listing = run("ontology", "ls")
     assert "Phenotype" in listing.output and "*" in listing.output
     found = run("ontology", "search", "Phenotype", "motor seizure")

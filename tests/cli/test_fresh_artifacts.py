@@ -72,7 +72,7 @@ def test_ontology_import_ls_and_search(curate_cli):
     assert "`curate ontology import Phenotype`" in error_line(empty)
     imported = curate_cli("ontology", "import", "Phenotype", "--source", HP_OBO)
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.startswith("Phenotype: hp_subset ")
+    assert imported.stdout.startswith("Phenotype: hp 2025-01-16 ")  # as its header says
     listed = curate_cli("ontology", "ls")
     assert listed.stdout.startswith("Phenotype") and listed.stdout.rstrip().endswith("*")
     assert listed.stderr.splitlines()[-1] == (

@@ -24,7 +24,7 @@ def test_hp_subset_terms_synonyms_parents_and_obsolescence(data):
     terms = {term.ontology_id: term for term in source.terms()}
     assert len(terms) == 120
     assert source.spec.version == "2025-01-16"
-    assert source.spec.name == "hp_subset"
+    assert source.spec.name == "hp"  # ontology: hp.obo
     seizure = terms["HP:0001250"]
     assert seizure.name == "Seizure"
     assert seizure.definition.startswith("A seizure is an intermittent abnormality")

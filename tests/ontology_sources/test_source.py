@@ -61,8 +61,8 @@ def test_missing_file():
 def test_spec_defaults_and_overrides(data):
     source = open_source(data / "hp_subset.obo")
     assert source.spec == SourceSpec(
-        "", "hp_subset", "2025-01-16", None, str(data / "hp_subset.obo"), "obo"
-    )
+        "", "hp", "2025-01-16", None, str(data / "hp_subset.obo"), "obo"
+    )  # the name its header declares (ontology: hp.obo), not the file's
     named = open_source(data / "hp_subset.obo", entity="Phenotype", name="hp", version="v1")
     assert (named.spec.entity, named.spec.name, named.spec.version) == ("Phenotype", "hp", "v1")
     assert default_name("s3://bucket/MONDO-ontology-v2025-02-04.json.zst") == "mondo"

@@ -119,7 +119,7 @@ def test_eight_processes_writing_at_once(instance, concurrent_outcomes):
 
     # the same import: one source record, each term once, synonyms and parents once
     assert len(set(successes(outcomes, "import-source"))) == 1
-    source = ol.bio.Source.get(entity="Phenotype", name="hp_subset")
+    source = ol.bio.Source.get(entity="Phenotype", name="hp")
     assert ol.bio.Source.filter(entity="Phenotype").count() == 1
     assert ol.bio.Phenotype.filter().count() == source.n_terms == 120
     with instance.read() as session:

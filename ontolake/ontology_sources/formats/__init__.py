@@ -40,7 +40,9 @@ __all__ = [
     "OntologyFormat",
     "default_name",
     "detect_format",
+    "detect_name",
     "detect_version",
+    "file_name_conflict",
     "format_names",
     "get_format",
     "get_reader",
@@ -212,15 +214,88 @@ def detect_version(location: str, format: str) -> str | None:
     if matched:
         return matched["version"]
     patterns = next((r.version_patterns for r in FORMATS if r.name == format), ())
+    value = _declared(location, patterns)
+    if value is None:
+        return None
+    release = _RELEASE.search(value + "/")
+    return release.group(1) if release else value
+
+
+def detect_name(location: str, format: str) -> str | None:
+    """The ontology name a file declares (OBO ``ontology:``, the ontology's IRI), if any.
+
+    A name some format's ``file_name`` pattern matches gives its ``name`` group. An IRI
+    under ``http://purl.obolibrary.org/obo/`` gives its first path segment (``…/obo/hp.owl``
+    and ``…/obo/uberon/core.owl`` → ``hp``, ``uberon``), another its last; file suffixes
+    are dropped and the name is lower-cased.
+
+    Example:
+        >>> detect_name("hp.owl", "owl")  # its ontology is http://purl.obolibrary.org/obo/hp.obo.owl
+        'hp'
+    """
+    matched = _file_name_match(_basename(location))
+    if matched:
+        return matched["name"].lower()
+    patterns = next((r.name_patterns for r in FORMATS if r.name == format), ())
+    value = _declared(location, patterns)
+    if not value:
+        return None
+    obo = re.search(r"/obo/([^/#?]+)", value)
+    value = obo.group(1) if obo else re.split(r"[/#]", value.rstrip("/#"))[-1]
+    value = value.split("/", 1)[0].lower()
+    while value.endswith((".obo", ".owl", ".json", ".gz")):
+        value = value.rsplit(".", 1)[0]
+    return value or None
+
+
+def file_name_conflict(location: str, name: str | None, version: str | None) -> str | None:
+    """What a file's name says against the ``name`` and ``version`` its header declares.
+
+    The file name contradicts the header when its leading word is not the start of ``name``
+    or when it holds a year-led release (``hp-2024.obo``) that is not the start of
+    ``version``'s numbers. The header wins; this tells the user. None: no contradiction
+    (or nothing declared to contradict).
+
+    Example:
+        >>> file_name_conflict("hp-2024.obo", "hp", "2025-01-16")
+        'its name says version 2024, its header declares hp 2025-01-16'
+        >>> file_name_conflict("hp-2025.obo", "hp", "2025-01-16") is None
+        True
+    """
+    if _file_name_match(_basename(location)):
+        return None
+    stem = default_name(location)
+    said: list[str] = []
+    word = re.match(r"[a-z0-9]+", stem)
+    if name and word and not (word[0].startswith(name) or name.startswith(word[0])):
+        said.append(f"ontology {word[0]!r}")
+    release = re.search(r"(?<!\d)(?:19|20)\d\d(?:[-_.]?\d\d){0,2}(?!\d)", stem)
+    if version and release:
+        numbers = tuple(int(n) for n in re.findall(r"\d+", _compact(release[0])))
+        declared = tuple(int(n) for n in re.findall(r"\d+", version))
+        if declared[: len(numbers)] != numbers:
+            said.append(f"version {release[0]}")
+    if not said:
+        return None
+    declared_as = " ".join(part for part in (name or "version", version) if part)
+    return f"its name says {' and '.join(said)}, its header declares {declared_as}"
+
+
+def _compact(release: str) -> str:
+    """``20250116`` as ``2025-01-16`` (a date written without separators)."""
+    digits = re.sub(r"\D", "", release)
+    return "-".join(digits[i : i + n] for i, n in ((0, 4), (4, 2), (6, 2)) if digits[i : i + n])
+
+
+def _declared(location: str, patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    """The first group of the first pattern found in the first 64 KiB of text."""
     if not patterns:
         return None
     text = _head(location).decode("utf-8", errors="replace")
     for pattern in patterns:
         found = pattern.search(text)
         if found:
-            value = found.group(1).strip()
-            release = _RELEASE.search(value + "/")
-            return release.group(1) if release else value
+            return found.group(1).strip()
     return None
 
 

@@ -51,6 +51,8 @@ class OntologyFormat:
             and white space removed) are of this format; None when the content never tells.
         version_patterns: patterns searched in the first 64 KiB of text; the first group of
             the first match is the version the file declares.
+        name_patterns: the same for the ontology's name (OBO ``ontology: hp``, the IRI of
+            an OWL ontology or an OBO-Graph): the source name, whatever the file is called.
         file_name: a pattern with groups ``name`` and ``version`` matched against the file
             name, for files named after their source and release
             (``CL-ontology-v2025-02-13.json.zst``).
@@ -73,6 +75,7 @@ class OntologyFormat:
     suffixes: tuple[str, ...] = ()
     sniff: Callable[[bytes], bool] | None = None
     version_patterns: tuple[re.Pattern[str], ...] = ()
+    name_patterns: tuple[re.Pattern[str], ...] = ()
     file_name: re.Pattern[str] | None = None
     companion: Callable[[SourceSpec], Companion | None] | None = None
 

@@ -78,6 +78,9 @@ def read_cellxgene(handle: BinaryIO, label: str) -> Iterator[Term]:
         yield term
 
 
+_OBO_TAIL = re.compile(r"^obo\.([A-Za-z][A-Za-z0-9]*)_(\w+)$")
+
+
 def _term(term_id: str, entry: Any, label: str) -> Term:
     if not isinstance(entry, dict):
         raise OntologyFormatError(f"{label}: term {term_id} is not an object.")
@@ -115,11 +118,11 @@ def _term(term_id: str, entry: Any, label: str) -> Term:
 
 
 def _ids(value: Any) -> tuple[str, ...]:
+    """Term ids as CURIEs; the files write some as ``obo.CL_0011026`` (an OBO IRI's tail)."""
     if not value:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(item) for item in value)
+    items = (value,) if isinstance(value, str) else value
+    return tuple(_OBO_TAIL.sub(r"\1:\2", str(item)) for item in items)
 
 
 def iter_entries(handle: BinaryIO, label: str) -> Iterator[tuple[str, Any]]:

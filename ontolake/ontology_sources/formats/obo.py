@@ -176,5 +176,6 @@ FORMAT = OntologyFormat(
         re.compile(r"^data-version:\s*(\S+)", re.MULTILINE),
         re.compile(r'^property_value:\s*owl:versionInfo\s+"([^"]+)"', re.MULTILINE),
     ),
+    name_patterns=(re.compile(r"^ontology:\s*(\S+)", re.MULTILINE),),
 )
 """OBO 1.2/1.4 (``hp.obo``)."""

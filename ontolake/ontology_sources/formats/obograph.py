@@ -263,5 +263,6 @@ FORMAT = OntologyFormat(
     read_obograph,
     sniff=_is_obograph,
     version_patterns=(re.compile(r'"version"\s*:\s*"([^"]+)"'),),
+    name_patterns=(re.compile(r'"graphs"\s*:\s*\[\s*\{\s*"id"\s*:\s*"([^"]+)"'),),
 )
 """OBO-Graph JSON (``hp.json``); ``.json`` alone is not enough to tell it from CELLxGENE JSON."""

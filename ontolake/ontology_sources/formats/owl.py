@@ -191,5 +191,6 @@ FORMAT = OntologyFormat(
         re.compile(r"<owl:versionIRI\s+rdf:resource=\"([^\"]+)\""),
         re.compile(r"<owl:versionInfo[^>]*>([^<]+)<"),
     ),
+    name_patterns=(re.compile(r"<owl:Ontology\s+rdf:about=\"([^\"]+)\""),),
 )
 """OWL in RDF/XML (``hp.owl``)."""

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, func, insert, select, update
 
+from ontolake.instance.session import current_instance
+from ontolake.ontology_sources.catalog import version_order
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
     from sqlalchemy.sql.elements import ColumnElement
@@ -31,6 +34,7 @@ __all__ = [
     "organism_fields",
     "record_membership",
     "same_source",
+    "term_versions",
 ]
 
 GENE_ORGANISMS: dict[str, str] = {
@@ -67,7 +71,6 @@ def same_source(sources: Table, entity: str, spec: SourceSpec) -> ColumnElement[
 
 def current_source(model: type[Any], spec: SourceSpec) -> Source | None:
     """The current version of the source ``spec`` is a version of, if one was imported."""
-    from ontolake.instance.session import current_instance
     from ontolake.registries.bio.source import Source
 
     sources = cast("Table", Source.__table__)
@@ -81,8 +84,6 @@ def current_source(model: type[Any], spec: SourceSpec) -> Source | None:
 
 def is_older(spec: SourceSpec, current: Source | None) -> bool:
     """True when ``spec`` is an older version than the current one (which stays current)."""
-    from ontolake.ontology_sources.catalog import version_order
-
     if current is None or current.version == spec.version:
         return False
     return version_order(spec.version) < version_order(current.version)
@@ -96,8 +97,6 @@ def is_intact(model: type[Any], source: Source, *, as_current: bool) -> bool:
     instance damaged by earlier releases (a mouse import that flagged the human genes
     obsolete, an older version made current) fails this check, and the import repairs it.
     """
-    from ontolake.instance.session import current_instance
-
     table = cast("Table", model.__table__)
     members = model.membership_table
     with current_instance().read() as session:
@@ -205,3 +204,22 @@ def record_membership(
     ]
     for chunk in _chunks(rows):
         _insert_rows(connection, members, chunk)
+
+
+def term_versions(model: type[Any], record_id: int) -> dict[str, bool]:
+    """``{"name@version": obsolete there}`` of every imported version holding a record.
+
+    Sorted by source name and version (oldest first).
+    """
+    from ontolake.registries.bio.source import Source
+
+    members = model.membership_table
+    sources = cast("Table", Source.__table__)
+    with current_instance().read() as session:
+        rows = session.execute(
+            select(sources.c.name, sources.c.version, members.c.is_obsolete)
+            .join(members, members.c.source_id == sources.c.id)
+            .where(members.c.record_id == record_id)
+        ).all()
+    ordered = sorted(rows, key=lambda row: (row[0], version_order(row[1]), row[1]))
+    return {f"{name}@{version}": bool(obsolete) for name, version, obsolete in ordered}

@@ -141,6 +141,19 @@ class OntologyTerm(Trashable, Registry):
             )
         super().__init_subclass__(**kwargs)
 
+    def source_versions(self) -> dict[str, bool]:
+        """The imported source versions holding this term: ``{"name@version": obsolete}``.
+
+        Oldest first; the value says whether that version marks the term obsolete.
+
+        Example:
+            >>> t_cell.source_versions()
+            {'cl@v2026-03-26': False}
+        """
+        from ontolake.registries.bio.source_versions import term_versions
+
+        return term_versions(type(self), self.id)
+
     # ---- hierarchy ------------------------------------------------------------------------
     def query_parents(self) -> QuerySet[Any]:
         """Every ancestor of this record (transitively, over all relations), via SQL.
