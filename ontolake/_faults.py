@@ -5,10 +5,10 @@ calls :func:`reached` between two of its effects: a file written or moved, a tra
 committed. :data:`STEPS` lists them all. With ``ONTOLAKE_FAULT_AT=<step>`` in its
 environment, a process kills itself with SIGKILL the first time it reaches that step, as a
 power cut or the out-of-memory killer would: no ``finally`` runs, no transaction is rolled
-back by Python. ``tests/reliability/test_kill_points.py`` does so at every step and checks
-that the next ordinary call works (or names ``curate doctor --fix``) and that the doctor
-restores every invariant. Unset (always, outside those tests), reaching a step costs one
-comparison.
+back by Python. ``tests/reliability/test_kill_*.py`` do so at every step and check that
+the next ordinary call works and that ``curate doctor --fix`` restores every invariant;
+``test_kill_points.py`` fails for a step no test kills. Unset (always, outside those
+tests), reaching a step costs one comparison.
 
 Example:
     >>> reached("artifact.placed")  # ONTOLAKE_FAULT_AT is unset: nothing happens
