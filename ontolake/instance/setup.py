@@ -21,7 +21,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake._atomic import missing_folders
+from ontolake._atomic import missing_folders, write_text_atomic
+from ontolake._faults import reached
 from ontolake._urls import without_credentials
 from ontolake.errors import ConfigurationError
 from ontolake.instance.db_url import normalize_db_url
@@ -92,11 +93,15 @@ def init(
 
         root.check_writable()
         root.fs.makedirs(root.join(".ontolake"), exist_ok=True)
+        reached("init.folder")
         instance = Instance(root.root, db_url)
         with database_errors(instance.db_description):
             upgrade(instance.engine)
+        reached("init.migrated")
         _register_default_storage(instance)
+        reached("init.registered")
         _write_marker(root, db_url)
+        reached("init.marked")
     except BaseException:
         if instance is not None:
             instance.close()
@@ -155,5 +160,8 @@ def _write_marker(root: StorageRoot, db_url: str) -> None:
         if db_url.startswith("sqlite") and is_embedded(root, db_url)
         else without_credentials(db_url, keep_user=True)
     )
-    with root.fs.open(root.join(MARKER), "w") as handle:
-        handle.write(json.dumps(marker, indent=2))
+    text = json.dumps(marker, indent=2)
+    if root.is_local:  # whole or not at all: a process killed while writing leaves no marker
+        write_text_atomic(root.join(MARKER), text)
+    else:  # an object store's PUT is atomic
+        root.fs.pipe_file(root.join(MARKER), text.encode("utf-8"))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
+from ontolake._faults import reached
 from ontolake.errors import IntegrityError, InvalidDataError, StorageError
 from ontolake.registries.save import write_records
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from ontolake.registries.base import RecordVerbs
     from ontolake.storage.root import StorageRoot
 
-__all__ = ["delete_artifact_files", "save_artifacts"]
+__all__ = ["managed_files", "remove_files", "save_artifacts"]
 
 logger = logging.getLogger("ontolake")
 
@@ -60,7 +61,7 @@ PLACEMENT_LOCK = "ontolake:placements"
 
 @dataclass
 class _Placement:
-    """A file put in place (or set aside) inside a transaction, and how to take that back."""
+    """A file put in place inside a transaction, and how to take that back."""
 
     root: StorageRoot
     source: str
@@ -68,12 +69,8 @@ class _Placement:
     moved: bool
     """True: ``final`` was renamed from ``source`` (undo renames back); False: ``final`` is an
     upload (undo removes it)."""
-    undoable: bool = True
-    """False for remote deletions, which happen only after the commit (nothing to undo)."""
 
     def undo(self) -> None:
-        if not self.undoable:
-            return
         if self.moved:
             self.root.finalise(self.final, self.source)
         else:
@@ -137,6 +134,8 @@ def save_artifacts(
     except BaseException:
         _unstage(artifacts, sources)
         raise
+    if new:
+        reached("artifact.staged")
     inserted = [record for record in records or () if record.id is None]
     for attempt in range(1, _ATTEMPTS + 1):
         placements: list[_Placement] = []
@@ -150,9 +149,12 @@ def save_artifacts(
                     session.flush()
                     if on_inserted is not None:
                         on_inserted(session, results)
+                    if new:
+                        reached("artifact.inserted")
                     for index in new:
                         if results[index] is artifacts[index] and not artifacts[index].in_place:
                             placements.append(_place(instance.root, artifacts[index]))
+                            reached("artifact.placed")
                 except BaseException:
                     # before the rollback ends the transaction (and releases its locks)
                     _undo(placements)
@@ -171,6 +173,8 @@ def save_artifacts(
             _undo(placements)
             _unstage(artifacts, sources)
             raise
+    if new:
+        reached("artifact.committed")
     for index in new:
         if results[index] is not artifacts[index]:
             _reuse(artifacts[index], results[index])
@@ -487,28 +491,32 @@ def _undo(placements: list[_Placement]) -> None:
             )
 
 
-def delete_artifact_files(instance: Instance, artifacts: list[Artifact]) -> list[_Placement]:
-    """Move the managed files of ``artifacts`` aside before their rows are deleted.
+def managed_files(artifacts: list[Artifact]) -> list[tuple[StorageRoot, str]]:
+    """The storage root and managed path of each of ``artifacts`` (in-place ones have none).
 
-    Local files are renamed aside (``undo`` renames them back if the transaction fails);
-    remote objects are left in place. After the commit, remove ``final`` of each placement:
-    so a failed delete never loses a file whose row remains.
+    Example:
+        >>> [path.endswith(f"/data/.ontolake/{artifact.uid}.fasta")
+        ...  for _, path in managed_files([artifact])]
+        [True]
     """
-    moved: list[_Placement] = []
-    try:
-        for artifact in artifacts:
-            if artifact.in_place:
-                continue
-            root = artifact.storage_root
-            if root.is_local:
-                aside = root.staging_path(f"{artifact.uid}.deleting", artifact.suffix)
-                if root.exists(artifact.path):
-                    root.finalise(artifact.path, aside)
-                    moved.append(_Placement(root, artifact.path, aside, moved=True))
-            else:
-                path = artifact.path
-                moved.append(_Placement(root, path, path, moved=False, undoable=False))
-    except BaseException:
-        _undo(moved)
-        raise
-    return moved
+    return [(a.storage_root, a.path) for a in artifacts if not a.in_place]
+
+
+def remove_files(files: list[tuple[StorageRoot, str]]) -> None:
+    """Remove the files of artifacts whose rows a committed permanent delete removed.
+
+    Called only after the commit, so a failed delete never loses a file whose row remains. A
+    crash before it (or a removal that fails, which is logged) leaves files without rows:
+    their uids are retired, so nothing ever collides with them, and ``curate doctor --fix``
+    removes them.
+    """
+    for root, path in files:
+        try:
+            root.remove(path)
+        except StorageError as error:
+            logger.warning(
+                "could not remove %s, whose artifact is deleted (%s); `curate doctor --fix` "
+                "removes it",
+                path,
+                error,
+            )

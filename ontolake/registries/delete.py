@@ -11,12 +11,13 @@ holds the record (:data:`GUARDS`): an artifact that is an input of a run or a me
 collection (trash it instead, or delete those first), and a feature that holds values
 unless ``permanent=True`` says to delete them too (features have no trash).
 
-A permanently deleted artifact's file is moved aside before the transaction and removed
-only after the commit; if the transaction fails the file is moved back, so rows and files
-never disagree. A label deleted for good takes the feature values that hold it, and the
-label links held only by the values of a deleted feature go too
-(:mod:`~ontolake.registries.label_links`). Every statement takes at most 10,000 ids, so
-deletes of any size work within the database's limits.
+A permanently deleted artifact's file is removed only after the commit: a failed delete
+leaves row and file both in place, and a crash before the removal leaves a file without a
+row (its uid is retired, so it never collides), which ``curate doctor --fix`` removes. A
+label deleted for good takes the feature values that hold it, and the label links held
+only by the values of a deleted feature go too (:mod:`~ontolake.registries.label_links`).
+Every statement takes at most 10,000 ids, so deletes of any size work within the
+database's limits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
+from ontolake._faults import reached
 from ontolake.errors import IntegrityError
 from ontolake.registries.label_links import id_chunks
 
@@ -54,7 +56,7 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
     """
     from ontolake.instance.session import current_instance
     from ontolake.registries.artifact import Artifact
-    from ontolake.registries.artifact_save import delete_artifact_files
+    from ontolake.registries.artifact_save import managed_files, remove_files
     from ontolake.registries.label_links import release_labels, unlink_deleted
 
     if not ids:
@@ -66,37 +68,32 @@ def delete_records(model: type[Any], ids: list[int], *, permanent: bool) -> int:
             for chunk in id_chunks(ids):
                 session.execute(update(model).where(model.id.in_(chunk)).values(is_trashed=True))
             settle_latest(session, model, stems)
+            reached("trash.marked")
         return len(ids)
-    with instance.read() as session:  # before any file is moved aside
+    files = []
+    with instance.write() as session:
         _check_guards(session, model, ids, permanent=permanent)
-    aside = []
-    if model is Artifact:
-        with instance.read() as session:
-            artifacts = [
-                artifact
-                for chunk in id_chunks(ids)
-                for artifact in session.execute(
-                    select(Artifact).where(Artifact.id.in_(chunk))
-                ).scalars()
-            ]
-        aside = delete_artifact_files(instance, artifacts)
-    try:
-        with instance.write() as session:
-            _check_guards(session, model, ids, permanent=permanent)  # held since the read?
-            stems = _latest_stems(session, model, ids)
-            holders: list[int] = []
-            for chunk in id_chunks(ids):
-                _retire(session, model, chunk)
-                holders += unlink_deleted(session, model, chunk)
-                session.execute(delete(model).where(model.id.in_(chunk)))
-            settle_latest(session, model, stems)
-            release_labels(session, holders)
-    except BaseException:
-        for placement in reversed(aside):
-            placement.undo()
-        raise
-    for placement in aside:
-        placement.root.remove(placement.final)
+        if model is Artifact:
+            files = managed_files(
+                [
+                    artifact
+                    for chunk in id_chunks(ids)
+                    for artifact in session.execute(
+                        select(Artifact).where(Artifact.id.in_(chunk))
+                    ).scalars()
+                ]
+            )
+        stems = _latest_stems(session, model, ids)
+        holders: list[int] = []
+        for chunk in id_chunks(ids):
+            _retire(session, model, chunk)
+            holders += unlink_deleted(session, model, chunk)
+            session.execute(delete(model).where(model.id.in_(chunk)))
+        settle_latest(session, model, stems)
+        release_labels(session, holders)
+        reached("delete.deleted")
+    reached("delete.committed")
+    remove_files(files)
     return len(ids)
 
 
@@ -127,6 +124,7 @@ def restore_records(model: type[Any], ids: list[int]) -> None:
                 _refuse_taken_keys(session, model, chunk)
             session.execute(update(model).where(model.id.in_(chunk)).values(is_trashed=False))
         settle_latest(session, model, stems)
+        reached("restore.marked")
 
 
 def settle_latest(session: Session, model: type[Any], stems: Collection[str]) -> None:

@@ -3,13 +3,14 @@
 Checks, for the connected instance: the schema revision is current; every managed artifact's
 file exists and its content hash matches (streamed); no managed file exists without a row;
 no staging leftovers remain; no run of this host stays ``started`` after its process died
-(SIGKILL). ``fix=True`` removes orphan files and staging leftovers, puts back a file that
-a crashed permanent delete had set aside while its row remains, and marks the runs of dead
-processes ``aborted`` — it never deletes rows, files that a row points to, or the
-instance's own files (its marker and, for SQLite, the database file its URL names, with its
-journal and write-ahead log, whatever its name). Only files named like stored content
-(``<uid><suffix>``) are taken for orphans; anything else in ``.ontolake/`` is reported and
-left alone.
+(SIGKILL). ``fix=True`` removes orphan files (a save killed before its commit, a permanent
+delete killed after it) and staging leftovers, puts back a file that a permanent delete of
+ontolake before 2026-12 had set aside (under ``.staging/<uid>.deleting``) when it was
+killed while its row remained, and marks the runs of dead processes ``aborted``. It never
+deletes rows, files that a row points to, or the instance's own files (its marker and, for
+SQLite, the database file its URL names, with its journal and write-ahead log, whatever its
+name). Only files named like stored content (``<uid><suffix>``) are taken for orphans;
+anything else in ``.ontolake/`` is reported and left alone.
 
 Sweeping is safe while other processes save: the orphan check runs while holding the lock
 every saving transaction holds shared (PostgreSQL) or the write lock (SQLite), so a file
@@ -269,7 +270,11 @@ def _abort_upload(root: StorageRoot, upload: str) -> None:
 def _restore_set_aside(
     root: StorageRoot, expected: dict[str, tuple[str, str | None]], diagnosis: Diagnosis
 ) -> None:
-    """Put back files a crashed permanent delete moved aside while their rows remain."""
+    """Put back files a crashed permanent delete moved aside while their rows remain.
+
+    Deletes no longer move files aside (they remove them after the commit), but an instance
+    may hold such a file from a crash under an earlier ontolake.
+    """
     by_uid = {uid: path for path, (uid, _hash) in expected.items()}
     for staged in list(diagnosis.staging_leftovers):
         match = _DELETING.match(staged.rsplit("/", 1)[-1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from ontolake._faults import reached
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -74,3 +76,4 @@ def write_records(session: Session, records: list[RecordVerbs], user_id: int) ->
     session.flush()
     for record in records:
         record.after_flush(session)
+    reached("records.written")

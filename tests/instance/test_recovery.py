@@ -1,55 +1,18 @@
-"""An instance survives a crash inside ``ol.init`` and a move of its storage folder."""
+"""An instance survives a move of its storage folder.
+
+(A crash at every step of ``ol.init`` is ``tests/reliability/test_kill_points.py``.)
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import ontolake as ol
 from ontolake.instance import setup
-
-# where the child dies: the function of ontolake.instance.setup it is about to call
-POINTS = {
-    "folder made": "Instance",
-    "migrated": "_register_default_storage",
-    "storage registered": "_write_marker",
-}
-
-
-def init_killed_at(storage, db: str | None, function: str) -> None:
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        import ontolake as ol
-        from ontolake.instance import setup
-        def die(*args, **kwargs):
-            os.kill(os.getpid(), signal.SIGKILL)
-        setup.{function} = die
-        ol.init(storage={str(storage)!r}, db={db!r}, remember=False)
-        """
-    )
-    child = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
-    assert child.returncode == -signal.SIGKILL, child.stderr
-
-
-@pytest.mark.parametrize("point", sorted(POINTS))
-def test_init_after_a_crash_inside_init_finishes_the_instance(tmp_path, database, point):
-    storage = tmp_path / "lake"
-    init_killed_at(storage, database, POINTS[point])
-    assert not (storage / ".ontolake" / "instance.json").exists()
-    instance = ol.init(storage=storage, db=database)
-    ol.ULabel(name="after the crash").save()
-    assert ol.Storage.filter(is_default=True).one().root == instance.root.root
-    setup.disconnect()
-    ol.connect(storage, db=database)
-    assert ol.ULabel.get(name="after the crash").name == "after the crash"
 
 
 def test_a_moved_storage_folder_connects_and_finds_its_files(tmp_path):

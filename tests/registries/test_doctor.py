@@ -44,3 +44,24 @@ def test_doctor_fix_removes_only_files_named_like_managed_content(curate_cli):
     assert not orphan.exists()
     assert foreign.read_text() == "the user's own notes"
     assert "notes.md" in fixed.stdout
+
+
+def test_doctor_fix_puts_back_a_file_an_earlier_delete_set_aside(curate_cli):
+    """Before 2026-12 a permanent delete moved the file to ``.staging/<uid>.deleting<suffix>``
+    before deleting the row; killed in between, it left a row without its file. An instance
+    may still hold such a file: the doctor names it missing, and --fix puts it back."""
+    assert curate_cli("init", "--storage", "./data").returncode == 0
+    reads = curate_cli.cwd / "reads.fasta"
+    reads.write_text(">r1\nACGT\n")
+    assert curate_cli("save", reads, "--key", "raw/reads.fasta").returncode == 0
+    managed = curate_cli.cwd / "data" / ".ontolake"
+    (stored,) = [path for path in managed.iterdir() if path.suffix == ".fasta"]
+    uid = stored.name.removesuffix(".fasta")
+    stored.rename(managed / ".staging" / f"{uid}.deleting.fasta")
+    found = curate_cli("doctor", "--no-hash")
+    assert found.returncode == 1 and f"missing file: artifact {uid}" in found.stdout
+    fixed = curate_cli("doctor", "--fix")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert f"restored file: artifact {uid}" in fixed.stdout
+    assert stored.read_text() == ">r1\nACGT\n"
+    assert curate_cli("doctor").stdout.startswith("healthy")

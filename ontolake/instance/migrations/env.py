@@ -12,6 +12,7 @@ from typing import Any
 
 from alembic import context
 
+from ontolake._faults import reached
 from ontolake.registries.models import metadata
 
 config = context.config
@@ -31,9 +32,11 @@ with engine.connect().execution_options(**options) as connection:
             target_metadata=metadata,
             render_as_batch=sqlite,
             transactional_ddl=True,
+            on_version_apply=lambda **_: reached("migration.revision"),
         )
         with connection.begin():
             context.run_migrations()
+            reached("migration.applied")
     finally:
         if sqlite:
             driver.execute("PRAGMA foreign_keys=ON")

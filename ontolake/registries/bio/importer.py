@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from ontolake._faults import reached
 from ontolake._gc import collector_paused
 from ontolake.errors import DoesNotExistError, OntologyFormatError
 
@@ -220,6 +221,7 @@ def _write_queued(model: type[Any], write: Callable[[Connection], None]) -> None
             with instance.write() as session:
                 lock_names(session, f"ontology-import:{model.__tablename__}")
                 write(session.connection())
+                reached("ontology-import.written")
             return
         except IntegrityError:
             if attempt == _ATTEMPTS:
