@@ -7,8 +7,8 @@ fresh process (``python -m ontolake.cli validate``) and reports its peak residen
 by column. ``--column-by-column`` lowers that threshold to 0 so that the smaller files show
 the slope of the column-by-column path too.
 
-Usage: ``python benchmarks/bench_csv_memory.py [--sizes 75,150,300] [--column-by-column]``
-(sizes in MB). Prints one line per file: size, rows, seconds, peak memory, and peak memory
+Usage: ``python benchmarks/bench_csv_memory.py [--sizes 75,150,300] [--whole]`` (sizes in
+MB), or ``--csv FILE`` for a file written before. Prints one line per file: size, rows, seconds, peak memory, and peak memory
 divided by the file size.
 
 Measured (2 shared cores, other jobs running; seconds are not comparable, memory is):
@@ -44,8 +44,8 @@ CHILD = """
 import resource, sys
 from ontolake.cli import main
 import ontolake.curate.dataframe as dataframe
-if sys.argv[3] == "columns":
-    dataframe.CSV_COLUMNS_FROM = 0
+if sys.argv[3] == "whole":
+    dataframe.CSV_CHUNKS_FROM = 1 << 60
 try:
     main(["validate", sys.argv[1], "--schema", sys.argv[2]], standalone_mode=False)
 finally:
@@ -80,35 +80,41 @@ def write_csv(path: Path, megabytes: int) -> int:
     return rows
 
 
-def validate(path: Path, schema: Path, columns: bool) -> tuple[float, int]:
+def validate(path: Path, schema: Path, whole: bool) -> tuple[float, int]:
     """Seconds and peak resident memory (bytes) of one validation in a fresh process."""
     start = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(schema), "columns" if columns else "auto"],
+        [sys.executable, "-c", CHILD, str(path), str(schema), "whole" if whole else "auto"],
         capture_output=True,
         text=True,
         check=False,
     )
     seconds = time.perf_counter() - start
     peak = [line for line in child.stderr.splitlines() if line.startswith("PEAK_KB")]
-    if not peak:
-        raise RuntimeError(child.stderr[-2000:])
+    if not peak or "is valid" not in child.stdout:  # the file is valid: a validation ran
+        raise RuntimeError(child.stdout[-1000:] + child.stderr[-2000:])
     return seconds, int(peak[-1].split()[1]) * 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="75,150,300", help="file sizes in MB")
-    parser.add_argument("--column-by-column", action="store_true")
+    parser.add_argument("--whole", action="store_true", help="read every file whole")
+    parser.add_argument("--csv", help="validate this file (written by this script) instead")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         schema = Path(folder, "cells.yaml")
         schema.write_text(SCHEMA)
+        if options.csv:
+            size = Path(options.csv).stat().st_size
+            seconds, peak = validate(Path(options.csv), schema, options.whole)
+            print(f"{size / 2**20:7.0f} MB  {seconds:6.1f} s  peak {peak / 2**20:7.0f} MB")
+            return
         for megabytes in (int(size) for size in options.sizes.split(",")):
             path = Path(folder, f"cells-{megabytes}.csv")
             rows = write_csv(path, megabytes)
             size = path.stat().st_size
-            seconds, peak = validate(path, schema, options.column_by_column)
+            seconds, peak = validate(path, schema, options.whole)
             print(
                 f"{size / 2**20:7.0f} MB  {rows:>10,} rows  {seconds:6.1f} s  "
                 f"peak {peak / 2**20:7.0f} MB  ({peak / size:.2f} x the file)"
