@@ -3,21 +3,21 @@
 Each file has a string column, an integer and a float column and a categorical column of
 a few labels (typed ``str`` in the schema), at ~28 bytes per row. Every validation runs in a
 fresh process (``python -m ontolake.cli validate``) and reports its peak resident memory
-(``ru_maxrss``); files below ``CSV_COLUMNS_FROM`` (512 MB) are read whole, larger ones column
-by column. ``--column-by-column`` lowers that threshold to 0 so that the smaller files show
-the slope of the column-by-column path too.
+(``ru_maxrss``); files below ``CSV_CHUNKS_FROM`` (64 MB) are read whole, larger ones in
+chunks of rows. ``--whole`` reads every file whole, for comparison.
 
 Usage: ``python benchmarks/bench_csv_memory.py [--sizes 75,150,300] [--whole]`` (sizes in
-MB), or ``--csv FILE`` for a file written before. Prints one line per file: size, rows, seconds, peak memory, and peak memory
-divided by the file size.
+MB), or ``--csv FILE`` for a file written before. Prints one line per file: size, rows,
+seconds, peak memory, and peak memory divided by the file size.
 
-Measured (2 shared cores, other jobs running; seconds are not comparable, memory is):
+Measured 2026-12-06 (2 shared cores, load average 15-23 from seven other helpers' test runs:
+seconds are not comparable, memory is), 2.0 GB file, 65 million rows:
 
-    whole read          89 MB: 660 MB   179 MB: 1075 MB   330 MB: 1838 MB  (~5.3 MB per MB)
-    column by column    89 MB: 659 MB   179 MB:  696 MB   330 MB: 1140 MB  (~2.0 MB per MB)
+    before (column by column, the default from 512 MB)   2001 MB: 1203 s, peak 5590 MB
+    after (chunks of rows, the default from 64 MB)        2001 MB:  579 s, peak  315 MB
 
-Neither path is bounded: column by column still holds one whole column (as Python strings)
-and the index, so a 1.9 GB file peaks near 4 GB, as reported in the issue.
+In chunks, peak memory no longer grows with the file: one chunk (~2 million values) and the
+libraries.
 """
 
 from __future__ import annotations
