@@ -11,7 +11,7 @@ from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import collection_artifact, project_collection
 from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
-from ontolake.storage.keys import KEY_FORMS, validate_key
+from ontolake.storage.keys import KEY_FORMS, key_spellings, validate_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,12 +62,12 @@ class Collection(Versioned, Trashable, Registry):
         return validate_key(key)
 
     def find_predecessor(self, session: Session) -> Collection | None:
-        """The latest collection under the same key."""
+        """The latest collection under the same key (stored in NFC, or NFD by older versions)."""
         from sqlalchemy import select
 
         return session.execute(
             select(Collection).where(
-                Collection.key == self.key,
+                Collection.key.in_(key_spellings(self.key)),
                 Collection.is_latest.is_(True),
                 Collection.is_trashed.is_(False),
             )

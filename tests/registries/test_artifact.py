@@ -151,10 +151,19 @@ def test_a_key_stored_in_nfd_by_an_older_version_is_found_by_both_spellings(inst
 
 
 def test_either_spelling_of_a_collection_key_finds_it(instance, fasta):
+    from sqlalchemy import text
+
     artifact = ol.Artifact(fasta, key="raw/sample.fasta").save()
     collection = ol.Collection(key=COMPOSED, artifacts=[artifact]).save()
     for spelling in (COMPOSED, DECOMPOSED):
         assert ol.Collection.get(key=spelling) == collection
+    with instance.write() as session:  # as an older version stored it
+        session.execute(text("UPDATE collections SET key = :key"), {"key": DECOMPOSED})
+    fasta.write_text(">r2\nGG\n")
+    other = ol.Artifact(fasta, key="raw/other.fasta").save()
+    later = ol.Collection(key=COMPOSED, artifacts=[artifact, other]).save()
+    assert (later.stem_uid, later.version) == (collection.stem_uid, 2)
+    assert ol.Collection.get(key=DECOMPOSED, is_latest=True) == later
 
 
 @pytest.mark.parametrize(
