@@ -63,7 +63,7 @@ def child(mode: str, storage: str, path: str) -> None:
     from ontolake.curate import dataframe
     from ontolake.curate.dataframe import read_table
 
-    dataframe.CSV_COLUMNS_FROM = 0  # column by column whatever the size (by default >= 512 MB)
+    dataframe.CSV_CHUNKS_FROM = 0  # in parts whatever the size (by default >= 64 MB)
     ol.connect(storage)
     schema = ol.Schema.get(name=SCHEMA)
     warm = ol.curate.DataFrameCurator(pd.DataFrame(), schema)

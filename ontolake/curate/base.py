@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ontolake.curate.chunks import CsvChunks
     from ontolake.curate.columns import ColumnSource
     from ontolake.registries.artifact import Artifact
     from ontolake.registries.features import Feature
@@ -46,12 +47,14 @@ __all__ = ["Curator", "NameList", "Table"]
 class Table:
     """One table of the dataset and the schema it must follow.
 
-    ``data`` is a DataFrame, or a :class:`~ontolake.curate.columns.ColumnSource` (a parquet,
-    CSV or TSV file) that validation reads one column at a time; ``frame`` loads it whole.
+    ``data`` is a DataFrame, a :class:`~ontolake.curate.columns.ColumnSource` (a parquet,
+    CSV or TSV file) that validation reads one column at a time, or a
+    :class:`~ontolake.curate.chunks.CsvChunks` it reads in chunks of rows; ``frame`` loads
+    it whole.
     """
 
     slot: str
-    data: pd.DataFrame | ColumnSource
+    data: pd.DataFrame | ColumnSource | CsvChunks
     schema: Schema
 
     @property

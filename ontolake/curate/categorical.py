@@ -11,9 +11,15 @@ term.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.column_values import distinct_values, example_values
+from ontolake.curate.column_values import (
+    by_frequency,
+    counted_values,
+    distinct_values,
+    merge_counted,
+)
 from ontolake.curate.report import (
     MAX_VALUES,
     InvalidValue,
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from ontolake.curate.registry_cache import RegistryCache
     from ontolake.registries.features import Feature
 
-__all__ = ["check_categorical", "value_steps"]
+__all__ = ["CategoricalTally", "check_categorical", "value_steps"]
 
 
 def check_categorical(
@@ -44,29 +50,91 @@ def check_categorical(
     curator_name: str,
 ) -> bool:
     """Report values outside the feature's registries; return whether a value is missing."""
-    dtype = feature.parsed_dtype
-    if dtype.is_list:
-        series = series.dropna().explode()
-    import pandas as pd
+    tally = CategoricalTally(feature)
+    tally.add(series, cache)
+    return tally.report(slot, column, report, cache, curator_name)
 
-    try:
-        allowed = cache.allowed(feature, dtype)
-    except OntolakeError as error:
-        report.add(Issue(slot, column, "invalid_values", f"cannot be checked: {error}"))
-        return bool(series.isna().any())
-    rest = series
-    if not isinstance(series.dtype, pd.CategoricalDtype):
-        # one hash pass against the (small) set of valid labels; only the rest is inspected
-        valid = series.isin(cache.allowed_list(feature, dtype)).to_numpy()
-        if valid.all():
-            return False
-        rest = series[~valid]
-    uniques, has_missing = distinct_values(rest)
-    invalid = [str(value) for value in uniques if str(value) not in allowed]
-    if not invalid:
-        return has_missing
+
+@dataclass
+class CategoricalTally:
+    """What :func:`check_categorical` finds in a column, added up over the chunks of a file.
+
+    ``add`` each chunk in order, then ``report`` once: the report is the one of the whole
+    column (values most frequent first, ties in the order the column first holds them).
+    """
+
+    feature: Feature
+    invalid: dict[str, InvalidValue] = field(default_factory=dict)
+    """Values outside the registries, in the order the column first holds them."""
+    has_missing: bool = False
+    failure: str | None = None
+    """Why the column cannot be checked (the registry cannot be read)."""
+
+    def add(self, series: pd.Series[Any], cache: RegistryCache) -> None:
+        """Count the invalid and missing values of one chunk of the column."""
+        import pandas as pd
+
+        dtype = self.feature.parsed_dtype
+        if dtype.is_list:
+            series = series.dropna().explode()
+        try:
+            allowed = cache.allowed(self.feature, dtype)
+        except OntolakeError as error:
+            self.failure = str(error)
+            self.has_missing = self.has_missing or bool(series.isna().any())
+            return
+        rest = series
+        if not isinstance(series.dtype, pd.CategoricalDtype):
+            # one hash pass against the (small) set of valid labels; only the rest is inspected
+            valid = series.isin(cache.allowed_list(self.feature, dtype)).to_numpy()
+            if valid.all():
+                return
+            rest = series[~valid]
+        uniques, has_missing = distinct_values(rest)
+        self.has_missing = self.has_missing or has_missing
+        invalid = [str(value) for value in uniques if str(value) not in allowed]
+        if invalid:
+            merge_counted(self.invalid, counted_values(series, invalid))
+
+    def report(
+        self,
+        slot: str,
+        column: str,
+        report: ValidationReport,
+        cache: RegistryCache,
+        curator_name: str,
+    ) -> bool:
+        """Report the values found, with reasons and steps; return whether one is missing."""
+        if self.failure is not None:
+            report.add(Issue(slot, column, "invalid_values", f"cannot be checked: {self.failure}"))
+            return self.has_missing
+        if not self.invalid:
+            return self.has_missing
+        _report_invalid(
+            self.feature,
+            by_frequency(self.invalid.values()),
+            slot,
+            column,
+            report,
+            cache,
+            curator_name,
+        )
+        return self.has_missing
+
+
+def _report_invalid(
+    feature: Feature,
+    values: list[InvalidValue],
+    slot: str,
+    column: str,
+    report: ValidationReport,
+    cache: RegistryCache,
+    curator_name: str,
+) -> None:
+    """One issue for the invalid ``values`` (most frequent first) of a categorical column."""
+    dtype = feature.parsed_dtype
+    allowed = cache.allowed(feature, dtype)
     vocabulary = cache.vocabulary(dtype)
-    values = example_values(series, invalid)
     filters = feature.cat_filters or {}
     for value in values[:MAX_VALUES]:
         text = value.value
@@ -119,7 +187,6 @@ def check_categorical(
             n_values=len(values),
         )
     )
-    return has_missing
 
 
 def value_steps(

@@ -2,6 +2,8 @@
 
 Everything here keeps a fixed order whatever the hash seed: distinct values in the order the
 column first holds them, counted values most frequent first (ties in that same order).
+Counts of a file read in chunks (:func:`counted_values` of each chunk, then
+:func:`merge_counted`) equal the counts of the whole column.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from ontolake.schemas.values import is_missing
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EXAMPLE_ROWS", "distinct_values", "example_values", "most_frequent"]
+__all__ = [
+    "EXAMPLE_ROWS",
+    "by_frequency",
+    "counted_values",
+    "distinct_values",
+    "example_values",
+    "merge_counted",
+    "most_frequent",
+]
 
 EXAMPLE_ROWS = 5
 """The most example row labels kept per value."""
@@ -42,6 +52,50 @@ def example_values(
 
     Most frequent first; equal counts in the order the column first holds them.
     """
+    return by_frequency(counted_values(series, values, reason))
+
+
+def by_frequency(values: Iterable[InvalidValue]) -> list[InvalidValue]:
+    """``values`` most frequent first; equal counts keep their order."""
+    return sorted(values, key=lambda value: -value.count)
+
+
+def merge_counted(
+    merged: dict[str, InvalidValue], values: Iterable[InvalidValue]
+) -> dict[str, InvalidValue]:
+    """Add the counts and example rows of a later chunk's ``values`` into ``merged``.
+
+    ``merged`` keeps the order values first appear in; example rows stay the first
+    :data:`EXAMPLE_ROWS` of the column.
+
+    Example:
+        >>> merged = merge_counted({}, [InvalidValue("a", 2, ["r1", "r2"])])
+        >>> merged = merge_counted(merged, [InvalidValue("b", 1, ["r3"]), InvalidValue("a", 1, ["r4"])])
+        >>> [(v.value, v.count, v.rows) for v in merged.values()]
+        [('a', 3, ['r1', 'r2', 'r4']), ('b', 1, ['r3'])]
+    """  # noqa: E501
+    for value in values:
+        held = merged.get(value.value)
+        if held is None:
+            merged[value.value] = value
+        else:
+            held.count += value.count
+            held.rows = (held.rows + value.rows)[:EXAMPLE_ROWS]
+    return merged
+
+
+def counted_values(
+    series: pd.Series[Any], values: Iterable[str], reason: str = "not in registry"
+) -> list[InvalidValue]:
+    """Counts and example rows of the given (string) values, in the order the column holds them.
+
+    Example:
+        >>> import pandas as pd
+        >>> column = pd.Series(["b", "a", "a", "c"], index=["r1", "r2", "r3", "r4"])
+        >>> [(v.value, v.count, v.rows) for v in counted_values(column, ["a", "b"])]
+        [('b', 1, ['r1']), ('a', 2, ['r2', 'r3'])]
+    """
+    import numpy as np
     import pandas as pd
 
     wanted = list(values)
@@ -59,9 +113,13 @@ def example_values(
     rows: dict[str, list[str]] = {}
     for label, value in heads.items():
         rows.setdefault(str(value), []).append(str(label))
+    codes, uniques = pd.factorize(found, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     return [
-        InvalidValue(value=value, count=count, rows=rows.get(value, []), reason=reason)
-        for value, count in most_frequent(found)
+        InvalidValue(
+            value=str(value), count=int(count), rows=rows.get(str(value), []), reason=reason
+        )
+        for value, count in zip(uniques, counts, strict=True)
     ]
 
 

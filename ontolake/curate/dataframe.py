@@ -1,10 +1,13 @@
 """Curate a pandas DataFrame (or a parquet/CSV/TSV file, or a DataFrame artifact).
 
-A parquet file, and a CSV or TSV file of ``CSV_COLUMNS_FROM`` bytes or more, is validated
-column by column (:mod:`ontolake.curate.columns`): at most one column (plus the index) is in
-memory at a time, and the whole DataFrame is read only when something needs it —
-``curator.dataset``, ``standardize``, ``add_new_from``, ``save_artifact``, a column
-converted by dtype coercion, or dataframe-level pandera checks.
+A CSV or TSV file of ``CSV_CHUNKS_FROM`` bytes or more is validated in chunks of rows
+(:mod:`ontolake.curate.chunks`): one chunk is in memory at a time, and the report is the one
+of the whole file, byte for byte. With pandera checks in the schema (a check may need a whole
+column) such a file, and any parquet file, is validated column by column
+(:mod:`ontolake.curate.columns`): at most one column (plus the index) in memory at a time.
+Either way the whole DataFrame is read only when something needs it — ``curator.dataset``,
+``standardize``, ``add_new_from``, ``save_artifact``, a column converted by dtype coercion,
+or dataframe-level pandera checks.
 
 A column name written twice in a file is reported ("column 'x' appears twice"), the index
 column included: pandas' reader would silently rename the second one.
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ontolake.curate.base import Curator, Table
+from ontolake.curate.chunks import CsvChunks
 from ontolake.curate.columns import (
     CsvColumns,
     ParquetColumns,
@@ -26,11 +30,10 @@ from ontolake.curate.columns import (
 )
 from ontolake.errors import InvalidDataError, UnsupportedObjectError
 
-CSV_COLUMNS_FROM = 512 * 2**20
-"""CSV/TSV files of this many bytes or more are validated a column at a time; smaller ones
-are read whole. Each column read parses the whole file again, so for files that fit in
-memory a single parse is about three times faster (2 million rows: 2.9 s against 9 s),
-while a file too large for memory is still validated, holding about one column."""
+CSV_CHUNKS_FROM = 64 * 2**20
+"""CSV/TSV files of this many bytes or more are validated in chunks of rows
+(:class:`~ontolake.curate.chunks.CsvChunks`); smaller ones are read whole, once, for
+everything the curator does."""
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +87,7 @@ class DataFrameCurator(Curator):
         self._artifact: Artifact | None = None
         self._twice: list[str] = []
         """Column names the file holds more than once."""
-        self._data: pd.DataFrame | ParquetColumns | CsvColumns
+        self._data: pd.DataFrame | ParquetColumns | CsvColumns | CsvChunks
         if isinstance(dataset, pd.DataFrame):
             self._data = dataset
         elif _is_artifact(dataset):
@@ -184,7 +187,7 @@ def _is_artifact(value: Any) -> bool:
     return type(value).__name__ == "Artifact" and hasattr(value, "cache")
 
 
-def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns | CsvColumns:
+def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns | CsvColumns | CsvChunks:
     """A parquet, CSV or TSV file as columns read one at a time; anything else an error."""
     from ontolake._files import require_file_or_folder
 
@@ -195,7 +198,10 @@ def _open(path: Path, schema: Schema) -> pd.DataFrame | ParquetColumns | CsvColu
     index = schema.index
     columns = {feature.name for feature in schema.members}
     index_name = index.name if index is not None and index.name not in columns else None
-    if suffix in (".csv", ".tsv") and path.is_file() and path.stat().st_size >= CSV_COLUMNS_FROM:
-        return CsvColumns(path, index_name)
+    if suffix in (".csv", ".tsv") and path.is_file() and path.stat().st_size >= CSV_CHUNKS_FROM:
+        if any(schema.live_checks().values()) or duplicated_columns(path):
+            return CsvColumns(path, index_name)  # a pandera check may need a whole column
+        chunks = CsvChunks(path, index_name)
+        return CsvColumns(path, index_name) if chunks.implicit_index else chunks
     # the error naming the file (or a parquet directory, read whole)
     return read_table(path, index_name)

@@ -1,15 +1,22 @@
 """The checks every curator runs on a table: set rules, dtypes, missing values, registries.
 
-Categorical columns are checked by :mod:`ontolake.curate.categorical`; a missing column
-names a present column with a close name (:mod:`ontolake.curate.column_names`).
+The checks of each column are :class:`~ontolake.curate.column_checks.ColumnTally`
+(categorical columns: :mod:`ontolake.curate.categorical`); a missing column names a present
+column with a close name (:mod:`ontolake.curate.column_names`). A table is checked whole or
+in chunks of rows (:class:`~ontolake.curate.chunks.CsvChunks`): the checks of the column
+names run once, each chunk goes through the column checks in row order, and everything is
+reported at the end in one fixed order, so both give the same report byte for byte.
+Duplicated index values of a file read in chunks are found from 8-byte hashes of the index,
+then confirmed by a second pass reading only the candidates' values.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ontolake.curate.categorical import check_categorical
-from ontolake.curate.column_values import EXAMPLE_ROWS, example_values, most_frequent
+from ontolake.curate.chunks import CsvChunks
+from ontolake.curate.column_checks import ColumnTally, has_kind
+from ontolake.curate.column_values import EXAMPLE_ROWS, most_frequent
 from ontolake.curate.registry_cache import RegistryCache
 from ontolake.curate.report import (
     MAX_VALUES,
@@ -19,7 +26,6 @@ from ontolake.curate.report import (
     ValidationReport,
     column_key,
 )
-from ontolake.schemas.values import is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,131 +35,6 @@ if TYPE_CHECKING:
     from ontolake.registries.schema import Schema
 
 __all__ = ["check_frame"]
-
-
-# ---- helpers ------------------------------------------------------------------------------
-def _missing_rows(series: pd.Series[Any]) -> tuple[int, list[str]]:
-    mask = series.isna()
-    labels = series.index[mask.to_numpy()]
-    return int(mask.sum()), [str(label) for label in labels[:EXAMPLE_ROWS]]
-
-
-# ---- dtypes -------------------------------------------------------------------------------
-_KIND_TEXT = {
-    "int": "integers",
-    "float": "numbers",
-    "num": "numbers",
-    "bool": "booleans",
-    "str": "strings",
-    "date": "dates",
-    "datetime": "datetimes",
-    "dict": "dicts",
-}
-
-
-def _has_kind(series: pd.Series[Any], kind: str) -> bool:
-    import pandas as pd
-
-    types = pd.api.types
-    if kind == "int":
-        return bool(types.is_integer_dtype(series) and not types.is_bool_dtype(series))
-    if kind in ("float", "num"):
-        return bool(types.is_numeric_dtype(series) and not types.is_bool_dtype(series))
-    if kind == "bool":
-        return bool(types.is_bool_dtype(series))
-    if kind == "datetime":
-        return bool(types.is_datetime64_any_dtype(series))
-    if kind == "date":
-        return bool(types.is_datetime64_any_dtype(series)) or types.infer_dtype(
-            series, skipna=True
-        ) in ("date", "empty")
-    if kind == "str":
-        return types.infer_dtype(series, skipna=True) in ("string", "empty")
-    if kind == "dict":
-        return all(isinstance(value, dict) for value in series.dropna())
-    return True
-
-
-def _coerced(series: pd.Series[Any], kind: str) -> pd.Series[Any]:
-    """``series`` converted to ``kind``; values that cannot be converted become missing."""
-    import numpy as np
-    import pandas as pd
-
-    if kind in ("int", "float", "num"):
-        result = pd.to_numeric(series, errors="coerce")
-        if kind == "int":
-            integral = result.dropna().astype("float64")
-            outside = ~np.isfinite(integral) | (integral.abs() >= 2.0**63)  # inf, > int64
-            not_integral = integral[outside | (integral != np.floor(integral))].index
-            result = result.astype("Float64").astype(object)
-            result[result.index.isin(not_integral)] = None
-            result = pd.to_numeric(result, errors="coerce").astype("Int64")
-            if not result.isna().any():
-                result = result.astype("int64")
-        return result
-    if kind == "bool":
-        mapping = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-        mapped = series.map(
-            lambda v: v if isinstance(v, bool) else mapping.get(str(v).strip().lower())
-        )
-        return mapped.astype("boolean") if mapped.isna().any() else mapped.astype(bool)
-    if kind in ("datetime", "date"):
-        return pd.to_datetime(series, errors="coerce")
-    if kind == "str":
-        return series.map(lambda v: v if is_missing(v) else str(v))
-    return series
-
-
-def _check_dtype(
-    series: pd.Series[Any], feature: Feature, coerce: bool, slot: str, report: ValidationReport
-) -> pd.Series[Any] | None:
-    """Report a dtype mismatch; return the converted column when coercion fixed it."""
-    dtype = feature.parsed_dtype
-    if dtype.is_list:
-        bad = series.dropna().map(lambda value: not isinstance(value, (list, tuple)))
-        if bad.any():
-            report.add(Issue(slot, feature.name, "dtype", f"values must be lists ({dtype})"))
-        return None
-    kind = dtype.kind
-    if kind == "cat" or _has_kind(series, kind):
-        return None
-    expected = _KIND_TEXT.get(kind, kind)
-    if not coerce or kind == "dict":
-        report.add(
-            Issue(
-                slot,
-                feature.name,
-                "dtype",
-                f"expected {expected} ({feature.dtype}), got pandas dtype {series.dtype}",
-                steps=[
-                    NextStep(
-                        "coerce_dtype",
-                        column_key(slot, feature.name),
-                        f"ol.Schema(..., coerce_dtype=True) or ol.Feature({feature.name!r}, "
-                        f"..., coerce=True) converts values",
-                    )
-                ],
-            )
-        )
-        return None
-    converted = _coerced(series, kind)
-    failed = converted.isna() & series.notna()
-    if failed.any():
-        values = example_values(series[failed], series[failed].astype(str).unique(), "")
-        for value in values:
-            value.reason = f"cannot be converted to {kind}"
-        report.add(
-            Issue(
-                slot,
-                feature.name,
-                "dtype",
-                f"{int(failed.sum())} value(s) cannot be converted to {expected}",
-                values=values[:MAX_VALUES],
-                n_values=len(values),
-            )
-        )
-        return None
-    return converted
 
 
 def _missing_column(slot: str, name: str, feature: Feature, extra: list[str]) -> Issue:
@@ -173,7 +54,7 @@ def _missing_column(slot: str, name: str, feature: Feature, extra: list[str]) ->
 
 # ---- frames -------------------------------------------------------------------------------
 def check_frame(
-    frame: pd.DataFrame | ColumnSource,
+    frame: pd.DataFrame | ColumnSource | CsvChunks,
     schema: Schema,
     *,
     slot: str,
@@ -188,7 +69,9 @@ def check_frame(
     column names outside the itype, duplicated index values and failed pandera checks.
     ``frame`` may be a :class:`~ontolake.curate.columns.ColumnSource` (a parquet, CSV or TSV
     file): the columns are then read one at a time, and the whole table only for
-    dataframe-level checks.
+    dataframe-level checks. It may be :class:`~ontolake.curate.chunks.CsvChunks` (a CSV or
+    TSV file read in chunks of rows): each chunk goes through the same checks, and the
+    report is the one of the whole table, byte for byte.
 
     Example:
         >>> report = ValidationReport()
@@ -198,54 +81,159 @@ def check_frame(
         >>> [(issue.slot, issue.column, issue.kind) for issue in report.issues]
         [('main', 'cell_type', 'invalid_values')]
     """
-    import pandas as pd
+    findings = _find(frame, schema, slot, cache)
+    if isinstance(frame, CsvChunks) and not frame.settled:
+        findings = _find(frame, schema, slot, cache)  # dtypes differed: again, settled
+    return findings.report(frame, report, curator_name)
 
-    report.slots[slot] = len(frame)
-    members = {feature.name: feature for feature in schema.members}
-    columns = [str(column) for column in frame.columns]
-    present = set(columns)
-    extra = [column for column in columns if column not in members]
-    if schema.minimal_set:
-        for name, feature in members.items():
-            if name not in present:
-                report.add(_missing_column(slot, name, feature, extra))
-    if schema.maximal_set and extra:
-        for column in extra:
-            report.add(
-                Issue(slot, column, "extra_column", f"column {column!r} is not in the schema")
+
+def _find(
+    frame: pd.DataFrame | ColumnSource | CsvChunks,
+    schema: Schema,
+    slot: str,
+    cache: RegistryCache,
+) -> _Findings:
+    """One pass of the checks over the table (each chunk of a file read in chunks)."""
+    chunked = isinstance(frame, CsvChunks)
+    findings = _Findings(frame.columns, schema, slot, cache, chunked=chunked)
+    for chunk in frame.chunks() if isinstance(frame, CsvChunks) else [frame]:
+        findings.add(chunk)
+    return findings
+
+
+class _Findings:
+    """What the checks of one table find, chunk by chunk; reported once, in a fixed order."""
+
+    def __init__(
+        self, columns: Any, schema: Schema, slot: str, cache: RegistryCache, *, chunked: bool
+    ) -> None:
+        self.schema, self.slot, self.cache = schema, slot, cache
+        self.members = {feature.name: feature for feature in schema.members}
+        self.columns = [str(column) for column in columns]
+        present = set(self.columns)
+        self.extra = [column for column in self.columns if column not in self.members]
+        checked = {name: f for name, f in self.members.items() if name in present}
+        if schema.flexible and self.extra:
+            from sqlalchemy import select
+
+            from ontolake.instance.session import current_instance
+            from ontolake.registries.features import Feature
+
+            with current_instance().read() as session:
+                known = session.execute(
+                    select(Feature).where(Feature.name.in_(self.extra))
+                ).scalars()
+                checked.update({feature.name: feature for feature in known})
+        self.checked = checked
+        """The columns checked: the schema's, in its order, then known features (flexible)."""
+        self.twice = {name for name in checked if self.columns.count(name) > 1}
+        self.tallies = {
+            name: ColumnTally(
+                feature, name, coerce=schema.coerce_dtype or feature.coerce, chunked=chunked
             )
-    if schema.ordered_set:
-        order = [name for name in members if name in present]
-        found = [column for column in columns if column in members]
-        if order != found:
-            report.add(
-                Issue(
-                    slot,
-                    None,
-                    "column_order",
-                    f"columns must come in the order {order}, found {found}",
+            for name, feature in checked.items()
+            if name not in self.twice
+        }
+        self.rows = 0
+        self.wrong_kind: set[str] = set()
+        """Extra columns that are not of the schema's ``dtype``."""
+        self.index: pd.Index[Any] | None = None
+        self.index_hashes: list[Any] = []
+        index = schema.index
+        self.index_tally = None
+        if index is not None:
+            self.index_tally = ColumnTally(index, f"index ({index.name})", index=True)
+        self.index_missing: Issue | None = None
+
+    def add(self, chunk: pd.DataFrame | ColumnSource) -> None:
+        """Check the next rows (a DataFrame chunk, or the whole table)."""
+        import pandas as pd
+
+        first = self.rows == 0 and self.index is None
+        self.rows += len(chunk)
+        if self.schema.dtype is not None and self.extra:
+            from ontolake.schemas.dtypes import parse_dtype
+
+            kind = parse_dtype(self.schema.dtype).kind
+            for column in self.extra:
+                if column not in self.wrong_kind and not has_kind(chunk[column], kind):
+                    self.wrong_kind.add(column)
+        for name, tally in self.tallies.items():
+            tally.add(chunk[name], self.slot, self.cache)
+        index = chunk.index
+        if first:
+            self.index = index
+        elif not isinstance(index, pd.RangeIndex):
+            self.index_hashes.append(pd.util.hash_pandas_object(pd.Series(index), index=False))
+        feature = self.schema.index
+        if feature is None or self.index_tally is None:
+            return
+        if isinstance(index, pd.RangeIndex) and index.name != feature.name:
+            if first:
+                self.index_missing = _missing_index(chunk, feature.name, self.slot)
+            return
+        series = pd.Series(index, index=index, name=feature.name)
+        self.index_tally.add(series, self.slot, self.cache)
+
+    def report(
+        self, frame: pd.DataFrame | ColumnSource | CsvChunks, report: ValidationReport, name: str
+    ) -> dict[str, pd.Series[Any]]:
+        """Add every issue found to ``report``, in the order of the checks."""
+        schema, slot = self.schema, self.slot
+        report.slots[slot] = self.rows
+        self._report_columns(report, name)
+        fixed: dict[str, pd.Series[Any]] = {}
+        for column in self.checked:
+            if column in self.twice:
+                report.add(
+                    Issue(slot, column, "duplicated_index", f"column {column!r} appears twice")
                 )
-            )
-    checked = {name: feature for name, feature in members.items() if name in present}
-    if schema.flexible and extra:
-        from sqlalchemy import select
+                continue
+            converted = self.tallies[column].report(slot, report, self.cache, name)
+            if converted is not None:
+                fixed[column] = converted
+        duplicated = self._duplicated_index(frame)
+        if duplicated is not None:
+            report.add(_duplicated_index_issue(duplicated, slot))
+        if self.index_missing is not None:
+            report.add(self.index_missing)
+        elif self.index_tally is not None and schema.index is not None:
+            self.index_tally.report(slot, report, self.cache, name)
+        if not isinstance(frame, CsvChunks):
+            _run_checks(frame, schema, slot, report)
+        return fixed
 
-        from ontolake.instance.session import current_instance
-        from ontolake.registries.features import Feature
+    def _report_columns(self, report: ValidationReport, curator_name: str) -> None:
+        """The checks of the column names: required, extra, order, itype, dtype of extras."""
+        schema, slot, members = self.schema, self.slot, self.members
+        present = set(self.columns)
+        if schema.minimal_set:
+            for name, feature in members.items():
+                if name not in present:
+                    report.add(_missing_column(slot, name, feature, self.extra))
+        if schema.maximal_set and self.extra:
+            for column in self.extra:
+                report.add(
+                    Issue(slot, column, "extra_column", f"column {column!r} is not in the schema")
+                )
+        if schema.ordered_set:
+            order = [name for name in members if name in present]
+            found = [column for column in self.columns if column in members]
+            if order != found:
+                report.add(
+                    Issue(
+                        slot,
+                        None,
+                        "column_order",
+                        f"columns must come in the order {order}, found {found}",
+                    )
+                )
+        if schema.itype is not None and self.extra:
+            from ontolake.curate.names import check_names
 
-        with current_instance().read() as session:
-            known = session.execute(select(Feature).where(Feature.name.in_(extra))).scalars()
-            checked.update({feature.name: feature for feature in known})
-    if schema.itype is not None and extra:
-        from ontolake.curate.names import check_names
-
-        check_names(extra, schema.itype, slot, "columns", report, cache, curator_name)
-    if schema.dtype is not None and extra:
-        from ontolake.schemas.dtypes import parse_dtype
-
-        kind = parse_dtype(schema.dtype).kind
-        wrong = [column for column in extra if not _has_kind(frame[column], kind)]
-        if wrong:
+            check_names(self.extra, schema.itype, slot, "columns", report, self.cache, curator_name)
+        if self.wrong_kind:
+            wrong = [column for column in self.extra if column in self.wrong_kind]
             report.add(
                 Issue(
                     slot,
@@ -254,81 +242,58 @@ def check_frame(
                     f"{len(wrong)} column(s) are not {schema.dtype}: {wrong[:10]}",
                 )
             )
-    fixed: dict[str, pd.Series[Any]] = {}
-    for name, feature in checked.items():
-        series = frame[name]
-        if isinstance(series, pd.DataFrame):
-            report.add(Issue(slot, name, "duplicated_index", f"column {name!r} appears twice"))
-            continue
-        coerce = schema.coerce_dtype or feature.coerce
-        converted = _check_dtype(series, feature, coerce, slot, report)
-        if converted is not None:
-            fixed[name] = converted
-            series = converted
-        has_missing = None
-        if feature.parsed_dtype.is_categorical:
-            has_missing = check_categorical(
-                series, feature, slot, name, report, cache, curator_name
-            )
-        if not feature.nullable and (has_missing if has_missing is not None else True):
-            count, rows = _missing_rows(series)
-            if count:
-                report.add(
-                    Issue(
-                        slot,
-                        name,
-                        "missing_values",
-                        f"{count} missing value(s) in non-nullable column {name!r} "
-                        f"(rows {', '.join(rows)}{' …' if count > len(rows) else ''})",
-                        values=[InvalidValue("<missing>", count, rows, "missing value")],
-                    )
-                )
-    _check_index(frame, schema, slot, report, cache, curator_name)
-    _run_checks(frame, schema, slot, report)
-    return fixed
+
+    def _duplicated_index(
+        self, frame: pd.DataFrame | ColumnSource | CsvChunks
+    ) -> pd.Index[Any] | None:
+        """The index values that occur more than once (each occurrence, in row order)."""
+        import pandas as pd
+
+        index = self.index
+        if index is None:
+            return None
+        if not self.index_hashes:  # one chunk, or chunks with the default RangeIndex
+            if not index.has_duplicates:
+                return None
+            return index[index.duplicated(keep=False)]
+        # chunks: 8 bytes a row find the candidates; a second pass reads only their values
+        hashes = pd.concat(
+            [pd.util.hash_pandas_object(pd.Series(index), index=False), *self.index_hashes]
+        ).to_numpy()
+        self.index_hashes = []
+        seen = pd.Series(hashes).duplicated(keep=False).to_numpy()
+        if not seen.any():
+            return None
+        candidates = set(hashes[seen].tolist())
+        assert isinstance(frame, CsvChunks)
+        parts = []
+        for chunk in frame.chunks():
+            values = pd.Series(chunk.index)
+            keep = pd.util.hash_pandas_object(values, index=False).isin(candidates).to_numpy()
+            parts.append(values[keep])
+        values = pd.Index(pd.concat(parts, ignore_index=True))
+        repeated = values[values.duplicated(keep=False)]
+        return repeated if len(repeated) else None
 
 
-def _check_index(
-    frame: pd.DataFrame | ColumnSource,
-    schema: Schema,
-    slot: str,
-    report: ValidationReport,
-    cache: RegistryCache,
-    curator_name: str,
-) -> None:
+def _duplicated_index_issue(repeated: pd.Index[Any], slot: str) -> Issue:
+    """The issue for index values that occur more than once (``repeated``: each occurrence)."""
     import pandas as pd
 
-    index = frame.index
-    if index.has_duplicates:
-        counts = most_frequent(pd.Series(index[index.duplicated(keep=False)]).astype(str))
-        fix = "adata.obs_names_make_unique()" if slot != "main" else "df.reset_index()"
-        report.add(
-            Issue(
-                slot,
-                "index",
-                "duplicated_index",
-                f"{len(counts)} index value(s) occur more than once",
-                values=[
-                    InvalidValue(value, count, [value], "duplicated")
-                    for value, count in counts[:MAX_VALUES]
-                ],
-                steps=[NextStep("make_index_unique", slot, f"make the index unique ({fix})")],
-                n_values=len(counts),
-            )
-        )
-    feature = schema.index
-    if feature is None:
-        return
-    if isinstance(index, pd.RangeIndex) and index.name != feature.name:
-        report.add(_missing_index(frame, feature.name, slot))
-        return
-    series = pd.Series(index, index=index, name=feature.name)
-    label = f"index ({feature.name})"
-    _check_dtype(series, feature, False, slot, report)
-    if feature.parsed_dtype.is_categorical:
-        has_missing = check_categorical(series, feature, slot, label, report, cache, curator_name)
-        if has_missing and not feature.nullable:
-            report.add(Issue(slot, label, "missing_values", "the index holds missing values"))
+    counts = most_frequent(pd.Series(repeated).astype(str))
+    fix = "adata.obs_names_make_unique()" if slot != "main" else "df.reset_index()"
+    return Issue(
+        slot,
+        "index",
+        "duplicated_index",
+        f"{len(counts)} index value(s) occur more than once",
+        values=[
+            InvalidValue(value, count, [value], "duplicated")
+            for value, count in counts[:MAX_VALUES]
+        ],
+        steps=[NextStep("make_index_unique", slot, f"make the index unique ({fix})")],
+        n_values=len(counts),
+    )
 
 
 def _missing_index(frame: pd.DataFrame | ColumnSource, name: str, slot: str) -> Issue:

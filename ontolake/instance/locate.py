@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url
+from ontolake._atomic import write_text_atomic
+from ontolake._fsspec import storage_errors
+from ontolake._urls import mask_text, mask_url, without_credentials
 from ontolake.errors import ConfigurationError, InstanceNotFoundError, OntolakeError
 from ontolake.instance.db_url import is_database_url, normalize_db_url
 from ontolake.instance.settings import InstanceLocation, settings
@@ -91,7 +94,43 @@ def _read_marker(target: str, db: str | None) -> tuple[str, str]:
     recorded = str(marker.get("db", "sqlite"))
     if recorded == "sqlite":
         return root.root, f"sqlite:///{root.join(SQLITE_FILE)}"
-    return root.root, settings.password_for(recorded) or normalize_db_url(recorded)
+    db_url = normalize_db_url(recorded)
+    if without_credentials(db_url, keep_user=True) != db_url:  # written by an older version
+        _move_password(root, marker_path, marker, db_url)
+        return root.root, db_url
+    return root.root, settings.password_for(recorded) or db_url
+
+
+def _move_password(
+    root: StorageRoot, marker_path: str, marker: dict[str, Any], db_url: str
+) -> None:
+    """Move the password of an old marker's ``db_url`` into the user's private settings.
+
+    Before markers named the database without credentials, everyone who reads the storage
+    read the password. It is kept in the settings file first, so a failure in between loses
+    nothing; the marker is then rewritten whole (its permission bits kept). Said once on
+    stderr, without the secret.
+    """
+    settings.keep_password(db_url)
+    text = json.dumps({**marker, "db": without_credentials(db_url, keep_user=True)}, indent=2)
+    try:
+        if root.is_local:
+            write_text_atomic(marker_path, text)
+        else:  # an object store replaces an object whole
+            with storage_errors(marker_path, remote=True), root.fs.open(marker_path, "w") as out:
+                out.write(text)
+    except (OSError, OntolakeError) as error:
+        said = (
+            f"{marker_path} holds the database password, readable by everyone who reads the "
+            f"storage, and cannot be rewritten ({mask_text(str(error))}): remove the password "
+            f'from its "db" value'
+        )
+    else:
+        said = (
+            f"moved the database password out of {marker_path} (anyone who reads the storage "
+            f"reads it) into {settings.settings_file} (readable by you only)"
+        )
+    print(f"ontolake: {said}", file=sys.stderr, flush=True)
 
 
 def _parse_marker(text: str, where: str) -> dict[str, Any]:

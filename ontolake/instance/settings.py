@@ -3,7 +3,10 @@
 The settings file is a small JSON document in the user's config folder
 (``$ONTOLAKE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/ontolake``, else ``~/.config/ontolake``),
 readable only by its owner because it may hold a database password: the only place ontolake
-keeps one (an instance's storage names its database without it). The environment
+keeps one (an instance's storage names its database without it). Besides the last used
+instance's URL it keeps the URLs (with credentials) moved out of instance markers an older
+version wrote (:meth:`Settings.keep_password`); a settings file holding a password that others
+may read is made private on first read, and the user is told once. The environment
 variable ``ONTOLAKE_INSTANCE`` (a storage root or a database URL) overrides the last used
 instance for its own process only: while it is set, the saved default is never rewritten.
 ``ONTOLAKE_QUIET=1`` (or ``settings.quiet = True``) silences the line that names the instance
@@ -15,11 +18,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ontolake._urls import mask_url, without_credentials
+from ontolake._urls import mask_text, mask_url, without_credentials
 from ontolake.instance.db_url import is_database_url
 
 if TYPE_CHECKING:
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["INSTANCE_ENV", "QUIET_ENV", "InstanceLocation", "Settings", "settings"]
 
 _SETTINGS_FILE = "settings.json"
+_KEPT_URLS = "database_urls"
+"""Settings entry: public database URL → the same URL with this user's credentials."""
 INSTANCE_ENV = "ONTOLAKE_INSTANCE"
 """The variable naming the instance of one process (a storage root or a database URL)."""
 QUIET_ENV = "ONTOLAKE_QUIET"
@@ -148,6 +155,27 @@ class Settings:
         """Record ``location`` as the last used instance (the file is private to the user)."""
         data = self._read()
         data["last_instance"] = {"storage": location.storage, "db": location.db}
+        self._write(data)
+
+    def keep_password(self, db_url: str) -> None:
+        """Keep ``db_url`` (with credentials) for :meth:`password_for`, in this private file.
+
+        The saved default instance stays as it is (this is no connection to remember).
+
+        Example:
+            >>> ol.settings.keep_password("postgresql://me:secret@db-host/lake")
+            >>> ol.settings.password_for("postgresql://me@db-host/lake")
+            'postgresql://me:secret@db-host/lake'
+        """
+        data = self._read()
+        kept = data.get(_KEPT_URLS)
+        kept = kept if isinstance(kept, dict) else {}
+        kept[without_credentials(db_url, keep_user=True)] = db_url
+        data[_KEPT_URLS] = kept
+        self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        """Replace the settings file with ``data``, atomically, readable by the user only."""
         path = self.settings_file
         path.parent.mkdir(parents=True, exist_ok=True)
         # one temporary name per process: processes connecting at once must not share it
@@ -167,24 +195,34 @@ class Settings:
         from ontolake.errors import ConfigurationError
         from ontolake.instance.db_url import normalize_db_url
 
-        last = self._read().get("last_instance")
-        if not isinstance(last, dict) or not isinstance(last.get("db"), str):
-            return None
+        data = self._read()
+        last = data.get("last_instance")
+        kept = data.get(_KEPT_URLS)
+        candidates = [last.get("db")] if isinstance(last, dict) else []
+        candidates += list(kept.values()) if isinstance(kept, dict) else []
         try:
-            used, named = normalize_db_url(last["db"]), normalize_db_url(public_url)
+            named = without_credentials(normalize_db_url(public_url), keep_user=True)
         except ConfigurationError:
             return None
-        same = without_credentials(used, keep_user=True) == without_credentials(
-            named, keep_user=True
-        )
-        return used if same else None
+        for candidate in candidates:
+            if not isinstance(candidate, str):
+                continue
+            try:
+                used = normalize_db_url(candidate)
+            except ConfigurationError:
+                continue
+            if without_credentials(used, keep_user=True) == named:
+                return used
+        return None
 
     def _read(self) -> dict[str, Any]:
         path = self.settings_file
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
+        _make_private_if_secret(path, text)
         return data if isinstance(data, dict) else {}
 
     def __repr__(self) -> str:
@@ -193,6 +231,20 @@ class Settings:
             f"Settings(config_dir={str(self.config_dir)!r}, last_instance={last!r}, "
             f"track_run_inputs={self.track_run_inputs})"
         )
+
+
+def _make_private_if_secret(path: Path, text: str) -> None:
+    """Make a settings file that holds a password and that others may read private (once)."""
+    mode = path.stat().st_mode
+    if not mode & 0o077 or mask_text(text) == text:
+        return
+    path.chmod(stat.S_IMODE(mode) & 0o700)
+    print(
+        f"ontolake: {path} holds a database password and others could read it: it is now "
+        "readable by you only",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 settings = Settings()

@@ -25,6 +25,7 @@ from ontolake.registries.links import (
 )
 from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
+from ontolake.storage.keys import KEY_FORMS
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -117,7 +118,9 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         "is_latest",
     )
 
-    key: Mapped[str | None] = mapped_column(String(1024), index=True)
+    key: Mapped[str | None] = mapped_column(
+        String(1024), index=True, info={"unicode_forms": KEY_FORMS}
+    )
     description: Mapped[str | None] = mapped_column(Text)
     suffix: Mapped[str] = mapped_column(String(64), default="", index=True)
     size: Mapped[int | None] = mapped_column(BigInteger, index=True)

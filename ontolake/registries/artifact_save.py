@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from ontolake._faults import reached
 from ontolake.errors import IntegrityError, InvalidDataError, StorageError
 from ontolake.registries.save import write_records
+from ontolake.storage.keys import key_spellings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -280,10 +281,8 @@ def _same_content_and_latest(session: Session, artifact: Artifact) -> tuple[int 
     and for artifacts registered in place). Keys are saved in NFC; a key stored in its NFD
     spelling by an earlier version of ontolake names the same family.
     """
-    import unicodedata
-
     key = None if artifact.in_place else artifact.key
-    spellings = [] if key is None else sorted({key, unicodedata.normalize("NFD", key)})
+    spellings = [] if key is None else key_spellings(key)
     row = (
         session.connection()
         .execute(_same_content_and_latest_query(), {"hash": artifact.hash, "keys": spellings})

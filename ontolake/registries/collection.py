@@ -11,7 +11,7 @@ from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.links import collection_artifact, project_collection
 from ontolake.registries.relations import Related
 from ontolake.registries.versioning import Versioned, latest_index
-from ontolake.storage.keys import validate_key
+from ontolake.storage.keys import KEY_FORMS, key_spellings, validate_key
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ class Collection(Versioned, Trashable, Registry):
     _search_fields: ClassVar[tuple[str, ...]] = ("key", "description")
     _repr_fields: ClassVar[tuple[str, ...]] = ("key", "version", "is_latest")
 
-    key: Mapped[str] = mapped_column(String(1024), index=True)
+    key: Mapped[str] = mapped_column(String(1024), index=True, info={"unicode_forms": KEY_FORMS})
     description: Mapped[str | None] = mapped_column(Text)
     hash: Mapped[str | None] = mapped_column(String(64), index=True)
     run_id: Mapped[int | None] = mapped_column(
@@ -62,12 +62,12 @@ class Collection(Versioned, Trashable, Registry):
         return validate_key(key)
 
     def find_predecessor(self, session: Session) -> Collection | None:
-        """The latest collection under the same key."""
+        """The latest collection under the same key (stored in NFC, or NFD by older versions)."""
         from sqlalchemy import select
 
         return session.execute(
             select(Collection).where(
-                Collection.key == self.key,
+                Collection.key.in_(key_spellings(self.key)),
                 Collection.is_latest.is_(True),
                 Collection.is_trashed.is_(False),
             )

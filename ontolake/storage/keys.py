@@ -8,19 +8,25 @@ a person reads and types: it holds no control characters (C0 and C1, such as new
 terminal escape U+009B), no invisible formatting characters (bidirectional overrides such as
 U+202E, zero-width characters, line and paragraph separators) and no lone surrogates, and it
 is stored in Unicode normal form NFC, so the composed and decomposed spellings of one name
-(``été`` typed on Linux or read from a macOS file name) are one key.
+(``été`` typed on Linux or read from a macOS file name) are one key. Keys stored before
+normalisation may be in NFD: queries look for both spellings (:data:`KEY_FORMS`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from ontolake.errors import InvalidKeyError
 
-__all__ = ["MAX_KEY_LENGTH", "key_suffix", "validate_key"]
+__all__ = ["KEY_FORMS", "MAX_KEY_LENGTH", "key_spellings", "key_suffix", "validate_key"]
 
 MAX_KEY_LENGTH = 1024
+KEY_FORMS: tuple[Literal["NFC", "NFD"], ...] = ("NFC", "NFD")
+"""The normal forms a stored key may be in: NFC since keys are normalised, NFD for keys an
+earlier version stored as given (a macOS file name). A key column lists them in its
+``info["unicode_forms"]`` and lookups on it match each spelling."""
 
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
@@ -46,6 +52,16 @@ _CATEGORY_ADVICE = {
 _SUFFIX_PART = re.compile(r"[A-Za-z0-9_+\-]+")
 _COMPRESSION_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".zst"})
 _ZARR_FLAVOURS = frozenset({".ome", ".anndata", ".spatialdata"})
+
+
+def key_spellings(key: str) -> list[str]:
+    """The spellings a stored key equal to ``key`` may have, NFC first (no repeats).
+
+    Example:
+        >>> len(key_spellings("raw/\u00e9t\u00e9.csv")), key_spellings("raw/sample.fasta")
+        (2, ['raw/sample.fasta'])
+    """
+    return list(dict.fromkeys(unicodedata.normalize(form, key) for form in KEY_FORMS))
 
 
 def validate_key(key: str) -> str:

@@ -218,7 +218,7 @@ def test_a_file_with_a_column_twice_gets_the_verdict_of_the_frame(
     import ontolake.curate.dataframe as dataframe
 
     if size != "small":
-        monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 0)  # every CSV read a column at a time
+        monkeypatch.setattr(dataframe, "CSV_CHUNKS_FROM", 0)  # every CSV read in parts
     frame = pd.DataFrame(
         [["T cell", 1, "garbage"], ["B cell", 2, "T cell"]],
         columns=["cell_type", "n_genes", "cell_type"],

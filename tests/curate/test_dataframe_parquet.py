@@ -16,8 +16,9 @@ from ontolake.errors import InvalidDataError, ValidationError
 
 @pytest.fixture(autouse=True)
 def csv_by_column(monkeypatch):
-    """Every CSV/TSV here is validated a column at a time (by default, only large ones)."""
-    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 0)
+    """Every CSV/TSV here is validated in parts (by default, only large ones): a column at a
+    time with the pandera checks of `_schema`, else in chunks of rows."""
+    monkeypatch.setattr(dataframe, "CSV_CHUNKS_FROM", 0)
 
 
 @pytest.fixture
@@ -296,9 +297,9 @@ def test_missing_columns_and_a_corrupt_file(features, tmp_path):
 
 def test_a_csv_below_the_size_threshold_is_read_whole(features, tmp_path, monkeypatch):
     path = _write(_frame(), tmp_path / "cells.csv")
-    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", path.stat().st_size + 1)
+    monkeypatch.setattr(dataframe, "CSV_CHUNKS_FROM", path.stat().st_size + 1)
     assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, pd.DataFrame)
-    monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", path.stat().st_size)
+    monkeypatch.setattr(dataframe, "CSV_CHUNKS_FROM", path.stat().st_size)
     assert isinstance(ol.curate.DataFrameCurator(path, _schema(features))._data, CsvColumns)
 
 
@@ -308,7 +309,7 @@ def test_a_csv_index_named_as_the_schemas_index_is_the_index(
 ):
     """``to_csv`` of a frame with a named index writes its name as the first header."""
     if not by_column:
-        monkeypatch.setattr(dataframe, "CSV_COLUMNS_FROM", 1 << 40)
+        monkeypatch.setattr(dataframe, "CSV_CHUNKS_FROM", 1 << 40)
     frame = pd.DataFrame(
         {"cell_type": ["T cell", "B cell"], "n_genes": [1, 2]},
         index=pd.Index(["T cell", "T-cel"], name="cell_id"),

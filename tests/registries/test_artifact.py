@@ -115,6 +115,57 @@ def test_a_key_stored_before_normalisation_keeps_its_family(instance, fasta):
     assert ol.Artifact.filter(is_latest=True).count() == 1
 
 
+def test_either_spelling_of_a_key_finds_it(instance, fasta):
+    """filter(key=), its text lookups and get(key=) take the NFD spelling of an NFC key."""
+    stored = ol.Artifact(fasta, key=COMPOSED).save()
+    for spelling in (COMPOSED, DECOMPOSED):
+        assert ol.Artifact.get(key=spelling) == stored
+        assert ol.Artifact.filter(key=spelling).one() == stored
+        assert ol.Artifact.filter(key__in=[spelling, "raw/other.fasta"]).one() == stored
+        assert ol.Artifact.filter(key__startswith=spelling[:-6]).one() == stored
+        assert ol.Artifact.filter(key__endswith=spelling[4:]).one() == stored
+        assert ol.Artifact.filter(key__contains=spelling[4:-6]).one() == stored
+        assert ol.Artifact.exclude(key=spelling).count() == 0
+    assert ol.Artifact.filter(key="raw/sample.fasta").count() == 0
+
+
+def test_a_key_stored_in_nfd_by_an_older_version_is_found_by_both_spellings(instance, fasta):
+    """A row written with an NFD key directly in SQL, as an old instance holds it."""
+    from sqlalchemy import text
+
+    ascii_key = ol.Artifact(fasta, key="raw/plain.fasta").save()
+    fasta.write_text(">r2\nGGCC\n")
+    legacy = ol.Artifact(fasta, key="raw/placeholder.fasta").save()
+    with instance.write() as session:
+        session.execute(
+            text("UPDATE artifacts SET key = :key WHERE id = :id"),
+            {"key": DECOMPOSED, "id": legacy.id},
+        )
+    for spelling in (COMPOSED, DECOMPOSED):
+        found = ol.Artifact.get(key=spelling)
+        assert (found.id, found.key) == (legacy.id, DECOMPOSED)
+        assert ol.Artifact.filter(key__startswith=spelling[:-6]).one().id == legacy.id
+        assert ol.Artifact.filter(key__in=[spelling]).one().id == legacy.id
+    assert ol.Artifact.get(key="raw/plain.fasta") == ascii_key
+    assert ol.Artifact.filter(key__startswith="raw/").count() == 2
+
+
+def test_either_spelling_of_a_collection_key_finds_it(instance, fasta):
+    from sqlalchemy import text
+
+    artifact = ol.Artifact(fasta, key="raw/sample.fasta").save()
+    collection = ol.Collection(key=COMPOSED, artifacts=[artifact]).save()
+    for spelling in (COMPOSED, DECOMPOSED):
+        assert ol.Collection.get(key=spelling) == collection
+    with instance.write() as session:  # as an older version stored it
+        session.execute(text("UPDATE collections SET key = :key"), {"key": DECOMPOSED})
+    fasta.write_text(">r2\nGG\n")
+    other = ol.Artifact(fasta, key="raw/other.fasta").save()
+    later = ol.Collection(key=COMPOSED, artifacts=[artifact, other]).save()
+    assert (later.stem_uid, later.version) == (collection.stem_uid, 2)
+    assert ol.Collection.get(key=DECOMPOSED, is_latest=True) == later
+
+
 @pytest.mark.parametrize(
     ("key", "rule"),
     [

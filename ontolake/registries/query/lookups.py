@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -164,13 +165,24 @@ class ColumnTarget:
         return cast("ColumnElement[bool]", self.expression.is_(None))
 
     def operands(self, operator: Operator, values: list[Any]) -> list[tuple[Operand, list[Any]]]:
-        """The column itself; ISO strings parsed for date and time columns."""
+        """The column itself; ISO strings parsed for date and time columns.
+
+        A column whose ``info["unicode_forms"]`` lists normal forms (artifact and collection
+        keys: :data:`~ontolake.storage.keys.KEY_FORMS`) is compared with the text in each
+        form, so a key stored in NFD by an earlier version matches either spelling.
+        """
         if self.parses_dates:
             key = str(self.column.key)
             values = [_as_datetime(key, value) for value in values]
         expression = self.expression
         guard = expression.is_not(None) if self.nullable else None
-        return [(Operand(expression, self.kind, guard), values)]
+        operand = Operand(expression, self.kind, guard)
+        forms = () if self.transforms else self.column.info.get("unicode_forms", ())
+        if not forms or not all(isinstance(value, str) for value in values):
+            return [(operand, values)]
+        # a column holding text in several normal forms (keys): each spelling is compared
+        spellings = {tuple(unicodedata.normalize(form, v) for v in values) for form in forms}
+        return [(operand, list(spelling)) for spelling in sorted(spellings)]
 
     def having(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """The condition itself: the column belongs to the record."""
