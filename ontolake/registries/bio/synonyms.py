@@ -2,12 +2,12 @@
 
 An ontology record keeps its synonyms twice: joined by ``|`` in the ``synonyms`` column (to
 read and search) and one row each in ``<table>_synonyms`` (what ``validate``,
-``standardize`` and ``inspect`` match, case-folded). Whenever a record is saved with changed
-synonyms (through ``add_synonym``/``remove_synonym``/``set_abbr`` or by assigning
-``record.synonyms``), :func:`index_synonyms` brings the rows in line in the same
-transaction, after refusing any new synonym another live (neither trashed nor obsolete)
-term owns as its name, ontology id or synonym, compared case-insensitively. Rows a curator
-adds have the scope ``curated``.
+``standardize`` and ``inspect`` match, case-folded). Whenever a record is written with
+changed synonyms (through ``add_synonym``/``remove_synonym``/``set_abbr`` or by assigning
+``record.synonyms``: any flush of the record, so no write path skips it),
+:func:`index_synonyms` brings the rows in line in the same transaction, after refusing any
+new synonym another live (neither trashed nor obsolete) term owns as its name, ontology id
+or synonym, compared case-insensitively. Rows a curator adds have the scope ``curated``.
 """
 
 from __future__ import annotations
@@ -15,20 +15,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import object_session
 
 from ontolake.errors import IntegrityError, InvalidDataError
 from ontolake.instance.engine import lock_names
 from ontolake.registries.query.operators.sql import Lower
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Connection
 
 __all__ = [
     "CURATED",
     "SYNONYM_SEPARATOR",
     "checked_synonyms",
     "index_synonyms",
+    "keep_curated",
     "record_label",
     "refuse_taken",
     "split_synonyms",
@@ -80,7 +82,7 @@ def record_label(record: Any) -> str:
 
 
 def taken_synonyms(
-    session: Session, model: type[Any], record_id: int | None, synonyms: list[str]
+    connection: Connection, model: type[Any], record_id: int | None, synonyms: list[str]
 ) -> dict[str, str]:
     """``{synonym: what owns it}`` for the synonyms another live record of ``model`` owns.
 
@@ -93,14 +95,14 @@ def taken_synonyms(
     if record_id is not None:
         live.append(model.id != record_id)
     lowered = [text.lower() for text in synonyms]
-    named = session.execute(
+    named = connection.execute(
         select(model.id, model.ontology_id, model.name)
         .where(or_(Lower(model.name).in_(lowered), Lower(model.ontology_id).in_(lowered)), *live)
         .order_by(model.id)
     ).all()
     table = model.synonym_table
     folded = [text.casefold() for text in synonyms]
-    aliased = session.execute(
+    aliased = connection.execute(
         select(table.c.folded, model.id, model.ontology_id, model.name)
         .join(model, model.id == table.c.record_id)
         .where(table.c.folded.in_(folded), *live)
@@ -119,9 +121,11 @@ def taken_synonyms(
     return taken
 
 
-def refuse_taken(session: Session, model: type[Any], record: Any, synonyms: list[str]) -> None:
+def refuse_taken(
+    connection: Connection, model: type[Any], record: Any, synonyms: list[str]
+) -> None:
     """Raise ``IntegrityError`` naming the owners if another live term owns a synonym."""
-    taken = taken_synonyms(session, model, record.id, synonyms)
+    taken = taken_synonyms(connection, model, record.id, synonyms)
     if taken:
         owners = "; ".join(f"{text!r} is {owner}" for text, owner in taken.items())
         raise IntegrityError(
@@ -131,24 +135,27 @@ def refuse_taken(session: Session, model: type[Any], record: Any, synonyms: list
         )
 
 
-def index_synonyms(session: Session, record: Any, shared: Iterable[str] = ()) -> None:
-    """Bring the synonym rows of a saved ``record`` in line with its ``synonyms`` text.
+def index_synonyms(connection: Connection, record: Any, shared: Iterable[str] = ()) -> None:
+    """Bring the synonym rows of a flushed ``record`` in line with its ``synonyms`` text.
 
-    New synonyms another live term owns are refused (``IntegrityError``) unless ``shared``
-    names them; the caller's transaction then rolls back, record and index together.
+    Runs inside the flush that writes the record (a mapper event of ``OntologyTerm``). New
+    synonyms another live term owns are refused (``IntegrityError``) unless ``shared``
+    names them; the write transaction then rolls back, record and index together.
     """
     model = type(record)
     table = model.synonym_table
-    lock_names(session, f"synonyms:{table.name}")  # two curators cannot both take one
+    session = object_session(record)
+    if session is not None:
+        lock_names(session, f"synonyms:{table.name}")  # two curators cannot both take one
     indexed = set(
-        session.execute(select(table.c.text).where(table.c.record_id == record.id)).scalars()
+        connection.execute(select(table.c.text).where(table.c.record_id == record.id)).scalars()
     )
     wanted = split_synonyms(record.synonyms)
     added = checked_synonyms([text for text in wanted if text not in indexed])
     removed = indexed - set(wanted)
-    refuse_taken(session, model, record, [text for text in added if text not in set(shared)])
+    refuse_taken(connection, model, record, [text for text in added if text not in set(shared)])
     if removed:
-        session.execute(
+        connection.execute(
             delete(table).where(table.c.record_id == record.id, table.c.text.in_(removed))
         )
     if added:
@@ -156,4 +163,34 @@ def index_synonyms(session: Session, record: Any, shared: Iterable[str] = ()) ->
             {"record_id": record.id, "text": text, "folded": text.casefold(), "scope": CURATED}
             for text in added
         ]
-        session.execute(insert(table), rows)
+        connection.execute(insert(table), rows)
+
+
+def keep_curated(connection: Connection, model: type[Any], record_ids: Iterable[int]) -> None:
+    """Add the curated synonyms back to the ``synonyms`` text an import just rewrote.
+
+    An import replaces the source's synonym rows of its terms and leaves the curated ones
+    (scope ``curated``); this appends those to the records' text, so both stay one.
+    """
+    table = model.synonym_table
+    touched = set(record_ids)
+    curated: dict[int, list[str]] = {}
+    rows = connection.execute(
+        select(table.c.record_id, table.c.text)
+        .where(table.c.scope == CURATED)
+        .order_by(table.c.record_id, table.c.text)
+    )
+    for record_id, text in rows:
+        if record_id in touched:
+            curated.setdefault(record_id, []).append(text)
+    records = model.__table__
+    current: dict[int, str | None] = dict(
+        connection.execute(
+            select(records.c.id, records.c.synonyms).where(records.c.id.in_(list(curated)))
+        ).all()
+    )
+    for record_id, texts in curated.items():
+        joined = SYNONYM_SEPARATOR.join(
+            dict.fromkeys([*split_synonyms(current[record_id]), *texts])
+        )
+        connection.execute(update(records).where(records.c.id == record_id).values(synonyms=joined))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ontolake.errors import InvalidDataError
@@ -38,7 +39,7 @@ from ontolake.registries.relations import Related
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Connection
     from sqlalchemy.sql.elements import ColumnElement
 
     from ontolake.ontology_sources.terms import Term
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["SYNONYM_SEPARATOR", "OntologyTerm"]
 
 _SHARED = "shared_synonyms"
-_CHANGED = "synonyms_changed"
 
 
 class OntologyTerm(Trashable, Registry):
@@ -236,7 +236,7 @@ class OntologyTerm(Trashable, Registry):
             sa_inspect(self).info.setdefault(_SHARED, set()).update(new)
         else:
             with current_instance().read() as session:
-                refuse_taken(session, type(self), self, new)
+                refuse_taken(session.connection(), type(self), self, new)
         self.synonyms = SYNONYM_SEPARATOR.join([*known, *new])
         if save if save is not None else self.id is not None:
             self.save()
@@ -274,19 +274,6 @@ class OntologyTerm(Trashable, Registry):
         self.abbr = value
         if self.id is not None:
             self.save()
-
-    def before_save(self, session: Session) -> bool:
-        """Note whether the synonyms changed: their index is updated once the record has an id."""
-        history = sa_inspect(self).attrs.synonyms.history
-        sa_inspect(self).info[_CHANGED] = self.id is None or history.has_changes()
-        return super().before_save(session)
-
-    def after_flush(self, session: Session) -> None:
-        """Update the synonym index of changed synonyms (refusing ones other terms own)."""
-        super().after_flush(session)
-        info = sa_inspect(self).info
-        if info.pop(_CHANGED, False):
-            index_synonyms(session, self, shared=info.pop(_SHARED, ()))
 
     # ---- curation verbs -------------------------------------------------------------------
     @classmethod
@@ -415,6 +402,15 @@ class OntologyTerm(Trashable, Registry):
         from ontolake.registries.bio.importer import import_terms
 
         return import_terms(cls, source, name=name, ontology_id=ontology_id)
+
+
+@listens_for(OntologyTerm, "after_insert", propagate=True)
+@listens_for(OntologyTerm, "after_update", propagate=True)
+def _index_changed_synonyms(mapper: Any, connection: Connection, record: OntologyTerm) -> None:
+    """Update the synonym index in the flush that writes changed synonyms (whatever saves)."""
+    state = sa_inspect(record)
+    if state.attrs.synonyms.history.has_changes():
+        index_synonyms(connection, record, shared=state.info.pop(_SHARED, ()))
 
 
 def _translation(model: type[Any], field: Any, return_field: Any) -> dict[Any, Any]:

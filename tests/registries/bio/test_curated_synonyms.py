@@ -157,6 +157,37 @@ def test_assigning_synonyms_then_saving_goes_through_the_index(cells):
     assert cells.get(ontology_id="CL:0000236").description == "a lymphocyte"
 
 
+def test_a_newer_version_keeps_the_curators_synonyms(cells):
+    cells.get(ontology_id="CL:0000084").add_synonym("Tc")
+    newer = [
+        Term(t.ontology_id, t.name, synonyms=(Synonym("T lymphocyte", "exact"),))
+        if t.ontology_id == "CL:0000084"
+        else t
+        for t in TERMS
+    ]
+    spec = SourceSpec("CellType", "cl", "2025-06-01", None, "memory://cl/2", "memory")
+    cells.import_source(InMemorySource(newer, spec))
+    assert stored_synonyms(cells, "CL:0000084") == "T lymphocyte|Tc"
+    assert indexed(cells, "CL:0000084") == ["T lymphocyte", "Tc"]
+    assert cells.standardize(["Tc", "T-cell"]) == ["T cell", "T-cell"]
+
+
+def test_no_write_path_skips_the_index(cells):
+    """A changed record flushed by another write, or saved with ol.save, is indexed too."""
+    t_cell = cells.get(ontology_id="CL:0000084")
+    t_cell.synonyms = "T-cell|Tc"
+    ol.ULabel(name="batch 1").save()  # the same session flushes the loaded, changed record
+    assert stored_synonyms(cells, "CL:0000084") == "T-cell|Tc"
+    assert indexed(cells, "CL:0000084") == ["T-cell", "Tc"]
+    b_cell = cells.get(ontology_id="CL:0000236")
+    b_cell.synonyms = "B-cell|Bc"
+    taken = cells(name="other cell", ontology_id="MY:0000003", synonyms="TC")
+    with pytest.raises(IntegrityError, match="'TC' is a synonym of CL:0000084 'T cell'"):
+        ol.save([b_cell, taken])
+    assert indexed(cells, "CL:0000236") == ["B-cell"]  # all or nothing
+    assert cells.filter(ontology_id="MY:0000003").count() == 0
+
+
 def test_new_records_index_their_synonyms_and_unsaved_ones_wait(cells):
     mine = cells(name="my cell", ontology_id="MY:0000001", synonyms="mine")
     mine.add_synonym("my-cell")
