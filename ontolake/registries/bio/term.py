@@ -238,7 +238,9 @@ class OntologyTerm(Trashable, Registry):
             with current_instance().read() as session:
                 refuse_taken(session.connection(), type(self), self, new)
         self.synonyms = SYNONYM_SEPARATOR.join([*known, *new])
-        if save if save is not None else self.id is not None:
+        if save is None:
+            save = self.id is not None
+        if save:
             self.save()
 
     def remove_synonym(self, synonym: str | Iterable[str]) -> None:
@@ -264,6 +266,9 @@ class OntologyTerm(Trashable, Registry):
 
     def set_abbr(self, value: str) -> None:
         """Set the abbreviation and add it as a synonym; saved at once if the record is.
+
+        A previous abbreviation stays a synonym (``remove_synonym`` takes it out); one that
+        another live term has is refused as by :meth:`add_synonym`.
 
         Example:
             >>> t_cell.set_abbr("TC")

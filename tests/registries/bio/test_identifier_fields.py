@@ -55,7 +55,7 @@ def identifier_fields() -> list[tuple[str, str]]:
         for column in mapper.columns:
             if isinstance(column.type, String) and (column.index or column.unique):
                 found.add((registry, str(column.key)))
-        found.update((registry, name) for name in mapper.synonyms)
+        found.update((registry, name) for name, _alias in mapper.synonyms.items())
         for name in re.findall(r"``([a-z_]+)``", model.__doc__ or ""):
             if _is_field(model, name):
                 found.add((registry, name))
