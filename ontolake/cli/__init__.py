@@ -14,7 +14,15 @@ Example:
 
 from __future__ import annotations
 
-from ontolake.cli import artifacts, instances, ontologies, standardize, validate
+from ontolake.cli import artifacts, instances, ontologies, standardize, synonyms, validate
 from ontolake.cli.app import main
 
-__all__ = ["artifacts", "instances", "main", "ontologies", "standardize", "validate"]
+__all__ = [
+    "artifacts",
+    "instances",
+    "main",
+    "ontologies",
+    "standardize",
+    "synonyms",
+    "validate",
+]

@@ -219,10 +219,10 @@ def _parse_target(text: str, whole: str) -> CatTarget:
 
 def _checked_target(target: CatTarget) -> CatTarget:
     """``target`` if its registry, field and record type make sense; else a ``DtypeError``."""
-    from sqlalchemy import inspect
+    from ontolake.registries.query.lookups import column_names
 
     model = registry_class(target.registry)
-    columns = inspect(model).columns.keys()
+    columns = column_names(model)
     if target.field not in columns:
         close = difflib.get_close_matches(target.field, columns, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ontolake.registries.base import Registry, Trashable
 from ontolake.registries.bio.term import OntologyTerm
@@ -104,12 +104,13 @@ class Ethnicity(OntologyTerm):
 class Gene(OntologyTerm):
     """Genes by Ensembl id, e.g. ``ENSG00000141510`` (TP53); ``name`` is the symbol.
 
-    ``ontology_id`` holds the Ensembl gene id (also available as ``ensembl_gene_id``) and
-    ``stable_id`` the same id: Ensembl's stable id, without version. Ids are compared without
-    version: ``ENSG00000141510.19`` is not a valid value, its suggestion (kind ``version``)
-    is ``ENSG00000141510`` and ``standardize`` drops the suffix, whatever the version (the
-    gene tables name one release, e.g. GENCODE 48, not a version per id).
-
+    ``ontology_id`` holds the Ensembl gene id and ``stable_id`` the same id: Ensembl's stable
+    id, without version. ``ensembl_gene_id`` is another name of ``ontology_id`` that works
+    wherever a field does (``Gene.filter(ensembl_gene_id__in=[...])``,
+    ``Schema(itype=Gene.ensembl_gene_id)``, ``cat[bio.Gene.ensembl_gene_id]``). Ids are
+    compared without version: ``ENSG00000141510.19`` is not a valid value, its suggestion
+    (kind ``version``) is ``ENSG00000141510`` and ``standardize`` drops the suffix, whatever
+    the version (the gene tables name one release, e.g. GENCODE 48, not a version per id).
     Human and mouse genes carry their past names as synonyms (HGNC previous symbols and
     aliases, MGI synonyms: :mod:`ontolake.ontology_sources.gene_history`), so a retired or
     renamed symbol standardizes to the current one (``SEPT7`` → ``SEPTIN7``) and one that
@@ -133,6 +134,8 @@ class Gene(OntologyTerm):
         ForeignKey("organisms.id", ondelete="SET NULL"), index=True
     )
     organism: Mapped[Organism | None] = relationship()
+    ensembl_gene_id: Mapped[str | None] = synonym("ontology_id")
+    """The Ensembl gene id: ``ontology_id`` under the name Ensembl and Bionty give it."""
 
     @classmethod
     def fields_from_term(cls, term: Term) -> dict[str, Any]:
@@ -142,11 +145,6 @@ class Gene(OntologyTerm):
             "biotype": term.extra.get("biotype"),
             "stable_id": term.ontology_id,
         }
-
-    @property
-    def ensembl_gene_id(self) -> str | None:
-        """The Ensembl gene id (stored as ``ontology_id``)."""
-        return self.ontology_id
 
 
 class Protein(Trashable, Registry):

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from ontolake._faults import reached
 from ontolake._gc import collector_paused
 from ontolake.errors import DoesNotExistError, OntologyFormatError
+from ontolake.registries.bio.synonyms import CURATED, keep_curated
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -420,8 +421,10 @@ def _replace_links(
     synonyms = model.synonym_table
     parents = model.parent_table
     touched = [ids[term.ontology_id] for term in terms]  # not the source's other terms
-    for chunk in _chunks(touched):
-        connection.execute(delete(synonyms).where(synonyms.c.record_id.in_(chunk)))
+    for chunk in _chunks(touched):  # a curator's synonyms stay (keep_curated, below)
+        connection.execute(
+            delete(synonyms).where(synonyms.c.record_id.in_(chunk), synonyms.c.scope != CURATED)
+        )
         connection.execute(delete(parents).where(parents.c.child_id.in_(chunk)))
     synonym_rows = [
         {
@@ -451,6 +454,7 @@ def _replace_links(
             for chunk in _chunks(rows):
                 _insert_rows(connection, table, chunk)
                 step.advance(len(chunk))
+    keep_curated(connection, model, touched)
 
 
 def _expire_loaded(session: Session, model: type[Any]) -> None:

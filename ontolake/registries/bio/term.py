@@ -16,14 +16,30 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from ontolake.errors import InvalidDataError
+from ontolake.instance.session import current_instance
 from ontolake.registries.base import Base, Registry, Trashable
+from ontolake.registries.bio.synonyms import (
+    SYNONYM_SEPARATOR,
+    checked_synonyms,
+    index_synonyms,
+    record_label,
+    refuse_taken,
+    split_synonyms,
+)
 from ontolake.registries.links import label_link
+from ontolake.registries.query.lookups import resolve_column
 from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy import Connection
     from sqlalchemy.sql.elements import ColumnElement
 
     from ontolake.ontology_sources.terms import Term
@@ -33,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SYNONYM_SEPARATOR", "OntologyTerm"]
 
-SYNONYM_SEPARATOR = "|"
+_SHARED = "shared_synonyms"
 
 
 class OntologyTerm(Trashable, Registry):
@@ -73,7 +89,8 @@ class OntologyTerm(Trashable, Registry):
     ontology_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     abbr: Mapped[str | None] = mapped_column(String(64), index=True)
     synonyms: Mapped[str | None] = mapped_column(Text)
-    """All synonyms joined by ``|`` (for display and search; matching uses the synonym table)."""
+    """All synonyms joined by ``|`` (for display and search; matching uses the synonym table,
+    which ``save()`` updates with it: see :meth:`add_synonym`)."""
     description: Mapped[str | None] = mapped_column(Text)
     is_obsolete: Mapped[bool] = mapped_column(default=False)
     replaced_by: Mapped[str | None] = mapped_column(String(1024))
@@ -208,6 +225,77 @@ class OntologyTerm(Trashable, Registry):
         """Registry-specific column values taken from an ontology term (none by default)."""
         return {}
 
+    # ---- curators' vocabulary -------------------------------------------------------------
+    def add_synonym(
+        self, synonym: str | Iterable[str], force: bool = False, save: bool | None = None
+    ) -> None:
+        """Add one synonym or several; ``standardize`` maps them to this term from then on.
+
+        A synonym another live term owns (as name, ontology id or synonym, in any case) is
+        refused with an ``IntegrityError`` naming that term, unless ``force``: the synonym
+        is then shared, and ambiguous (never standardized). Known synonyms and the name are
+        skipped. A saved record is saved at once (``save=False``: with its next ``save()``),
+        its synonym index in the same transaction; assigning ``record.synonyms`` and calling
+        ``save()`` takes the same path.
+
+        Example:
+            >>> t_cell.add_synonym("Tzelle")
+            >>> ol.bio.CellType.standardize(["tzelle"])
+            ['T cell']
+        """
+        known = split_synonyms(self.synonyms)
+        new = [text for text in dict.fromkeys(checked_synonyms(synonym)) if text not in known]
+        new = [text for text in new if text != self.name]
+        if not new:
+            return
+        if force:
+            sa_inspect(self).info.setdefault(_SHARED, set()).update(new)
+        else:
+            with current_instance().read() as session:
+                refuse_taken(session.connection(), type(self), self, new)
+        self.synonyms = SYNONYM_SEPARATOR.join([*known, *new])
+        if save is None:
+            save = self.id is not None
+        if save:
+            self.save()
+
+    def remove_synonym(self, synonym: str | Iterable[str]) -> None:
+        """Remove one synonym or several (the source's too); saved at once if the record is.
+
+        Example:
+            >>> t_cell.add_synonym("Tzelle")
+            >>> t_cell.remove_synonym("Tzelle")
+            >>> ol.bio.CellType.standardize(["tzelle"])
+            ['tzelle']
+        """
+        known = split_synonyms(self.synonyms)
+        gone = checked_synonyms(synonym)
+        missing = [text for text in gone if text not in known]
+        if missing:
+            raise InvalidDataError(
+                f"{missing[0]!r} is no synonym of {record_label(self)}: its synonyms are "
+                f"{SYNONYM_SEPARATOR.join(known) or 'none'}."
+            )
+        self.synonyms = SYNONYM_SEPARATOR.join(t for t in known if t not in gone) or None
+        if self.id is not None:
+            self.save()
+
+    def set_abbr(self, value: str) -> None:
+        """Set the abbreviation and add it as a synonym; saved at once if the record is.
+
+        A previous abbreviation stays a synonym (``remove_synonym`` takes it out); one that
+        another live term has is refused as by :meth:`add_synonym`.
+
+        Example:
+            >>> t_cell.set_abbr("TC")
+            >>> ol.bio.CellType.standardize(["tc"])
+            ['T cell']
+        """
+        self.add_synonym(value, save=False)
+        self.abbr = value
+        if self.id is not None:
+            self.save()
+
     # ---- curation verbs -------------------------------------------------------------------
     @classmethod
     def import_source(
@@ -261,20 +349,34 @@ class OntologyTerm(Trashable, Registry):
         values: Any,
         field: Any = "name",
         *,
+        return_field: Any = None,
         return_mapper: bool = False,
         case_sensitive: bool = False,
     ) -> Any:
         """Canonical ``field`` values for names, synonyms and case variants, in input order.
 
-        Unknown values are kept as they are.
+        Unknown values are kept as they are. With ``return_field``, each value found is
+        given as that field of its record instead (a value whose records disagree on it is
+        kept: never guessed).
 
         Example:
             >>> ol.bio.CellType.standardize(["T-cell", "t cell", "unknown"])
             ['T cell', 'T cell', 'unknown']
+            >>> ol.bio.CellType.standardize(["T-cell"], return_field=ol.bio.CellType.ontology_id)
+            ['CL:0000084']
         """
-        return cls.vocabulary(field).standardize(
-            values, return_mapper=return_mapper, case_sensitive=case_sensitive
-        )
+        vocabulary = cls.vocabulary(field)
+        if return_field is None:
+            return vocabulary.standardize(
+                values, return_mapper=return_mapper, case_sensitive=case_sensitive
+            )
+        standardized = vocabulary.standardize(values, case_sensitive=case_sensitive)
+        translation = _translation(cls, field, return_field)
+        given = list(values)
+        result = [translation.get(value, value) for value in standardized]
+        if return_mapper:
+            return {old: new for old, new in zip(given, result, strict=True) if old != new}
+        return result
 
     @classmethod
     def inspect(cls, values: Any, field: Any = "name") -> Any:
@@ -321,6 +423,27 @@ class OntologyTerm(Trashable, Registry):
         from ontolake.registries.bio.importer import import_terms
 
         return import_terms(cls, source, name=name, ontology_id=ontology_id)
+
+
+@listens_for(OntologyTerm, "after_insert", propagate=True)
+@listens_for(OntologyTerm, "after_update", propagate=True)
+def _index_changed_synonyms(mapper: Any, connection: Connection, record: OntologyTerm) -> None:
+    """Update the synonym index in the flush that writes changed synonyms (whatever saves)."""
+    state = sa_inspect(record)
+    if state.attrs.synonyms.history.has_changes():
+        index_synonyms(connection, record, shared=state.info.pop(_SHARED, ()))
+
+
+def _translation(model: type[Any], field: Any, return_field: Any) -> dict[Any, Any]:
+    """``{field value: return_field value}`` over live records; values with several left out."""
+    pairs = select(resolve_column(model, field), resolve_column(model, return_field)).where(
+        model.is_trashed.is_(False)
+    )
+    found: dict[Any, set[Any]] = {}
+    with current_instance().read() as session:
+        for value, returned in session.execute(pairs.distinct()):
+            found.setdefault(value, set()).add(returned)
+    return {value: returned.pop() for value, returned in found.items() if len(returned) == 1}
 
 
 def _joined(left: Any, right: Any) -> ColumnElement[bool]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from ontolake._gc import collector_paused
 from ontolake.errors import InvalidFieldError
 from ontolake.registries.base import UTCDateTime
+from ontolake.registries.query.lookups import column_key, field_names
 
 if TYPE_CHECKING:
     from ontolake.registries.query.queryset import QuerySet
@@ -119,7 +120,7 @@ def _related_values(model: type[Any], path: str, ids: Any, index: Any) -> list[A
                     current_instance(),
                 )
             continue
-        if name in mapper.columns and position == len(parts) - 1:
+        if column_key(mapper.class_, name) is not None and position == len(parts) - 1:
             return _collect(
                 statement.add_columns(getattr(current, name)),
                 ids,
@@ -127,7 +128,7 @@ def _related_values(model: type[Any], path: str, ids: Any, index: Any) -> list[A
                 to_many,
                 current_instance(),
             )
-        valid = sorted([*mapper.columns.keys(), *mapper.relationships.keys()])
+        valid = field_names(mapper.class_)
         raise InvalidFieldError(
             f"include={path!r}: {mapper.class_.__name__} has no field {name!r}. "
             f"Valid fields: {', '.join(valid)}."

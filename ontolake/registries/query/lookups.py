@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ColumnTarget",
     "build_condition",
+    "column_key",
     "column_kind",
+    "column_names",
     "field_name",
     "field_names",
     "resolve_column",
@@ -110,10 +112,36 @@ def column_kind(column: Any) -> str:
     return _column_facts(column.class_, str(column.key))[0]
 
 
+def column_names(model: type[Any]) -> list[str]:
+    """The column fields of ``model``: its columns and their aliases (``Gene.ensembl_gene_id``).
+
+    Example:
+        >>> "ensembl_gene_id" in column_names(ol.bio.Gene)
+        True
+    """
+    mapper = inspect(model)
+    aliases = [name for name, alias in mapper.synonyms.items() if alias.name in mapper.columns]
+    return [*mapper.columns.keys(), *aliases]
+
+
+def column_key(model: type[Any], name: str) -> str | None:
+    """The column a column field of ``model`` names (an alias names another); None if none.
+
+    Example:
+        >>> column_key(ol.bio.Gene, "ensembl_gene_id"), column_key(ol.bio.Gene, "parents")
+        ('ontology_id', None)
+    """
+    mapper = inspect(model)
+    if name in mapper.columns:
+        return name
+    alias = mapper.synonyms.get(name)
+    return alias.name if alias is not None and alias.name in mapper.columns else None
+
+
 @functools.lru_cache(maxsize=1024)
 def _column_facts(model: type[Any], key: str) -> tuple[str, bool, bool]:
-    """The kind, nullability and whether ISO strings are parsed, of a mapped column."""
-    column = inspect(model).columns[key]
+    """The kind, nullability and whether ISO strings are parsed, of a column field."""
+    column = inspect(model).columns[column_key(model, key) or key]
     try:
         python_type = getattr(column.type, "impl", column.type).python_type
     except NotImplementedError:
@@ -190,9 +218,8 @@ class ColumnTarget:
 
 
 def field_names(model: type[Any]) -> list[str]:
-    """The fields of ``model`` a lookup may name: columns and relationships."""
-    mapper = inspect(model)
-    return sorted([*mapper.columns.keys(), *mapper.relationships.keys()])
+    """The fields of ``model`` a lookup may name: columns, their aliases and relationships."""
+    return sorted([*column_names(model), *inspect(model).relationships.keys()])
 
 
 def _unknown_field(model: type[Any], name: str) -> InvalidFieldError:
@@ -238,8 +265,7 @@ def resolve_column(model: type[Any], name: Any) -> Any:
     An unknown name is an error that lists the valid fields.
     """
     name = field_name(model, name)
-    mapper = inspect(model)
-    if name in mapper.columns:
+    if column_key(model, name) is not None:
         return getattr(model, name)
     raise _unknown_field(model, name)
 
@@ -271,7 +297,7 @@ def _resolve(model: type[Any], parts: list[str], value: Any) -> ColumnElement[bo
         attribute = getattr(model, name)
         related = attribute.any(inner) if relationship.uselist else attribute.has(inner)
         return cast("ColumnElement[bool]", related)
-    if name in mapper.columns:
+    if column_key(model, name) is not None:
         column = getattr(model, name)
         if rest and rest[0] not in OPERATORS and isinstance(column.type, JSON):
             return json_condition(column, rest, value)  # params__lr=0.01: keys into the JSON
