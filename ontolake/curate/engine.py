@@ -239,7 +239,9 @@ def check_frame(
     if schema.itype is not None and extra:
         from ontolake.curate.names import check_names
 
-        check_names(extra, schema.itype, slot, "columns", report, cache, curator_name)
+        check_names(
+            extra, schema.itype, slot, "columns", report, cache, curator_name, schema.name_scope
+        )
     if schema.dtype is not None and extra:
         from ontolake.schemas.dtypes import parse_dtype
 
