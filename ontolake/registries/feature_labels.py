@@ -6,6 +6,7 @@ and errors list the missing labels with the command that adds them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
@@ -175,11 +176,19 @@ def registry_labels(
     they have none); values of other registries are never ambiguous.
     """
     column = getattr(model, field)
-    if not hasattr(model, "ontology_id"):
-        values = session.execute(select(column).where(*conditions)).scalars()
-        return valid_labels((value, None) for value in values)
+    found_values = session.execute(select(column).where(*conditions)).scalars()
+    values = [str(value) for value in found_values if value is not None]
+    unique = frozenset(values)
+    if len(unique) == len(values) or not hasattr(model, "ontology_id"):
+        return ValidLabels(unique)  # no value repeats (the common case): one query
+    repeated = [value for value, count in Counter(values).items() if count > 1]
     term = func.coalesce(model.ontology_id, model.uid)
-    return valid_labels(session.execute(select(column, term).where(*conditions)).tuples())
+    found = ValidLabels(frozenset())  # the ids of the terms each repeated value names
+    for start in range(0, len(repeated), _CHUNK):
+        chunk = repeated[start : start + _CHUNK]
+        statement = select(column, term).where(column.in_(chunk), *conditions)
+        found = found.merged(valid_labels(session.execute(statement).tuples()))
+    return ValidLabels(unique - found.ambiguous.keys(), found.ambiguous)
 
 
 def _descendants(

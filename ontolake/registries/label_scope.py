@@ -171,13 +171,21 @@ class ValidLabels:
 def valid_labels(rows: Iterable[tuple[str, str | None]]) -> ValidLabels:
     """Rule 3 over ``(value, term id)`` rows of the terms in scope (rules 1 and 2 applied).
 
-    A value found on one row is valid; on rows of several distinct ids, ambiguous.
+    A value found on rows of one id (or of no id: a registry without ids) is valid; on
+    rows of several distinct ids, ambiguous.
     """
     pairs = [(str(value), term_id) for value, term_id in rows if value is not None]
-    counts = Counter(value for value, _ in dict.fromkeys(pairs))
-    shared: dict[str, set[str]] = {}
+    values = frozenset(value for value, _ in pairs)
+    if len(values) == len(pairs):
+        return ValidLabels(values)  # no value repeats (the common case)
+    counts = Counter(value for value, _ in pairs)
+    shared: dict[str, set[str | None]] = {}
     for value, term_id in pairs:
         if counts[value] > 1:
-            shared.setdefault(value, set()).add(str(term_id))
-    ambiguous = {value: tuple(sorted(ids)) for value, ids in sorted(shared.items())}
-    return ValidLabels(frozenset(value for value in counts if value not in ambiguous), ambiguous)
+            shared.setdefault(value, set()).add(term_id)
+    ambiguous = {
+        value: tuple(sorted(str(term_id) for term_id in ids))
+        for value, ids in sorted(shared.items())
+        if len(ids) > 1
+    }
+    return ValidLabels(values - ambiguous.keys(), ambiguous)

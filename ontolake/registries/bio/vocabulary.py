@@ -153,16 +153,16 @@ class _Spellings:
         """Spellings (e.g. a synonym) of several canonical values."""
         self.shared_folded: dict[str, set[str]] = {}
 
-    def add(self, spelling: str, value: str) -> None:
-        for mapping, shared, key in (
-            (self.exact, self.shared, spelling),
-            (self.folded, self.shared_folded, spelling.casefold()),
-        ):
-            known = mapping.get(key)
-            if known is None:
-                mapping[key] = value
-            elif known != value:
-                shared.setdefault(key, {known}).add(value)
+    def add(self, spellings: Iterable[str], value: str) -> None:
+        exact, folded = self.exact, self.folded
+        for spelling in spellings:
+            known = exact.setdefault(spelling, value)
+            if known != value:
+                self.shared.setdefault(spelling, {known}).add(value)
+            key = spelling.casefold()
+            known = folded.setdefault(key, value)
+            if known != value:
+                self.shared_folded.setdefault(key, {known}).add(value)
 
     def knows(self, spelling: str) -> bool:
         return spelling in self.exact or spelling.casefold() in self.folded
@@ -212,34 +212,56 @@ class Vocabulary:
         """Values naming several live terms → their ids (ambiguous, never valid)."""
         self.obsolete = {entry.value for entry in retired} - {entry.value for entry in live}
         """The values of obsolete terms only (never valid nor fuzzy candidates)."""
-        self._ids: dict[str, list[str]] = {}
-        for entry in live:
-            self._ids.setdefault(entry.value, []).append(entry.ontology_id or "")
-        self._live = _Spellings()
-        for entry in live:
-            for spelling in _spellings(entry):
-                self._live.add(spelling, entry.value)
+        self._live_entries = live
+        self._retired_entries = retired
+
+    @cached_property
+    def _live(self) -> _Spellings:
+        """Every spelling of the live terms (built on the first suggestion or mapping)."""
+        spellings = _Spellings()
+        for entry in self._live_entries:
+            spellings.add(_spellings(entry), entry.value)
         for value in self.values - self.obsolete:
             # a canonical value always means itself, whatever else shares its spelling
-            self._live.exact[value] = value
-            self._live.shared.pop(value, None)
-        self._retired = _Spellings()
-        for entry in retired:
-            for spelling in _spellings(entry):
-                if not self._live.knows(spelling):
-                    self._retired.add(spelling, entry.value)
-        by_id = {e.ontology_id: e.value for e in live if e.ontology_id and e.value in self.valid}
-        self.replacements: dict[str, tuple[str, ...]] = {}
+            spellings.exact[value] = value
+            spellings.shared.pop(value, None)
+        return spellings
+
+    @cached_property
+    def _retired(self) -> _Spellings:
+        """The spellings of obsolete terms that no live term has."""
+        spellings = _Spellings()
+        for entry in self._retired_entries:
+            unknown = [s for s in _spellings(entry) if not self._live.knows(s)]
+            spellings.add(unknown, entry.value)
+        return spellings
+
+    @cached_property
+    def replacements(self) -> dict[str, tuple[str, ...]]:
         """Obsolete value → the valid values of the terms declared to replace it."""
-        self.considered: dict[str, tuple[str, ...]] = {}
+        return self._successors("replaced_by")
+
+    @cached_property
+    def considered(self) -> dict[str, tuple[str, ...]]:
         """Obsolete value → the valid values of the terms to consider instead."""
-        for entry in retired:
+        return self._successors("consider")
+
+    def _successors(self, field_name: str) -> dict[str, tuple[str, ...]]:
+        if not self._retired_entries:
+            return {}
+        by_id = {
+            e.ontology_id: e.value
+            for e in self._live_entries
+            if e.ontology_id and e.value in self.valid
+        }
+        found: dict[str, tuple[str, ...]] = {}
+        for entry in self._retired_entries:
             if entry.value in self.obsolete:
-                for ids, found in ((entry.replaced_by, self.replacements),
-                                   (entry.consider, self.considered)):  # fmt: skip
-                    terms = tuple(dict.fromkeys(by_id[i] for i in ids if i in by_id))
-                    if terms:
-                        found[entry.value] = terms
+                ids = getattr(entry, field_name)
+                terms = tuple(dict.fromkeys(by_id[i] for i in ids if i in by_id))
+                if terms:
+                    found[entry.value] = terms
+        return found
 
     @property
     def ambiguous(self) -> dict[str, set[str]]:
@@ -438,11 +460,11 @@ class Vocabulary:
         )
 
     def obsolete_term(self, value: str) -> str | None:
-        """The obsolete term (canonical value) that ``value`` names, if it names one."""
-        if value in self.obsolete:
-            return value
+        """The obsolete term (canonical value) that ``value`` names, if no live term has it."""
         if self._live.find(value)[1]:
             return None
+        if value in self.obsolete:
+            return value
         retired = self._retired.find(value)[1]
         return _ordered(retired)[0] if retired else None
 
@@ -487,6 +509,14 @@ class Vocabulary:
         if value in self.values or not fuzzy:
             return []
         return self._fuzzy(value)
+
+    @cached_property
+    def _ids(self) -> dict[str, list[str]]:
+        """Live value → the ontology ids of its terms (to tell ambiguous candidates apart)."""
+        found: dict[str, list[str]] = {}
+        for entry in self._live_entries:
+            found.setdefault(entry.value, []).append(entry.ontology_id or "")
+        return found
 
     def _ambiguous(self, terms: Iterable[str]) -> list[Suggestion]:
         return [
