@@ -247,3 +247,12 @@ def test_an_organism_without_sources_is_a_clear_error(lake):
         warnings.simplefilter("error")
         with pytest.raises(ValidationError):
             ol.curate.DataFrameCurator(frame, ol.Schema(features=[feature])).validate()
+
+
+def test_terms_to_consider_are_named_by_their_ontology_ids(lake):
+    # HsapDv's export writes them as obo.HsapDv_0000226: read as HsapDv:0000226
+    found = lake.DevelopmentalStage.inspect(["HsapDv:0000087"], field="ontology_id")
+    assert [(s.kind, s.value, s.confident) for s in found.suggestions["HsapDv:0000087"]] == [
+        ("consider", "HsapDv:0000226", False),
+        ("consider", "HsapDv:0000258", False),
+    ]

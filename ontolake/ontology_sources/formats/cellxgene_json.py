@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ontolake.errors import OntologyFormatError
 from ontolake.ontology_sources.closure import ClosureRepair
+from ontolake.ontology_sources.formats._common import OBO_PURL, iri_to_curie
 from ontolake.ontology_sources.formats.base import OntologyFormat
 from ontolake.ontology_sources.json_stream import (
     CHUNK_BYTES,
@@ -115,11 +116,19 @@ def _term(term_id: str, entry: Any, label: str) -> Term:
 
 
 def _ids(value: Any) -> tuple[str, ...]:
+    """Term ids as CURIEs: the exports write a few as ``obo.CL_0011026`` (``CL:0011026``).
+
+    Example:
+        >>> _ids(["obo.HsapDv_0000226", "CL:0000000"])
+        ('HsapDv:0000226', 'CL:0000000')
+    """
     if not value:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(item) for item in value)
+    items = [value] if isinstance(value, str) else value
+    return tuple(
+        iri_to_curie(OBO_PURL + text.removeprefix("obo.")) if text.startswith("obo.") else text
+        for text in map(str, items)
+    )
 
 
 def iter_entries(handle: BinaryIO, label: str) -> Iterator[tuple[str, Any]]:
