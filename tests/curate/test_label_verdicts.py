@@ -161,22 +161,23 @@ def test_a_synonym_of_an_obsolete_term_never_shadows_a_live_one(lake):
     assert lake.CellType.get(ontology_id="CL:0011107").is_obsolete
     assert "Müller cell" in lake.CellType.get(ontology_id="CL:0011107").synonyms
     assert lake.CellType.standardize(["Müller cell", "müller cell"]) == ["Mueller cell"] * 2
-    frame = pd.DataFrame({"cell_type": ["Müller cell"]})
-    schema = ol.Schema(features=[ol.Feature(name="cell_type", dtype=lake.CellType)])
-    curator = ol.curate.DataFrameCurator(frame, schema)
-    assert [step.action for step in curator.collect().steps()] == ["standardize"]
-    assert curator.standardize() == {"cell_type": {"Müller cell": "Mueller cell"}}
-    assert curator.validate() is None
 
 
-def test_the_report_names_an_obsolete_term_and_standardize_replaces_it(lake):
-    frame = pd.DataFrame({"cell_type": ["obsolete native cell", "T cell"]})
+@pytest.mark.parametrize(
+    ("value", "canonical", "reason"),
+    [
+        ("Müller cell", "Mueller cell", "synonym of 'Mueller cell'"),
+        ("obsolete native cell", "cell", "obsolete, replaced by 'cell'"),
+    ],
+)
+def test_the_curator_standardizes_to_the_live_term(lake, value, canonical, reason):
+    frame = pd.DataFrame({"cell_type": [value, "T cell"]})
     schema = ol.Schema(features=[ol.Feature(name="cell_type", dtype=lake.CellType)])
     curator = ol.curate.DataFrameCurator(frame, schema)
     (issue,) = curator.collect().issues
-    assert issue.values[0].reason == "obsolete, replaced by 'cell'"
+    assert issue.values[0].reason == reason
     assert curator.report.next_steps() == ["curator.standardize('cell_type')"]
-    assert curator.standardize() == {"cell_type": {"obsolete native cell": "cell"}}
+    assert curator.standardize() == {"cell_type": {value: canonical}}
     assert curator.validate() is None
 
 

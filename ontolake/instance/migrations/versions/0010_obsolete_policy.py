@@ -20,24 +20,19 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-# as in ontolake.registries.bio.entities (the OntologyTerm registries)
-TERM_TABLES = (
-    "organisms",
-    "cell_types",
-    "cell_lines",
-    "tissues",
-    "diseases",
-    "phenotypes",
-    "pathways",
-    "experimental_factors",
-    "developmental_stages",
-    "ethnicities",
-    "genes",
-)
+
+def _term_tables() -> list[str]:
+    """The tables of the ontology registries: those with a ``replaced_by`` column."""
+    inspector = sa.inspect(op.get_bind())
+    return sorted(
+        table
+        for table in inspector.get_table_names()
+        if "replaced_by" in {column["name"] for column in inspector.get_columns(table)}
+    )
 
 
 def upgrade() -> None:
-    for table in TERM_TABLES:
+    for table in _term_tables():
         op.add_column(table, sa.Column("consider", sa.String(length=1024), nullable=True))
     op.add_column("schemas", sa.Column("organism", sa.String(length=64), nullable=True))
     op.add_column(
@@ -50,5 +45,5 @@ def downgrade() -> None:
     # plain DROP COLUMN (SQLite 3.35+): a batch rebuild would lose AUTOINCREMENT (0009)
     op.drop_column("schemas", "allow_obsolete")
     op.drop_column("schemas", "organism")
-    for table in reversed(TERM_TABLES):
+    for table in _term_tables():
         op.drop_column(table, "consider")
