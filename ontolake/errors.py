@@ -63,6 +63,7 @@ from typing import ClassVar
 from ontolake._urls import mask_text
 
 __all__ = [
+    "AmbiguousValueWarning",
     "ConfigurationError",
     "DatabaseError",
     "DatabaseLockedError",
@@ -286,6 +287,14 @@ class FeatureValueError(ValidationError):
         self.feature = feature
         self.missing = list(missing or [])
         self.hint = hint
+
+
+class AmbiguousValueWarning(UserWarning):
+    """``standardize`` left values as given because each names several terms.
+
+    The message names every candidate (with its ontology id); replace each value with the
+    term meant, or scope the feature to an organism.
+    """
 
 
 class FeatureNameWarning(UserWarning):

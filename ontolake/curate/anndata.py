@@ -95,7 +95,15 @@ class AnnDataSlots:
         component = self.components.get("var.T")
         if component is None or component.itype is None:
             return []
-        return [NameList(self.slot("var.T"), self.parts.var.index, component.itype, self.set_var)]
+        return [
+            NameList(
+                self.slot("var.T"),
+                self.parts.var.index,
+                component.itype,
+                self.set_var,
+                component.name_scope,
+            )
+        ]
 
     def set_var(self, names: list[str]) -> None:
         """Replace the ``var`` index (of the AnnData too, when in memory)."""

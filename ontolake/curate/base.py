@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,6 +28,7 @@ from ontolake.curate.report import (
 )
 from ontolake.curate.standardize import standardize_series
 from ontolake.errors import InvalidDataError, OntolakeError, ValidationError
+from ontolake.registries.label_scope import LabelScope
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,6 +74,8 @@ class NameList:
     names: pd.Index[Any]
     itype: str
     set_names: Callable[[list[str]], None]
+    scope: LabelScope = field(default_factory=LabelScope)
+    """The schema's scope of the names (organism, obsolete terms)."""
 
 
 class Curator:
@@ -218,6 +221,7 @@ class Curator:
                 report,
                 self._cache,
                 self.name,
+                names.scope,
             )
         self._extra_checks(report)
         self._check_dataset_values(report)
@@ -350,7 +354,11 @@ class Curator:
         return None
 
     def standardize(self, key: str | None = None) -> dict[str, dict[str, str]]:
-        """Replace synonyms, case variants and versioned ids by canonical values, in place.
+        """Replace synonyms, case variants, versioned ids and obsolete terms, in place.
+
+        An obsolete term becomes its replacement when its ontology declares exactly one.
+        Values naming several terms (ambiguous) are left as they are, named with every
+        candidate in an :class:`~ontolake.errors.AmbiguousValueWarning`.
 
         Args:
             key: a column (``"cell_type"``, or ``"obs:cell_type"``), a name list such as
@@ -379,10 +387,13 @@ class Curator:
                 label = column if table.slot == "main" else f"{table.slot}:{column}"
                 mappings[label] = mapping
         for name_list in names_found:
-            vocabulary = self._cache.vocabulary(parse_dtype(f"cat[{name_list.itype}]"))
-            allowed = self._cache.names(name_list.itype)
+            dtype = parse_dtype(f"cat[{name_list.itype}]")
+            vocabulary = self._cache.vocabulary(dtype, name_list.scope)
+            allowed = self._cache.names(name_list.itype, name_list.scope)
             texts = [str(n) for n in name_list.names]
-            mapping = vocabulary.mapper([t for t in dict.fromkeys(texts) if t not in allowed])
+            invalid = [t for t in dict.fromkeys(texts) if t not in allowed]
+            mapping = vocabulary.mapper(invalid)
+            vocabulary.warn_ambiguous([t for t in invalid if t not in mapping])
             if mapping:
                 name_list.set_names([mapping.get(t, t) for t in texts])
                 mappings[name_list.slot] = mapping

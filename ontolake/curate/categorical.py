@@ -29,7 +29,8 @@ from ontolake.curate.report import (
     column_key,
 )
 from ontolake.errors import OntolakeError
-from ontolake.registries.bio.vocabulary import STANDARDIZABLE
+from ontolake.registries.bio.vocabulary import Vocabulary, applied
+from ontolake.registries.label_scope import LabelScope
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from ontolake.curate.registry_cache import RegistryCache
     from ontolake.registries.features import Feature
 
-__all__ = ["CategoricalTally", "check_categorical", "value_steps"]
+__all__ = ["CategoricalTally", "check_categorical", "restricting_filters", "value_steps"]
 
 
 def check_categorical(
@@ -134,38 +135,20 @@ def _report_invalid(
     """One issue for the invalid ``values`` (most frequent first) of a categorical column."""
     dtype = feature.parsed_dtype
     allowed = cache.allowed(feature, dtype)
-    vocabulary = cache.vocabulary(dtype)
-    filters = feature.cat_filters or {}
+    scope = LabelScope.of(feature.cat_filters)
+    vocabulary = cache.vocabulary(dtype, scope)
+    filters = restricting_filters(feature.cat_filters)
+    ambiguous = cache.labels(feature, dtype).ambiguous
     for value in values[:MAX_VALUES]:
-        text = value.value
-        suggestions = vocabulary.suggest(text)
-        if text in vocabulary.obsolete:
-            replacement = vocabulary.replacements.get(text)
-            value.reason = (
-                f"obsolete, replaced by {replacement!r}"
-                if replacement
-                else "obsolete, no replacement"
-            )
-        elif text in vocabulary.values:
-            value.reason = (
-                f"in the registry, outside the feature's filter {_filter_text(filters)}"
-                if filters
-                else "in the registry, but not one the feature takes"
-            )
-        elif any(s.kind in STANDARDIZABLE for s in suggestions):
-            best = next(s for s in suggestions if s.kind in STANDARDIZABLE)
-            value.reason = f"{best.kind} of {best.value!r}"
-        elif any(s.kind == "ambiguous" for s in suggestions):
-            terms = [s.value for s in suggestions if s.kind == "ambiguous"]
-            value.reason = "ambiguous: " + ", ".join(terms)
-        value.suggestions = suggestions
+        value.suggestions = vocabulary.suggest(value.value)
+        value.reason = _reason(value, vocabulary, filters, ambiguous.get(value.value, ()))
     key = column_key(slot, column)
     steps = value_steps(
         values[:MAX_VALUES],
         key,
         curator_name,
         add_new=not filters,
-        in_registry=vocabulary.values,
+        in_registry=vocabulary.values | set(ambiguous),
     )
     registries = " | ".join(str(target) for target in dtype.targets)
     message = f"{len(values)} value(s) not valid for {registries}"
@@ -187,6 +170,49 @@ def _report_invalid(
             n_values=len(values),
         )
     )
+
+
+def restricting_filters(filters: dict[str, Any] | None) -> dict[str, Any]:
+    """The filters that leave terms out (``allow_obsolete`` lets more in).
+
+    Example:
+        >>> restricting_filters({"allow_obsolete": True, "organism": "mouse"})
+        {'organism': 'mouse'}
+    """
+    return {key: value for key, value in (filters or {}).items() if key != "allow_obsolete"}
+
+
+def _reason(
+    value: InvalidValue,
+    vocabulary: Vocabulary,
+    filters: dict[str, Any],
+    terms: tuple[str, ...],
+) -> str:
+    """Why a value is not valid: obsolete, ambiguous, outside the filters, or a spelling."""
+    text, suggestions = value.value, value.suggestions
+    obsolete = vocabulary.obsolete_term(text)
+    if obsolete is not None:
+        replacements = [s.value for s in suggestions if s.kind == "obsolete"]
+        named = "" if obsolete == text else f" ({obsolete!r})"
+        if not replacements:
+            return f"obsolete{named}, no replacement"
+        return f"obsolete{named}, replaced by {', '.join(map(repr, replacements))}"
+    candidates = [s for s in suggestions if s.kind == "ambiguous"]
+    if candidates or terms:
+        shown = (
+            [f"{s.value}" + (f" ({s.term_id})" if s.term_id else "") for s in candidates]
+            if candidates
+            else list(terms)
+        )
+        return "ambiguous: " + ", ".join(shown)
+    if text in vocabulary.values:
+        if filters:
+            return f"in the registry, outside the feature's filter {_filter_text(filters)}"
+        return "in the registry, but not one the feature takes"
+    best = applied(suggestions)
+    if best is not None:
+        return f"{best.kind} of {best.value!r}"
+    return value.reason
 
 
 def value_steps(
@@ -230,20 +256,30 @@ def value_steps(
     from ontolake.registries.bio.variants import variant_groups
 
     steps = []
-    mapped = [v.value for v in values if any(s.kind in STANDARDIZABLE for s in v.suggestions)]
+    mapped = [v.value for v in values if applied(v.suggestions) is not None]
     if mapped:
         python = f"{curator_name}.standardize({key!r})"
         steps.append(NextStep("standardize", key, python, values=tuple(mapped)))
     close = [v for v in values if any(s.confident for s in v.suggestions)]
-    typos = [v for v in close if v.suggestions[0].kind in ("fuzzy", "obsolete")]
+    typos = [v for v in close if v.suggestions[0].kind == "fuzzy"]
     if typos:
         shown = ", ".join(f"{v.value!r} with {v.suggestions[0].value!r}" for v in typos[:3])
         more = f" and {len(typos) - 3:,} more" if len(typos) > 3 else ""
         check = "a close match: check it" if len(typos) == 1 else "close matches: check them"
-        if all(v.suggestions[0].kind == "obsolete" for v in typos):
-            check = "obsolete terms: use their replacements"
         python = f"replace {shown}{more} ({check})"
         steps.append(NextStep("replace_values", key, python, values=tuple(v.value for v in typos)))
+    for kinds, why in _CHOICES:
+        choices = [v for v in values if applied(v.suggestions) is None and _choices(v, kinds)]
+        if choices:
+            shown = "; ".join(
+                f"{v.value!r} with one of {', '.join(map(repr, _choices(v, kinds)))}"
+                for v in choices[:3]
+            )
+            more = f" and {len(choices) - 3:,} more" if len(choices) > 3 else ""
+            python = f"replace {shown}{more} ({why})"
+            steps.append(
+                NextStep("replace_values", key, python, values=tuple(v.value for v in choices))
+            )
     if not add_new:
         return steps
     known = set(in_registry)
@@ -277,6 +313,21 @@ def value_steps(
     return steps
 
 
+_CHOICES = (
+    (("ambiguous",), "ambiguous: each names several terms; choose the one meant"),
+    (("obsolete", "consider"), "obsolete terms: choose a replacement"),
+)
+"""Values a person must choose a term for: the suggestion kinds offered, and why."""
+
+
+def _choices(value: InvalidValue, kinds: tuple[str, ...]) -> list[str]:
+    """The distinct terms of ``kinds`` suggested for a value (ids where names repeat)."""
+    found = [s for s in value.suggestions if s.kind in kinds]
+    names = [s.value for s in found]
+    shown = [s.term_id if s.term_id and names.count(s.value) > 1 else s.value for s in found]
+    return list(dict.fromkeys(shown))
+
+
 def _filter_text(filters: dict[str, Any]) -> str:
     parts = []
     if "descendants_of" in filters:
@@ -284,4 +335,6 @@ def _filter_text(filters: dict[str, Any]) -> str:
     if "source" in filters:
         source = filters["source"]
         parts.append(f"source {source.get('name')}@{source.get('version')}")
+    if "organism" in filters:
+        parts.append(f"organism {filters['organism']}")
     return "(" + ", ".join(parts) + ")"

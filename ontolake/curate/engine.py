@@ -231,7 +231,16 @@ class _Findings:
         if schema.itype is not None and self.extra:
             from ontolake.curate.names import check_names
 
-            check_names(self.extra, schema.itype, slot, "columns", report, self.cache, curator_name)
+            check_names(
+                self.extra,
+                schema.itype,
+                slot,
+                "columns",
+                report,
+                self.cache,
+                curator_name,
+                schema.name_scope,
+            )
         if self.wrong_kind:
             wrong = [column for column in self.extra if column in self.wrong_kind]
             report.add(

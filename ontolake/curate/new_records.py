@@ -16,8 +16,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ontolake.curate.categorical import restricting_filters
 from ontolake.curate.column_values import distinct_values
 from ontolake.errors import OntolakeError, ValidationError
+from ontolake.registries.label_scope import LabelScope
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +67,7 @@ def values_to_add(
     uniques, _ = distinct_values(series)
     allowed = cache.allowed(feature, dtype)
     new = [str(value) for value in uniques if str(value) not in allowed]
-    if new and feature.cat_filters:
+    if new and restricting_filters(feature.cat_filters):
         raise ValidationError(
             f"Column {key!r} ({feature.name}) only takes terms {feature.cat_filters}: new "
             f"records would still fail. Fix the values {new[:10]} instead (see curator.report)."
@@ -73,7 +75,7 @@ def values_to_add(
     if values is not None:
         wanted = set(values)
         return [value for value in new if value in wanted]
-    vocabulary = cache.vocabulary(dtype)
+    vocabulary = cache.vocabulary(dtype, LabelScope.of(feature.cat_filters))
     known: dict[str, str] = {}
     for value in new:
         confident = [s for s in vocabulary.suggest(value) if s.confident]

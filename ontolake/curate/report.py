@@ -455,16 +455,23 @@ def _value_text(value: InvalidValue) -> str:
     best = value.suggestions[0]
     score = f" {best.score:g}" if best.kind == "fuzzy" else ""
     if best.kind == "ambiguous":
-        terms = [s.value for s in value.suggestions if s.kind == "ambiguous"]
-        return f"{text} → one of {', '.join(map(repr, terms))} (ambiguous)"
+        terms = [_term_text(s) for s in value.suggestions if s.kind == "ambiguous"]
+        return f"{text} → one of {', '.join(terms)} (ambiguous)"
     if best.confident:
         return f"{text} → {best.value!r} ({best.kind}{score})"
     return f"{text} (close to {best.value!r}, {best.kind}{score})"
 
 
+def _term_text(suggestion: Suggestion) -> str:
+    """``'embryonic stage' (MmusDv:0000002)``: a term, with its id where one is given."""
+    term_id = f" ({suggestion.term_id})" if suggestion.term_id else ""
+    return f"{suggestion.value!r}{term_id}"
+
+
 def _suggestions_text(value: InvalidValue) -> str:
     return ", ".join(
-        f"{s.value} ({s.kind}{f' {s.score:g}' if s.kind == 'fuzzy' else ''})"
+        f"{s.value}{f' [{s.term_id}]' if s.term_id else ''} "
+        f"({s.kind}{f' {s.score:g}' if s.kind == 'fuzzy' else ''})"
         for s in value.suggestions
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ontolake.curate.column_values import distinct_values
+from ontolake.registries.label_scope import LabelScope
 from ontolake.schemas.values import is_missing
 
 if TYPE_CHECKING:
@@ -24,7 +25,10 @@ __all__ = ["standardize_series"]
 def standardize_series(
     series: pd.Series[Any], feature: Feature, cache: RegistryCache
 ) -> tuple[pd.Series[Any], dict[str, str]]:
-    """``(standardized column, {given: canonical})`` for synonyms and case variants.
+    """``(standardized column, {given: canonical})``: synonyms and variants made canonical.
+
+    Synonyms, case variants, versioned ids and obsolete terms with one declared replacement
+    change; ambiguous values stay as given, named in an ``AmbiguousValueWarning``.
 
     Example:
         >>> from ontolake.curate.registry_cache import RegistryCache
@@ -37,13 +41,12 @@ def standardize_series(
     import pandas as pd
 
     dtype = feature.parsed_dtype
-    vocabulary = cache.vocabulary(dtype)
+    vocabulary = cache.vocabulary(dtype, LabelScope.of(feature.cat_filters))
     allowed = cache.allowed(feature, dtype)
     if dtype.is_list:
-        mapping: dict[str, str] = {}
-        for items in series.dropna():
-            texts = [str(item) for item in items if str(item) not in allowed]
-            mapping.update(vocabulary.mapper(texts))
+        texts = {str(i): None for items in series.dropna() for i in items if str(i) not in allowed}
+        mapping = vocabulary.mapper(list(texts))
+        vocabulary.warn_ambiguous([text for text in texts if text not in mapping])
         if not mapping:
             return series, {}
         return series.map(
@@ -52,6 +55,7 @@ def standardize_series(
     uniques, _ = distinct_values(series)
     candidates = [str(value) for value in uniques if str(value) not in allowed]
     mapping = vocabulary.mapper(candidates)
+    vocabulary.warn_ambiguous([value for value in candidates if value not in mapping])
     if not mapping:
         return series, {}
     if isinstance(series.dtype, pd.CategoricalDtype):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_REVISION", "check_schema", "current_revision", "newer_schema_error"]
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -6,6 +6,7 @@ and errors list the missing labels with the command that adds them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, cast
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import func, or_, select
 
 from ontolake.errors import FeatureValueError
+from ontolake.registries.label_scope import LabelScope, ValidLabels, scope_conditions, valid_labels
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -22,7 +24,14 @@ if TYPE_CHECKING:
     from ontolake.registries.features import Feature
     from ontolake.schemas.dtypes import CatTarget, DType
 
-__all__ = ["resolve_labels", "target_conditions", "value_condition"]
+__all__ = [
+    "allowed_labels",
+    "itype_labels",
+    "registry_labels",
+    "resolve_labels",
+    "target_conditions",
+    "value_condition",
+]
 
 Label = tuple[int, str, str]
 """``(record id, field value, registry name)``."""
@@ -44,21 +53,27 @@ def resolve_labels(
     resolved: dict[Any, Label] = {}
     strings = [label for label in labels if isinstance(label, str)]
     pending = dict(records)
+    ambiguous: list[str] = []
     for target in dtype.targets:
         if not strings and not pending:
             break
         model = target.model
         column = getattr(model, target.field)
         conditions = target_conditions(session, feature, target)
+        # a label naming several terms of an ontology is ambiguous: never one of them
+        several = hasattr(model, "ontology_id")
         for start in range(0, len(strings), _CHUNK):
             chunk = strings[start : start + _CHUNK]
             statement = (
-                select(column, func.min(model.id))
+                select(column, func.min(model.id), func.count(model.id))
                 .where(column.in_(chunk), *conditions)
                 .group_by(column)
             )
-            for value, record_id in session.execute(statement):
-                resolved[value] = (int(record_id), str(value), target.registry)
+            for value, record_id, count in session.execute(statement):
+                if several and count > 1:
+                    ambiguous.append(str(value))
+                else:
+                    resolved[value] = (int(record_id), str(value), target.registry)
         strings = [label for label in strings if label not in resolved]
         mine = {key: record for key, record in pending.items() if isinstance(record, model)}
         if mine:
@@ -68,6 +83,14 @@ def resolve_labels(
                 key = (model.__name__, record_id)
                 resolved[key] = (int(record_id), str(value), target.registry)
                 pending.pop(key, None)
+    if ambiguous:
+        shown = ", ".join(repr(value) for value in sorted(set(ambiguous))[:20])
+        raise FeatureValueError(
+            f"Feature {feature.name!r} ({dtype}): value(s) naming several terms (ambiguous): "
+            f"{shown}. Scope the feature to an organism (organism=...) or use ontology ids.",
+            feature=feature.name,
+            missing=sorted(set(ambiguous)),
+        )
     if strings or pending:
         raise _missing(session, feature, dtype, strings, list(pending.values()))
     return resolved
@@ -97,13 +120,75 @@ def target_conditions(
             )
         conditions.append(model.type_id == type_id)
     filters = feature.cat_filters or {}
+    scope = LabelScope.of(filters)
+    pinned = "source" in filters and hasattr(model, "membership_table")
+    where = f"Feature {feature.name!r}"
+    conditions += scope_conditions(session, model, scope, pinned=pinned, where=where)
     if not hasattr(model, "parent_table") or not filters:
         return conditions
     if "descendants_of" in filters:
         conditions.append(_descendants(session, feature, model, target, filters["descendants_of"]))
-    if "source" in filters:
-        conditions.append(_from_source(session, feature, model, target, filters["source"]))
+    if pinned:
+        conditions.append(
+            _from_source(session, feature, model, target, filters["source"], scope.allow_obsolete)
+        )
     return conditions
+
+
+def allowed_labels(session: Session, feature: Feature, dtype: DType) -> ValidLabels:
+    """The valid labels of a categorical feature, and its ambiguous values.
+
+    The one implementation the curators and ``schema.to_pandera()`` call: the feature's
+    filters and scope apply (:mod:`ontolake.registries.label_scope`: obsolete terms only
+    when allowed, one organism when scoped), and a value naming several terms is ambiguous.
+
+    Raises:
+        FeatureValueError: a filter names something missing (a record type, a term, a
+            source version, an organism); the message says what to import or create.
+    """
+    found = ValidLabels(frozenset())
+    for target in dtype.targets:
+        conditions = target_conditions(session, feature, target)
+        found = found.merged(registry_labels(session, target.model, target.field, conditions))
+    return found
+
+
+def itype_labels(session: Session, model: Any, field: str, scope: LabelScope) -> ValidLabels:
+    """The valid names of a schema's itype (a registry field, or ``Feature`` names).
+
+    The same rules as :func:`allowed_labels`, with the schema's scope instead of a
+    feature's; trashed records are no names.
+    """
+    conditions: list[Any] = []
+    if hasattr(model, "is_trashed"):
+        conditions.append(model.is_trashed.is_(False))
+    where = f"itype {model.__name__}.{field}"
+    conditions += scope_conditions(session, model, scope, pinned=False, where=where)
+    return registry_labels(session, model, field, conditions)
+
+
+def registry_labels(
+    session: Session, model: Any, field: str, conditions: Sequence[Any]
+) -> ValidLabels:
+    """The values of ``field`` on the records meeting ``conditions`` (rule 3 applied).
+
+    Records of an ontology registry are told apart by their ontology id (their uid when
+    they have none); values of other registries are never ambiguous.
+    """
+    column = getattr(model, field)
+    found_values = session.execute(select(column).where(*conditions)).scalars()
+    values = [str(value) for value in found_values if value is not None]
+    unique = frozenset(values)
+    if len(unique) == len(values) or not hasattr(model, "ontology_id"):
+        return ValidLabels(unique)  # no value repeats (the common case): one query
+    repeated = [value for value, count in Counter(values).items() if count > 1]
+    term = func.coalesce(model.ontology_id, model.uid)
+    found = ValidLabels(frozenset())  # the ids of the terms each repeated value names
+    for start in range(0, len(repeated), _CHUNK):
+        chunk = repeated[start : start + _CHUNK]
+        statement = select(column, term).where(column.in_(chunk), *conditions)
+        found = found.merged(valid_labels(session.execute(statement).tuples()))
+    return ValidLabels(unique - found.ambiguous.keys(), found.ambiguous)
 
 
 def _descendants(
@@ -125,7 +210,12 @@ def _descendants(
 
 
 def _from_source(
-    session: Session, feature: Feature, model: Any, target: CatTarget, pin: dict[str, str]
+    session: Session,
+    feature: Feature,
+    model: Any,
+    target: CatTarget,
+    pin: dict[str, str],
+    allow_obsolete: bool,
 ) -> Any:
     from ontolake.registries.bio.source import Source
 
@@ -156,11 +246,10 @@ def _from_source(
             feature=feature.name,
         )
     members = model.membership_table
-    return model.id.in_(
-        select(members.c.record_id).where(
-            members.c.source_id.in_(source_ids), members.c.is_obsolete.is_(False)
-        )
-    )
+    held = select(members.c.record_id).where(members.c.source_id.in_(source_ids))
+    if not allow_obsolete:
+        held = held.where(members.c.is_obsolete.is_(False))
+    return model.id.in_(held)
 
 
 def _python_name(registry: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ontolake.errors import FeatureDefinitionError, FeatureNameWarning
 from ontolake.registries.base import JSONType, Registry
+from ontolake.registries.label_scope import LabelScope, normalised_organism
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -52,6 +53,11 @@ class Feature(Registry):
             or name, or the record) whose descendants, and itself, are valid.
         source: categorical features over an ontology only: the source version valid terms
             must come from (a ``Source``, ``"cl@2025-04-10"`` or ``{"name", "version"}``).
+        organism: categorical features over an ontology only: valid terms come from this
+            organism's sources (``"mouse"``: the mouse gene table, MmusDv), so a value is
+            checked against that organism only.
+        allow_obsolete: categorical features over an ontology only: obsolete terms are
+            valid too (by default they are not: ``inspect`` names their replacements).
 
     Example:
         >>> import ontolake as ol
@@ -75,7 +81,8 @@ class Feature(Registry):
     coerce: Mapped[bool] = mapped_column(default=False)
     default_value: Mapped[Any | None] = mapped_column(JSONType)
     cat_filters: Mapped[dict[str, Any] | None]
-    """``{"descendants_of": "CL:0000084", "source": {"name": "cl", "version": "…"}}``."""
+    """``{"descendants_of": "CL:0000084", "source": {"name": "cl", "version": "…"}}``, and
+    the scope: ``{"organism": "mouse", "allow_obsolete": True}``."""
 
     def __init__(
         self,
@@ -89,6 +96,8 @@ class Feature(Registry):
         default_value: Any = None,
         descendants_of: Any = None,
         source: Any = None,
+        organism: str | None = None,
+        allow_obsolete: bool = False,
         **fields: Any,
     ) -> None:
         if name is None or dtype is None:
@@ -98,7 +107,8 @@ class Feature(Registry):
             )
         _check_name(name)
         parsed = _parse(name, dtype)
-        filters = _filters(name, parsed, descendants_of, source)
+        scope = LabelScope(allow_obsolete, normalised_organism(organism, f"Feature {name!r}"))
+        filters = _filters(name, parsed, descendants_of, source, scope)
         super().__init__(
             name=name,
             dtype=str(parsed),
@@ -244,17 +254,20 @@ def _parse(name: str, dtype: Any) -> DType:
         raise DtypeError(f"Feature {name!r}: {error}") from None
 
 
-def _filters(name: str, dtype: DType, descendants_of: Any, source: Any) -> dict[str, Any]:
-    """The categorical filters, checked against the dtype."""
-    if descendants_of is None and source is None:
+def _filters(
+    name: str, dtype: DType, descendants_of: Any, source: Any, scope: LabelScope
+) -> dict[str, Any]:
+    """The categorical filters and scope, checked against the dtype."""
+    if descendants_of is None and source is None and scope == LabelScope():
         return {}
     ontology_targets = [target for target in dtype.targets if hasattr(target.model, "parent_table")]
     if not ontology_targets:
         raise FeatureDefinitionError(
-            f"Feature {name!r}: descendants_of and source filter ontology terms; its dtype "
-            f"{dtype} names no ontology registry (such as bio.CellType)."
+            f"Feature {name!r}: descendants_of, source, organism and allow_obsolete filter "
+            f"ontology terms; its dtype {dtype} names no ontology registry (such as "
+            "bio.CellType)."
         )
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = scope.options()
     if descendants_of is not None:
         if not isinstance(descendants_of, str):
             descendants_of = getattr(descendants_of, "ontology_id", None) or getattr(

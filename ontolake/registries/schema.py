@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ontolake.errors import InvalidDataError
 from ontolake.registries.base import Base, JSONType, Registry
+from ontolake.registries.label_scope import LabelScope, normalised_organism
 from ontolake.registries.relations import Related
 
 if TYPE_CHECKING:
@@ -73,6 +74,10 @@ class Schema(Registry):
         flexible: other columns are allowed and validated when the itype knows them
             (default: True when no features are listed).
         dtype: the dtype of the values of an itype schema, e.g. ``num`` for expression.
+        organism: the names of an ontology ``itype`` come from this organism's sources
+            (``itype=ol.bio.Gene.symbol, organism="mouse"``: mouse gene symbols only).
+        allow_obsolete: obsolete terms are valid names of the ``itype`` (by default they
+            are not; a feature allows them with its own ``allow_obsolete``).
         checks: pandera ``Check`` objects on the whole DataFrame.
         column_checks: pandera ``Check`` objects by feature name, e.g.
             ``{"gc_content": [pa.Check.in_range(0, 1)]}``.
@@ -103,6 +108,10 @@ class Schema(Registry):
     ordered_set: Mapped[bool] = mapped_column(default=False)
     coerce_dtype: Mapped[bool] = mapped_column(default=False)
     flexible: Mapped[bool] = mapped_column(default=False)
+    organism: Mapped[str | None] = mapped_column(String(64))
+    """The organism the names of the itype come from (None: any)."""
+    allow_obsolete: Mapped[bool] = mapped_column(default=False)
+    """Whether obsolete terms are valid names of the itype."""
     index_feature_id: Mapped[int | None] = mapped_column(ForeignKey("features.id"), index=True)
     checks: Mapped[list[Any] | None] = mapped_column(JSONType)
     """Serialised pandera checks on the whole DataFrame: ``[{"check": name, **statistics}]``."""
@@ -129,6 +138,8 @@ class Schema(Registry):
         coerce_dtype: bool = False,
         flexible: bool | None = None,
         dtype: Any = None,
+        organism: str | None = None,
+        allow_obsolete: bool = False,
         checks: Sequence[Any] | None = None,
         column_checks: Mapping[str, Sequence[Any]] | None = None,
         **fields: Any,
@@ -158,6 +169,8 @@ class Schema(Registry):
             ordered_set=ordered_set,
             coerce_dtype=coerce_dtype,
             flexible=flexible,
+            organism=normalised_organism(organism, f"Schema {name or ''}".strip()),
+            allow_obsolete=bool(allow_obsolete),
             checks=serialise_checks(list(checks or []), strict=False) or None,
             **fields,
         )
@@ -259,7 +272,14 @@ class Schema(Registry):
             "flexible": self.flexible,
             "checks": self.checks or [],
             "slots": {slot: s.definition() for slot, s in sorted(self.slots.items())},
+            # only when set: the hashes of schemas without a scope stay what they were
+            **self.name_scope.options(),
         }
+
+    @property
+    def name_scope(self) -> LabelScope:
+        """The scope of the names of the itype (:mod:`ontolake.registries.label_scope`)."""
+        return LabelScope(bool(self.allow_obsolete), self.organism)
 
     def content_hash(self) -> str:
         """The sha256 (hex, 32 characters) of the definition."""

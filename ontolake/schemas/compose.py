@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from rich.tree import Tree
 
     from ontolake.registries.features import Feature
+    from ontolake.registries.label_scope import LabelScope, ValidLabels
     from ontolake.registries.schema import Schema
 
 __all__ = [
     "describe_tree",
     "deserialise_checks",
+    "itype_names",
     "members_of",
     "normalised_itype",
     "require_serialisable",
@@ -123,6 +125,25 @@ def normalised_itype(itype: Any) -> str | None:
             f"ol.Feature; got {itype!r}."
         )
     return str(dtype.targets[0])
+
+
+def itype_names(itype: str, scope: LabelScope) -> ValidLabels:
+    """The valid names of a schema's ``itype`` in its scope: what both engines check names by.
+
+    ``itype`` is ``Feature`` (the defined features) or a registry field.
+    """
+    from ontolake.instance.session import current_instance
+    from ontolake.registries.feature_labels import itype_labels
+    from ontolake.registries.features import Feature
+    from ontolake.schemas.dtypes import parse_dtype
+
+    if itype == "Feature":
+        model, field = Feature, "name"
+    else:
+        target = parse_dtype(f"cat[{itype}]").targets[0]
+        model, field = target.model, target.field
+    with current_instance().read() as session:
+        return itype_labels(session, model, field, scope)
 
 
 def _check_spec(check: Any) -> dict[str, Any] | None:

@@ -21,9 +21,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import DtypeError, InvalidDataError
+from ontolake.schemas.compose import itype_names
 
 if TYPE_CHECKING:
     from ontolake.registries.features import Feature
+    from ontolake.registries.label_scope import LabelScope
     from ontolake.registries.schema import Schema
     from ontolake.schemas.dtypes import DType
 
@@ -70,7 +72,8 @@ def to_pandera(schema: Schema) -> Any:
         )
     frame_checks = list(live.get("", []))
     if schema.itype is not None and (schema.flexible or not schema.members):
-        frame_checks.append(_itype_check(schema.itype, [f.name for f in schema.members]))
+        listed = [f.name for f in schema.members]
+        frame_checks.append(_itype_check(schema.itype, listed, schema.name_scope))
     if schema.dtype is not None:
         frame_checks.append(_values_check(schema.dtype, [f.name for f in schema.members]))
     index = None
@@ -138,24 +141,18 @@ def _all_values(series: Any, kind: type) -> bool:
     return all(isinstance(value, kind) for value in values)
 
 
-def registry_values(feature: Feature, dtype: DType) -> set[str]:
-    """Every valid label of a categorical feature (its filters applied), from the registries."""
-    from sqlalchemy import select
+def registry_values(feature: Feature, dtype: DType) -> frozenset[str]:
+    """Every valid label of a categorical feature, from the registries.
 
+    The same function the curators call
+    (:func:`~ontolake.registries.feature_labels.allowed_labels`): its filters and scope
+    apply, obsolete terms only when allowed, values naming several terms are not valid.
+    """
     from ontolake.instance.session import current_instance
-    from ontolake.registries.feature_labels import target_conditions
+    from ontolake.registries.feature_labels import allowed_labels
 
-    allowed: set[str] = set()
     with current_instance().read() as session:
-        for target in dtype.targets:
-            column = getattr(target.model, target.field)
-            conditions = target_conditions(session, feature, target)
-            allowed.update(
-                str(value)
-                for value in session.execute(select(column).where(*conditions)).scalars()
-                if value is not None
-            )
-    return allowed
+        return allowed_labels(session, feature, dtype).valid
 
 
 def _registry_check(feature: Feature, dtype: DType) -> Any:
@@ -177,7 +174,7 @@ def _registry_check(feature: Feature, dtype: DType) -> Any:
     )
 
 
-def _itype_check(itype: str, listed: list[str]) -> Any:
+def _itype_check(itype: str, listed: list[str], scope: LabelScope) -> Any:
     """A DataFrame check that columns not listed as features are values of ``itype``."""
     import pandera.pandas as pa
 
@@ -185,7 +182,7 @@ def _itype_check(itype: str, listed: list[str]) -> Any:
 
     def valid(frame: Any) -> bool:
         names = [str(column) for column in frame.columns if column not in listed]
-        allowed = _itype_values(itype)
+        allowed = itype_names(itype, scope).valid
         invalid = [name for name in names if name not in allowed]
         shown = ", ".join(repr(name) for name in invalid[:20]) + (" …" if len(invalid) > 20 else "")
         holder["check"].error = f"{len(invalid)} column name(s) not in {itype}: {shown}"
@@ -194,24 +191,6 @@ def _itype_check(itype: str, listed: list[str]) -> Any:
     check = pa.Check(valid, name=f"columns_in({itype})", error=f"column names must be {itype}")
     holder["check"] = check
     return check
-
-
-def _itype_values(itype: str) -> set[str]:
-    from sqlalchemy import select
-
-    from ontolake.instance.session import current_instance
-    from ontolake.registries.features import Feature
-    from ontolake.schemas.dtypes import parse_dtype
-
-    if itype == "Feature":
-        with current_instance().read() as session:
-            return set(session.execute(select(Feature.name)).scalars())
-    target = parse_dtype(f"cat[{itype}]").targets[0]
-    model = target.model
-    column = getattr(model, target.field)
-    conditions = [model.is_trashed.is_(False)] if hasattr(model, "is_trashed") else []
-    with current_instance().read() as session:
-        return {str(v) for v in session.execute(select(column).where(*conditions)).scalars()}
 
 
 def _values_check(dtype_text: str, listed: list[str]) -> Any:

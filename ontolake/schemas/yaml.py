@@ -8,6 +8,8 @@ The format (every key optional unless noted; unknown keys are errors)::
     otype: DataFrame              # DataFrame | AnnData | MuData | SpatialData
     itype: bio.Gene.stable_id     # or Feature
     dtype: num                    # dtype of the values of an itype schema
+    organism: mouse               # the itype's names come from this organism's sources
+    allow_obsolete: false         # obsolete terms are valid names of the itype
     minimal_set: true
     maximal_set: false
     ordered_set: false
@@ -26,6 +28,8 @@ The format (every key optional unless noted; unknown keys are errors)::
         unit: null
         descendants_of: CL:0000084
         source: cl@2025-04-10
+        organism: human           # terms of this organism's sources only
+        allow_obsolete: false     # obsolete terms are valid too
         checks: [{check: isin, allowed_values: [a, b]}]   # pandera checks by name
     checks: [{check: ...}]        # pandera checks on the whole DataFrame
     slots:                        # component schemas, in the same format
@@ -44,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontolake.errors import OntolakeError, SchemaFileError
+from ontolake.registries.label_scope import LabelScope
 from ontolake.schemas.sources import (
     ensure_sources,
     parse_sources,
@@ -67,6 +72,8 @@ _SCHEMA_KEYS = (
     "otype",
     "itype",
     "dtype",
+    "organism",
+    "allow_obsolete",
     *_FLAGS,
     "sources",
     "index",
@@ -84,6 +91,8 @@ _FEATURE_KEYS = (
     "unit",
     "descendants_of",
     "source",
+    "organism",
+    "allow_obsolete",
     "checks",
 )
 
@@ -257,6 +266,8 @@ def _schema(data: dict[str, Any], where: str, path: str) -> Schema:
             otype=_typed(data.get("otype"), str, where, path, "otype"),
             itype=_typed(data.get("itype"), str, where, path, "itype"),
             dtype=_typed(data.get("dtype"), str, where, path, "dtype"),
+            organism=_typed(data.get("organism"), str, where, path, "organism"),
+            allow_obsolete=_flag(data, "allow_obsolete", where, path),
             slots=components or None,
             index=None if index is None else _feature(index, where, f"{path}index"),
             checks=deserialise_checks(_checks(data.get("checks"), where, path)),
@@ -293,9 +304,15 @@ def _feature(item: Any, where: str, path: str) -> Feature:
             default_value=item.get("default_value"),
             descendants_of=_typed(item.get("descendants_of"), str, where, path, "descendants_of"),
             source=item.get("source"),
+            organism=_typed(item.get("organism"), str, where, path, "organism"),
+            allow_obsolete=_flag(item, "allow_obsolete", where, path),
         )
     except OntolakeError as error:
         raise SchemaFileError(f"{where}: {path} ({name}): {error}") from None
+
+
+def _flag(data: dict[str, Any], key: str, where: str, path: str) -> bool:
+    return bool(_typed(data.get(key, False), bool, where, path, key))
 
 
 def _checks(specs: Any, where: str, path: str) -> list[dict[str, Any]]:
@@ -368,6 +385,7 @@ def _schema_data(schema: Schema) -> dict[str, Any]:
     for key in ("name", "description", "otype", "itype", "dtype"):
         if getattr(schema, key) is not None:
             data[key] = getattr(schema, key)
+    data.update(schema.name_scope.options())
     for flag in _FLAGS:
         data[flag] = bool(getattr(schema, flag))
     if schema.index is not None:
@@ -396,6 +414,7 @@ def _feature_data(feature: Feature, checks: list[dict[str, Any]]) -> dict[str, A
         data["descendants_of"] = filters["descendants_of"]
     if "source" in filters:
         data["source"] = f"{filters['source']['name']}@{filters['source']['version']}"
+    data.update(LabelScope.of(filters).options())
     if checks:
         data["checks"] = checks
     return data

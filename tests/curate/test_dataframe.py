@@ -101,7 +101,7 @@ def test_duplicated_index_and_pandera_check(cells):
 
 def test_obsolete_term_rejected_with_replacement(cells):
     vocabulary = ol.bio.CellType.vocabulary()
-    obsolete, replacement = next(iter(vocabulary.replacements.items()))
+    obsolete, (replacement,) = next(iter(vocabulary.replacements.items()))
     report = _issues(ol.curate.DataFrameCurator(_frame(cell_type=[obsolete] * 4), cells))
     (issue,) = report.for_column("cell_type")
     assert issue.values[0].reason == f"obsolete, replaced by {replacement!r}"

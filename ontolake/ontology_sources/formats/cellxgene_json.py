@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ontolake.errors import OntologyFormatError
 from ontolake.ontology_sources.closure import ClosureRepair
+from ontolake.ontology_sources.formats._common import OBO_PURL, iri_to_curie
 from ontolake.ontology_sources.formats.base import OntologyFormat
 from ontolake.ontology_sources.json_stream import (
     CHUNK_BYTES,
@@ -78,9 +79,6 @@ def read_cellxgene(handle: BinaryIO, label: str) -> Iterator[Term]:
         yield term
 
 
-_OBO_TAIL = re.compile(r"^obo\.([A-Za-z][A-Za-z0-9]*)_(\w+)$")
-
-
 def _term(term_id: str, entry: Any, label: str) -> Term:
     if not isinstance(entry, dict):
         raise OntologyFormatError(f"{label}: term {term_id} is not an object.")
@@ -118,11 +116,19 @@ def _term(term_id: str, entry: Any, label: str) -> Term:
 
 
 def _ids(value: Any) -> tuple[str, ...]:
-    """Term ids as CURIEs; the files write some as ``obo.CL_0011026`` (an OBO IRI's tail)."""
+    """Term ids as CURIEs: the exports write a few as ``obo.CL_0011026`` (``CL:0011026``).
+
+    Example:
+        >>> _ids(["obo.HsapDv_0000226", "CL:0000000"])
+        ('HsapDv:0000226', 'CL:0000000')
+    """
     if not value:
         return ()
-    items = (value,) if isinstance(value, str) else value
-    return tuple(_OBO_TAIL.sub(r"\1:\2", str(item)) for item in items)
+    items = [value] if isinstance(value, str) else value
+    return tuple(
+        iri_to_curie(OBO_PURL + text.removeprefix("obo.")) if text.startswith("obo.") else text
+        for text in map(str, items)
+    )
 
 
 def iter_entries(handle: BinaryIO, label: str) -> Iterator[tuple[str, Any]]:

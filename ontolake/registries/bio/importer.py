@@ -365,6 +365,7 @@ def _upsert_terms(
             "description": term.definition,
             "is_obsolete": term.is_obsolete,
             "replaced_by": SYNONYM_SEPARATOR.join(term.replaced_by) or None,
+            "consider": SYNONYM_SEPARATOR.join(term.consider) or None,
             "source_id": source_id,
             **model.fields_from_term(term),
             **(extra or {}),

@@ -175,6 +175,7 @@ class PublicOntology:
                         synonyms=tuple((s.text, s.scope) for s in term.synonyms),
                         is_obsolete=term.is_obsolete,
                         replaced_by=term.replaced_by,
+                        consider=term.consider,
                     )
                     for term in self.terms
                 ),

@@ -95,6 +95,8 @@ class OntologyTerm(Trashable, Registry):
     is_obsolete: Mapped[bool] = mapped_column(default=False)
     replaced_by: Mapped[str | None] = mapped_column(String(1024))
     """Ontology ids that replace an obsolete term, joined by ``|``."""
+    consider: Mapped[str | None] = mapped_column(String(1024))
+    """Ontology ids a curator should consider instead of an obsolete term, joined by ``|``."""
 
     @declared_attr
     def source_id(cls) -> Mapped[int | None]:

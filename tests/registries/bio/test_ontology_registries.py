@@ -145,14 +145,18 @@ def test_validate_standardize_inspect(cell_types):
     ]
     assert cell_types.standardize(["T cell"], field="ontology_id") == ["CL:0000084"]
     result = cell_types.inspect(["T cell", "T-cell", "T-cell", "T cel", "old cell type"])
-    assert result.validated == ["T cell", "old cell type"]
-    assert result.non_validated == ["T-cell", "T cel"]
-    assert result.counts == {"T-cell": 2, "T cel": 1}
+    # an obsolete term is not valid: inspect names it and its replacement
+    assert result.validated == ["T cell"]
+    assert result.non_validated == ["T-cell", "T cel", "old cell type"]
+    assert result.counts == {"T-cell": 2, "T cel": 1, "old cell type": 1}
+    assert result.obsolete == {"old cell type": "old cell type"}
     assert [(s.kind, s.value) for s in result.suggestions["T-cell"]] == [("synonym", "T cell")]
     assert result.suggestions["T cel"][0].kind == "fuzzy"
     assert result.suggestions["T cel"][0].value == "T cell"
     obsolete = cell_types.vocabulary().suggest("old cell type")
-    assert ("obsolete", "T cell") in [(s.kind, s.value) for s in obsolete]
+    assert [(s.kind, s.value, s.confident) for s in obsolete] == [("obsolete", "T cell", True)]
+    assert cell_types.standardize(["old cell type", "CL:0000999"]) == ["T cell", "T cell"]
+    assert cell_types.validate(["CL:0000999"], field="ontology_id").tolist() == [False]
 
 
 def test_search_and_lookup_over_names_and_synonyms(cell_types):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ontolake.errors import AmbiguousValueWarning
 from ontolake.registries.bio.vocabulary import Suggestion, TermEntry, Vocabulary
 
 WORDS = st.sampled_from(["T", "B", "NK", "cell", "cel", "stem", "gamma", "delta", "x", "Cell"])
@@ -65,10 +67,11 @@ def test_a_synonym_of_several_terms_is_shown_as_ambiguous_never_standardized():
     )
     for value in ("mouse", "MOUSE"):
         assert vocabulary.suggest(value) == [
-            Suggestion("ambiguous", "Mus <genus>"),
-            Suggestion("ambiguous", "Mus musculus"),
+            Suggestion("ambiguous", "Mus <genus>", term_id="NCBITaxon:10088"),
+            Suggestion("ambiguous", "Mus musculus", term_id="NCBITaxon:10090"),
         ]
-        assert vocabulary.standardize([value]) == [value]
+        with pytest.warns(AmbiguousValueWarning, match="NCBITaxon:10088.*NCBITaxon:10090"):
+            assert vocabulary.standardize([value]) == [value]
     assert vocabulary.suggest("Human") == [Suggestion("case", "Homo sapiens")]
     assert vocabulary.standardize(["Human"]) == ["Homo sapiens"]
 
