@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIDENT_SIMILARITY",
+    "FEW_VALUES",
     "FUZZY_CANDIDATES",
     "FUZZY_CUTOFF",
     "IDENTIFIER",
@@ -29,6 +30,7 @@ __all__ = [
     "Suggestion",
     "TermEntry",
     "Vocabulary",
+    "few_distinct",
 ]
 
 FUZZY_CUTOFF = 80.0
@@ -48,6 +50,9 @@ optional version (``CL:0000084``, ``ENSG00000141510.19``, ``CVCL_0001``). Two id
 differ by one digit name different things, however alike their texts: a fuzzy match between
 two of them is shown, never confident, so no step applies it and ``add_new_from`` does not
 hold the value back as a typo."""
+FEW_VALUES = 1000
+"""Up to this many values, ``validate`` loads only the records they name (an indexed lookup);
+beyond it, the whole vocabulary once (cheaper than a lookup of every distinct value)."""
 MIN_LENGTH_RATIO = 0.5
 """A fuzzy candidate shorter than this share of the value is dropped: ``WRatio`` scores a
 short term that occurs inside the value highly (``'SELT'`` → ``'E'`` 90, ``'RP11-782C8.1'``
@@ -167,10 +172,14 @@ class Vocabulary:
         self._exact[value] = value
 
     @classmethod
-    def from_registry(cls, model: type[Any], field_name: str) -> Vocabulary:
+    def from_registry(
+        cls, model: type[Any], field_name: str, *, only: list[str] | None = None
+    ) -> Vocabulary:
         """The vocabulary of ``field_name`` over the non-trashed records of ``model``.
 
-        Ids written with a version suffix are recognised by ``model.versioned_id``.
+        Ids written with a version suffix are recognised by ``model.versioned_id``. With
+        ``only``, just the records whose field value is one of these: enough to validate
+        those values, in one indexed lookup instead of loading every term.
         """
         from sqlalchemy import select
 
@@ -190,13 +199,21 @@ class Vocabulary:
                     model.is_obsolete,
                     model.replaced_by,
                 )
-                .where(model.is_trashed.is_(False))
+                .where(
+                    model.is_trashed.is_(False), *([column.in_(only)] if only is not None else [])
+                )
                 .order_by(model.id)
             ).all()
             synonym_rows = connection.execute(
-                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope).order_by(
-                    synonyms.c.record_id, synonyms.c.text
+                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope)
+                .where(
+                    *(
+                        [synonyms.c.record_id.in_([row[0] for row in rows])]
+                        if only is not None
+                        else []
+                    )
                 )
+                .order_by(synonyms.c.record_id, synonyms.c.text)
             ).all()
         by_record: dict[int, list[tuple[str, str]]] = {}
         for record_id, text, scope in synonym_rows:
@@ -393,6 +410,18 @@ class Vocabulary:
 def _ordered(terms: Iterable[str]) -> list[str]:
     """Terms by their case-folded text, then as written: the order ties are shown in."""
     return sorted(terms, key=lambda term: (term.casefold(), term))
+
+
+def few_distinct(values: Any, limit: int = FEW_VALUES) -> list[str] | None:
+    """The distinct values (as strings) of an input of at most ``limit`` values, else None.
+
+    Example:
+        >>> few_distinct(["B cell", "B cell", None]), few_distinct(["a"] * 2000)
+        (['B cell'], None)
+    """
+    if not isinstance(values, str) and len(values) > limit:
+        return None
+    return _factorize(values)[1]
 
 
 def _as_list(values: Any) -> list[Any]:

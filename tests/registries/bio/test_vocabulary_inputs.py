@@ -1,17 +1,23 @@
-"""A vocabulary answers alike whatever holds the values: list, array, Series, Index, categorical.
+"""A vocabulary answers alike whatever holds the values and however many there are.
 
 Series and Index of text are factorized as they are (a million values are not copied to a
-list first); every container must still give the answers of the plain list.
+list first), and ``validate`` of a few values loads only the records they name: each must
+give the answers of a plain list against the whole vocabulary.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ontolake.registries.bio.vocabulary import TermEntry, Vocabulary
+from ontolake.registries.bio.vocabulary import FEW_VALUES, TermEntry, Vocabulary
+
+DATA = Path(__file__).parents[2] / "data" / "ontologies"
 
 VOCABULARY = Vocabulary(
     [
@@ -43,3 +49,44 @@ def test_missing_values_are_never_valid_and_kept_as_given(values):
     assert valid == VOCABULARY.validate(values).tolist()
     assert not any(v for v, given in zip(valid, values, strict=True) if given is None)
     assert VOCABULARY.standardize(series) == VOCABULARY.standardize(values)
+
+
+@pytest.fixture(scope="module")
+def cl_registry(tmp_path_factory):
+    """A registry holding the committed CL subset (names, synonyms, obsolete terms)."""
+    import ontolake as ol
+    from ontolake.instance import setup
+
+    storage = tmp_path_factory.mktemp("cl-subset") / "lake"
+    ol.init(storage=storage, remember=False)
+    ol.bio.CellType.import_source(str(DATA / "cl_subset.json.zst"))
+    records = ol.bio.CellType.filter().to_list()
+    names = sorted({record.name for record in records})
+    ids = sorted({record.ontology_id for record in records})
+    synonyms = sorted({s for record in records for s in (record.synonyms or "").split("|") if s})
+    setup.disconnect()
+    return storage, names, ids, synonyms
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_validating_a_few_values_answers_like_the_whole_vocabulary(cl_registry, data):
+    import ontolake as ol
+    from ontolake.instance import setup
+
+    storage, names, ids, synonyms = cl_registry
+    field = data.draw(st.sampled_from(["name", "ontology_id"]))
+    pool = [*names[:50], *ids[:50], *synonyms[:50], "not a cell", "", "t cell"]
+    values = data.draw(st.lists(st.sampled_from(pool) | st.none(), min_size=1, max_size=12))
+    ol.connect(storage, remember=False)
+    try:
+        whole = ol.bio.CellType.vocabulary(field).validate(values).tolist()
+        assert ol.bio.CellType.validate(values, field=field).tolist() == whole
+        many = values * (1 + FEW_VALUES // len(values))  # beyond FEW_VALUES: the whole path
+        assert ol.bio.CellType.validate(many, field=field).tolist() == whole * (
+            1 + FEW_VALUES // len(values)
+        )
+    finally:
+        setup.disconnect()
