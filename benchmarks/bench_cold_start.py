@@ -21,32 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import DEFAULT_REPEAT, Result, result
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from bench_cellxgene import dataset, reference_validator
+from common import DEFAULT_REPEAT, Result, load, result
 
 N_CELLS = 1_000
 N_GENES = 500
-
-
-def dataset(folder: Path, n_cells: int = N_CELLS) -> Path:
-    """A valid human dataset of ``n_cells`` cells using terms of every pinned ontology kind."""
-    from curate.cellxgene_files import CELL_LINE_ROW, VALID_HUMAN_ROW, with_values, write_h5ad
-
-    from ontolake.ontology_sources import catalog
-
-    terms = catalog.find("Gene", organism="human").terms()
-    genes = [next(terms).ontology_id for _ in range(N_GENES)]
-    kinds = [
-        VALID_HUMAN_ROW,
-        with_values(VALID_HUMAN_ROW, cell_type_ontology_term_id="CL:0000236"),
-        with_values(VALID_HUMAN_ROW, disease_ontology_term_id="MONDO:0005148"),
-        with_values(VALID_HUMAN_ROW, self_reported_ethnicity_ontology_term_id="AfPO:0000145"),
-        CELL_LINE_ROW,
-    ]
-    rows = [kinds[i % len(kinds)] for i in range(n_cells)]
-    return write_h5ad(folder / "cold.h5ad", rows, genes=genes)
 
 
 def fresh_env(home: Path) -> dict[str, str]:
@@ -60,8 +39,11 @@ def fresh_env(home: Path) -> dict[str, str]:
 
 def run_child(
     command: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)
-) -> tuple[float, int]:
-    """(wall seconds, peak RSS in bytes) of one child process; raise when it fails."""
+) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in bytes, CPU seconds) of one child process; raise on failure.
+
+    The CPU time (user + system) varies less than the wall time on a shared machine.
+    """
     start = time.perf_counter()
     child = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -73,26 +55,20 @@ def run_child(
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{output[-3000:]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
-def _reference() -> str | None:
-    candidates = [
-        os.environ.get("ONTOLAKE_CELLXGENE_SCHEMA", ""),
-        str(ROOT / ".venv-cellxgene-schema" / "bin" / "cellxgene-schema"),
-        "/work/main/.venv-cellxgene-schema/bin/cellxgene-schema",
-    ]
-    return next((c for c in candidates if c and Path(c).exists()), None)
-
-
-def _with_memory(name: str, runs: list[tuple[float, int]], target: float | None) -> Result:
-    peak = max(rss for _, rss in runs) / 1024**2
-    return result(name, [s for s, _ in runs], target, note=f"peak RSS {peak:,.0f} MB")
+def _with_memory(name: str, runs: list[tuple[float, int, float]], target: float | None) -> Result:
+    peak = max(rss for _, rss, _ in runs) / 1024**2
+    cpu = sorted(cpu for _, _, cpu in runs)[len(runs) // 2]
+    note = f"peak RSS {peak:,.0f} MB, CPU {cpu:.1f} s"
+    return result(name, [wall for wall, _, _ in runs], target, note=note)
 
 
 def main(repeat: int = DEFAULT_REPEAT, *, ncbitaxon: bool = False) -> list[Result]:
+    print(f"load average (1 min) at start: {load()}")
     folder = Path(tempfile.mkdtemp(prefix="ontolake-bench-cold-"))
-    path = dataset(folder)
+    path = dataset(folder, N_CELLS, N_GENES)
     command = [sys.executable, "-m", "ontolake.cli", "validate", str(path), "--schema", "cellxgene"]
     cold, warm = [], []
     for i in range(repeat):
@@ -107,7 +83,7 @@ def main(repeat: int = DEFAULT_REPEAT, *, ncbitaxon: bool = False) -> list[Resul
         ),
         _with_memory("same, second run in the same HOME (warm)", warm, None),
     ]
-    reference = _reference()
+    reference = reference_validator()
     if reference is not None:
         env = fresh_env(folder / "reference")
         runs = [run_child([reference, "validate", str(path)], env) for _ in range(repeat)]
@@ -127,6 +103,7 @@ def main(repeat: int = DEFAULT_REPEAT, *, ncbitaxon: bool = False) -> list[Resul
             shutil.rmtree(home)
         results.append(_with_memory("full NCBITaxon import (1.26 M terms), fresh HOME", runs, 20.0))
     shutil.rmtree(folder)
+    print(f"load average (1 min) at end: {load()}")
     return results
 
 

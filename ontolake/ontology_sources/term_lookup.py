@@ -5,8 +5,8 @@ whether it is obsolete, and its ancestors. The files of ``cellxgene-ontology-gui
 per term, its whole ancestor closure, so one entry answers all three. :func:`find_terms`
 streams the decompressed file and searches the raw bytes for the top-level keys it wants
 (``"NCBITaxon:9606":{``), decoding only those entries; it stops as soon as every id is found.
-NCBITaxon (844 MB of JSON, 1.26 million terms) is searched in about two seconds, where
-decoding every entry takes more than a minute.
+NCBITaxon (844 MB of JSON, 1.26 million terms) is searched in two to three seconds on a
+quiet machine, where decoding every entry takes more than a minute.
 
 A top-level key is told apart from the same id as an ancestor by what follows it: an entry
 is an object (``{``), an ancestor's distance a number. The separator between a key and its
@@ -96,8 +96,7 @@ def find_terms(
 def table_ids(location: str) -> frozenset[str]:
     """The ids in the first column of a headerless CSV table (a gene table), read at once.
 
-    A few hundredths of a second for the 78,894 human genes, where reading them as terms
-    takes a third of a second.
+    Splitting the lines costs a fraction of building a term per row (78,894 human genes).
 
     Example:
         >>> from ontolake.ontology_sources import catalog

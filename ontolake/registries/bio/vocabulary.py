@@ -419,8 +419,8 @@ def few_distinct(values: Any, limit: int = FEW_VALUES) -> list[str] | None:
         >>> few_distinct(["B cell", "B cell", None]), few_distinct(["a"] * 2000)
         (['B cell'], None)
     """
-    if not isinstance(values, str) and len(values) > limit:
-        return None
+    if not isinstance(values, str) and (not hasattr(values, "__len__") or len(values) > limit):
+        return None  # an iterator is read once, by the verb
     return _factorize(values)[1]
 
 

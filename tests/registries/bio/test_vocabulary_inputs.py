@@ -90,3 +90,16 @@ def test_validating_a_few_values_answers_like_the_whole_vocabulary(cl_registry, 
         )
     finally:
         setup.disconnect()
+
+
+def test_an_iterator_of_values_is_validated_whole(cl_registry):
+    import ontolake as ol
+    from ontolake.instance import setup
+
+    storage, names, _, _ = cl_registry
+    ol.connect(storage, remember=False)
+    try:
+        valid = ol.bio.CellType.validate(iter([names[0], "not a cell"]))
+        assert valid.tolist() == [True, False]
+    finally:
+        setup.disconnect()
