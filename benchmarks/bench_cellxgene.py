@@ -25,20 +25,22 @@ N_CELLS = 20_000
 N_GENES = 2_000
 
 
-def _dataset(folder: Path) -> Path:
+def dataset(folder: Path, n_cells: int = N_CELLS, n_genes: int = N_GENES) -> Path:
+    """A valid human dataset (``bench.h5ad``) whose cells use CL, EFO, MONDO, PATO, UBERON,
+    HsapDv, Cellosaurus and NCBITaxon terms, and ``n_genes`` human genes."""
     from curate.cellxgene_files import CELL_LINE_ROW, VALID_HUMAN_ROW, with_values, write_h5ad
 
     from ontolake.ontology_sources import catalog
 
     terms = catalog.find("Gene", organism="human").terms()
-    genes = [next(terms).ontology_id for _ in range(N_GENES)]
+    genes = [next(terms).ontology_id for _ in range(n_genes)]
     kinds = [
         VALID_HUMAN_ROW,
         with_values(VALID_HUMAN_ROW, cell_type_ontology_term_id="CL:0000236"),
         with_values(VALID_HUMAN_ROW, disease_ontology_term_id="MONDO:0005148"),
         CELL_LINE_ROW,
     ]
-    rows = [kinds[i % len(kinds)] for i in range(N_CELLS)]
+    rows = [kinds[i % len(kinds)] for i in range(n_cells)]
     return write_h5ad(folder / "bench.h5ad", rows, genes=genes)
 
 
@@ -51,7 +53,8 @@ def _timed(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def _reference() -> str | None:
+def reference_validator() -> str | None:
+    """The ``cellxgene-schema`` executable, or None."""
     candidates = [
         os.environ.get("ONTOLAKE_CELLXGENE_SCHEMA", ""),
         str(ROOT / ".venv-cellxgene-schema" / "bin" / "cellxgene-schema"),
@@ -61,7 +64,7 @@ def _reference() -> str | None:
 
 def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
     folder = Path(tempfile.mkdtemp(prefix="ontolake-bench-cellxgene-"))
-    path = _dataset(folder)
+    path = dataset(folder)
     env = {
         **os.environ,
         "ONTOLAKE_CONFIG_DIR": str(folder / "config"),
@@ -77,7 +80,7 @@ def main(repeat: int = DEFAULT_REPEAT) -> list[Result]:
             [_timed(ours, env) for _ in range(repeat)],
         ),
     ]
-    reference = _reference()
+    reference = reference_validator()
     if reference is None:
         print("cellxgene-schema not found: set ONTOLAKE_CELLXGENE_SCHEMA to compare")
         return results

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import bench_artifacts
 import bench_cellxgene
+import bench_cold_start
 import bench_curate
 import bench_features
 import bench_import
@@ -31,6 +32,7 @@ import bench_ontology
 import bench_parquet
 import bench_query
 import bench_standardize
+import bench_verbs
 from common import DEFAULT_REPEAT, Result, fmt, fresh_instance, load, machine
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +49,8 @@ MODULES = {
     "files": bench_parquet,
     "standardize": bench_standardize,
     "cellxgene": bench_cellxgene,
+    "cold": bench_cold_start,
+    "verbs": bench_verbs,
 }
 # our workloads whose LaminDB counterpart measures a different count (quick mode)
 COUNTS = {"save_dataframes_1000": 1000, "save_files_1000": 1000}

@@ -49,11 +49,15 @@ def load_schema(spec: str) -> Any:
 
     Its ontology registries must hold terms (:func:`require_registries`).
     """
+    from ontolake.schemas.builtin import CELLXGENE
+
+    if spec == CELLXGENE:
+        return CELLXGENE  # the convention reads the ontology versions it pins: no registry
     import ontolake.registries.models  # noqa: F401  (maps every registry before queries)
     from ontolake._files import require_file_or_folder
     from ontolake.errors import DoesNotExistError
     from ontolake.registries.schema import Schema
-    from ontolake.schemas.builtin import BUILTIN_SCHEMAS, CELLXGENE, schema_by_name
+    from ontolake.schemas.builtin import BUILTIN_SCHEMAS, schema_by_name
 
     path = Path(spec)
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -65,8 +69,6 @@ def load_schema(spec: str) -> Any:
         require_registries(schema, spec, cached=cached)
         return schema
     cached = _connect_or_use_cached_registry() if spec in BUILTIN_SCHEMAS else False
-    if spec == CELLXGENE:
-        return CELLXGENE  # the convention imports the ontology versions it pins
     try:
         schema = schema_by_name(spec)
     except DoesNotExistError as error:

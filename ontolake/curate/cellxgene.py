@@ -2,9 +2,10 @@
 
 Only what the convention's rules read is loaded: ``obs``, ``uns`` and the ``var`` index (never
 ``X``). Each column is checked over its distinct values; the terms are resolved in the
-registries (:class:`~ontolake.curate.term_index.TermIndex`), which import the pinned ontology
-versions the first time they are needed. The verdict and the invalid values are the ones
-``cellxgene-schema validate`` reports for the same rules (tested value for value).
+ontology versions the convention pins (:class:`~ontolake.curate.term_index.TermIndex`), which
+looks up only the ids the dataset uses and caches the answers: no registry is needed. The
+verdict and the invalid values are the ones ``cellxgene-schema validate`` reports for the same
+rules (tested value for value).
 
 Not checked (the reference validator's other rules, about matrices rather than
 annotations): ``X`` and ``raw`` values, ``obsm`` embeddings, other ``uns`` keys,
@@ -66,19 +67,7 @@ class CellxgeneCurator:
             self.var_index = [str(value) for value in parts.var.index]
             self.var_columns = [str(column) for column in parts.var.columns]
             self.uns = dict(parts.uns)
-        self._pins = convention.pinned_versions()
-        self.terms = TermIndex(prepare=self._import_ontologies)
-        self._imported: set[str] = set()
-
-    def _import_ontologies(self, ontologies: set[str]) -> None:
-        from ontolake.ontology_sources.catalog import cellxgene_pin
-        from ontolake.schemas.sources import ensure_sources
-
-        wanted = sorted(o for o in ontologies - self._imported if o in self._pins)
-        ensure_sources(
-            [cellxgene_pin(o, self._pins[o]) for o in wanted], "the cellxgene convention"
-        )
-        self._imported.update(wanted)
+        self.terms = TermIndex()
 
     def collect(self) -> ValidationReport:
         """Check everything; return the report (nothing is raised for invalid data)."""
@@ -94,7 +83,7 @@ class CellxgeneCurator:
                     distinct.update(value.split(_DELIMITER))
         organism = self.uns.get(_ORGANISM_KEY)
         organism = organism if isinstance(organism, str) else None
-        GeneIndex.require([organism] if organism else [], self._name)  # before slow imports
+        GeneIndex.require([organism] if organism else [], self._name)  # before any lookup
         self.terms.load([*distinct, *([organism] if organism else [])])
         self._check_organism(report)
         self._check_names(report)

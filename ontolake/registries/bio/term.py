@@ -343,7 +343,7 @@ class OntologyTerm(Trashable, Registry):
             >>> ol.bio.CellType.validate(["T cell", "T-cell"])
             array([ True, False])
         """
-        return cls.vocabulary(field).validate(values)
+        return cls.vocabulary(field, validating=values).validate(values)
 
     @classmethod
     def standardize(
@@ -392,12 +392,17 @@ class OntologyTerm(Trashable, Registry):
         return cls.vocabulary(field).inspect(values)
 
     @classmethod
-    def vocabulary(cls, field: Any = "name") -> Any:
-        """The registry's terms, synonyms and replacements, loaded once for fast curation."""
-        from ontolake.registries.bio.vocabulary import Vocabulary
+    def vocabulary(cls, field: Any = "name", *, validating: Any = None) -> Any:
+        """The registry's terms, synonyms and replacements, loaded once for fast curation.
+
+        ``validating``: values about to be validated; when they are few, only the records
+        they name are loaded (an indexed lookup, enough to validate them and nothing else).
+        """
+        from ontolake.registries.bio.vocabulary import Vocabulary, few_distinct
         from ontolake.registries.query.lookups import field_name
 
-        return Vocabulary.from_registry(cls, field_name(cls, field))
+        only = few_distinct(validating) if validating is not None else None
+        return Vocabulary.from_registry(cls, field_name(cls, field), only=only)
 
     @classmethod
     def public(cls, source: Any = None) -> Any:

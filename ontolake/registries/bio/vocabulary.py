@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIDENT_SIMILARITY",
+    "FEW_VALUES",
     "FUZZY_CANDIDATES",
     "FUZZY_CUTOFF",
     "IDENTIFIER",
@@ -37,6 +38,7 @@ __all__ = [
     "TermEntry",
     "Vocabulary",
     "applied",
+    "few_distinct",
 ]
 
 FUZZY_CUTOFF = 80.0
@@ -58,6 +60,9 @@ optional version (``CL:0000084``, ``ENSG00000141510.19``, ``CVCL_0001``). Two id
 differ by one digit name different things, however alike their texts: a fuzzy match between
 two of them is shown, never confident, so no step applies it and ``add_new_from`` does not
 hold the value back as a typo."""
+FEW_VALUES = 1000
+"""Up to this many values, ``validate`` loads only the records they name (an indexed lookup);
+beyond it, the whole vocabulary once (cheaper than a lookup of every distinct value)."""
 MIN_LENGTH_RATIO = 0.5
 """A fuzzy candidate shorter than this share of the value is dropped: ``WRatio`` scores a
 short term that occurs inside the value highly (``'SELT'`` → ``'E'`` 90, ``'RP11-782C8.1'``
@@ -274,13 +279,20 @@ class Vocabulary:
 
     @classmethod
     def from_registry(
-        cls, model: type[Any], field_name: str, scope: LabelScope | None = None
+        cls,
+        model: type[Any],
+        field_name: str,
+        scope: LabelScope | None = None,
+        *,
+        only: list[str] | None = None,
     ) -> Vocabulary:
         """The vocabulary of ``field_name`` over the non-trashed records of ``model``.
 
         ``scope`` keeps the terms of one organism and may allow obsolete terms
         (:mod:`ontolake.registries.label_scope`). Ids written with a version suffix are
-        recognised by ``model.versioned_id``.
+        recognised by ``model.versioned_id``. With ``only``, just the records whose field
+        value is one of these: enough to validate those values, in one indexed lookup
+        instead of loading every term.
         """
         from sqlalchemy import select
 
@@ -306,13 +318,23 @@ class Vocabulary:
                     model.replaced_by,
                     model.consider,
                 )
-                .where(model.is_trashed.is_(False), *conditions)
+                .where(
+                    model.is_trashed.is_(False),
+                    *conditions,
+                    *([column.in_(only)] if only is not None else []),
+                )
                 .order_by(model.id)
             ).all()
             synonym_rows = connection.execute(
-                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope).order_by(
-                    synonyms.c.record_id, synonyms.c.text
+                select(synonyms.c.record_id, synonyms.c.text, synonyms.c.scope)
+                .where(
+                    *(
+                        [synonyms.c.record_id.in_([row[0] for row in rows])]
+                        if only is not None
+                        else []
+                    )
                 )
+                .order_by(synonyms.c.record_id, synonyms.c.text)
             ).all()
         by_record: dict[int, list[tuple[str, str]]] = {}
         for record_id, text, synonym_scope in synonym_rows:
@@ -607,6 +629,18 @@ def _ordered(terms: Iterable[str]) -> list[str]:
     return sorted(terms, key=lambda term: (term.casefold(), term))
 
 
+def few_distinct(values: Any, limit: int = FEW_VALUES) -> list[str] | None:
+    """The distinct values (as strings) of an input of at most ``limit`` values, else None.
+
+    Example:
+        >>> few_distinct(["B cell", "B cell", None]), few_distinct(["a"] * 2000)
+        (['B cell'], None)
+    """
+    if not isinstance(values, str) and (not hasattr(values, "__len__") or len(values) > limit):
+        return None  # an iterator is read once, by the verb
+    return _factorize(values)[1]
+
+
 def _as_list(values: Any) -> list[Any]:
     if isinstance(values, str):
         return [values]
@@ -617,5 +651,10 @@ def _factorize(values: Any) -> tuple[np.ndarray[Any, Any], list[str]]:
     """Codes into the distinct non-missing values (as strings); missing values get -1."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(_as_list(values), dtype=object), use_na_sentinel=True)
+    text = isinstance(values, (pd.Series, pd.Index)) and values.dtype.kind in "OU"
+    if text or (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)):
+        column = values  # factorized as it is: copying a million values to a list costs 4x
+    else:
+        column = pd.Series(_as_list(values), dtype=object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
     return codes, [str(value) for value in uniques]
