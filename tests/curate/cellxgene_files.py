@@ -70,8 +70,8 @@ def write_h5ad(
     obs["is_primary_data"] = True
     counts = np.random.default_rng(0).poisson(2, (len(rows), len(genes))).astype(np.float32)
     counts[:, 0] = np.arange(1, len(rows) + 1)  # no cell without counts, no two cells alike
-    with warnings.catch_warnings():  # duplicated obs names are written as given, on purpose
-        warnings.filterwarnings("ignore", "Observation names are not unique")
+    with warnings.catch_warnings():  # duplicated names are written as given, on purpose
+        warnings.filterwarnings("ignore", "(Observation|Variable) names are not unique")
         adata = ad.AnnData(
             X=sp.csr_matrix(counts),
             obs=obs,
