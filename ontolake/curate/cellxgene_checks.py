@@ -85,8 +85,10 @@ class Context:
     def scan(self, matrix: Matrix, *, columns: bool = False) -> MatrixScan:
         """One pass over ``matrix``: the raw one with row digests, so one pass serves all.
 
-        ``columns`` adds column sums and counts (``feature_is_filtered`` needs them).
+        ``columns`` adds column sums and counts; they are always taken when there is a
+        ``raw.X`` (``feature_is_filtered`` then compares the columns of both matrices).
         """
+        columns = columns or self.data.raw_x is not None
         return matrix.scan(digests=matrix is self.raw, columns=columns)
 
     @property
@@ -136,6 +138,8 @@ def _columns(context: Context, *, categorical: bool) -> Iterator[tuple[str, str,
 @_check("frame.mixed_types")
 def _mixed_types(context: Context) -> Iterator[Finding]:
     for slot, column, values in _columns(context, categorical=False):
+        if isinstance(values, np.ndarray) and values.dtype.kind != "O" and len(values):
+            continue  # a NumPy array of numbers or booleans holds one type
         types = sorted({type(value).__name__ for value in values})
         if len(types) != 1:
             message = f"holds values of several types ({', '.join(types)}): make it one type"

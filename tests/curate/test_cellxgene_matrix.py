@@ -86,3 +86,36 @@ def test_a_matrix_is_never_read_whole(tmp_path, monkeypatch):
     sizes = [block.nnz for block in matrix.blocks()]
     assert max(sizes) <= 1000 and sum(sizes) == values.size
     assert matrix.scan().nnz == values.size
+
+
+def test_every_matrix_rule_reads_each_matrix_once(tmp_path):
+    """X and raw.X are each read in one pass, whatever the rules ask of them."""
+    from ontolake.curate.cellxgene_checks import CHECKS, Context
+    from ontolake.curate.h5ad_annotations import read_h5ad_data
+    from ontolake.curate.term_index import TermIndex
+
+    counts = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0]], dtype=np.float32)
+    adata = ad.AnnData(X=sp.csr_matrix(np.log1p(counts)))
+    adata.raw = ad.AnnData(X=sp.csr_matrix(counts))
+    adata.var["feature_is_filtered"] = False
+    path = tmp_path / "raw.h5ad"
+    adata.write_h5ad(path)
+    data = read_h5ad_data(path)
+    assert data is not None and data.x is not None and data.raw_x is not None
+    passes = {"X": 0, "raw.X": 0}
+    for matrix in (data.x, data.raw_x):
+
+        def counted(blocks=matrix.blocks, name=matrix.name):
+            passes[name] += 1
+            return blocks()
+
+        matrix.blocks = counted
+    context = Context(data, TermIndex())
+    found = [
+        finding.rule
+        for rule, check in CHECKS.items()
+        if rule.startswith(("matrix.", "raw.", "var.feature_is_filtered"))
+        for finding in check(context)
+    ]
+    assert found == []
+    assert passes == {"X": 1, "raw.X": 1}
