@@ -87,17 +87,27 @@ class CurateCLI:
         )
 
 
+def _curate_cli_in(folder: Path) -> CurateCLI:
+    home = folder / "home"
+    work = folder / "work"
+    home.mkdir()
+    work.mkdir()
+    return CurateCLI(cwd=work, home=home, env=user_environment(home))
+
+
 @pytest.fixture
 def curate_cli(tmp_path):
     """A ``curate`` runner with a fresh HOME and working folder (``curate_cli.cwd``).
 
     Example: ``result = curate_cli("init", "--storage", "./data"); assert result.returncode == 0``.
     """
-    home = tmp_path / "home"
-    work = tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    return CurateCLI(cwd=work, home=home, env=user_environment(home))
+    return _curate_cli_in(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_curate_cli(tmp_path_factory):
+    """:func:`curate_cli` for a module-scoped fixture (one fresh HOME for the module)."""
+    return _curate_cli_in(tmp_path_factory.mktemp("curate-cli"))
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,18 @@
 """Check a dataset against the CELLxGENE convention: ``curate validate x.h5ad --schema cellxgene``.
 
-Only what the convention's rules read is loaded: ``obs``, ``uns`` and the ``var`` index (never
-``X``). Each column is checked over its distinct values; the terms are resolved in the
-ontology versions the convention pins (:class:`~ontolake.curate.term_index.TermIndex`), which
-looks up only the ids the dataset uses and caches the answers: no registry is needed. The
-verdict and the invalid values are the ones ``cellxgene-schema validate`` reports for the same
-rules (tested value for value).
+The ``obs`` annotations are checked column by column over their distinct values; the terms
+are resolved in the ontology versions the convention pins
+(:class:`~ontolake.curate.term_index.TermIndex`), which looks up only the ids the dataset
+uses and caches the answers: no registry is needed. The rest of the convention (matrices,
+embeddings, ``uns`` keys, ``var`` and ``raw.var``) is checked rule by rule by
+:mod:`ontolake.curate.cellxgene_checks`, with matrices read a block at a time. Every issue and
+warning names its rule (:data:`ontolake.schemas.cellxgene_slots.SLOT_RULES`). The verdict,
+the invalid values and the rules broken are the ones ``cellxgene-schema validate`` reports
+(tested file by file, one defect per rule).
 
-Not checked (the reference validator's other rules, about matrices rather than
-annotations): ``X`` and ``raw`` values, ``obsm`` embeddings, other ``uns`` keys,
-genetic-perturbation and experimental-condition columns, spatial fields.
+Not checked: spatial datasets' own fields (``uns['spatial']``, tissue positions, Visium
+matrix sizes), genetic-perturbation and experimental-condition columns, and the
+pre-analysis mode.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ontolake.curate.cellxgene_checks import CHECKS, Context, Finding
+from ontolake.curate.cellxgene_data import anndata_data
+from ontolake.curate.h5ad_annotations import read_h5ad_data
 from ontolake.curate.report import InvalidValue, Issue, NextStep, ValidationReport
 from ontolake.curate.term_index import GeneIndex, TermIndex
 from ontolake.errors import ValidationError
 from ontolake.schemas import cellxgene as convention
+from ontolake.schemas import cellxgene_slots as convention_slots
+from ontolake.schemas.cellxgene_slots import RULES, SLOT_RULES
 from ontolake.schemas.rules import TermConstraint
 
 if TYPE_CHECKING:
@@ -29,7 +37,28 @@ if TYPE_CHECKING:
 
     from ontolake.schemas.rules import Column, Condition, Rule
 
-__all__ = ["CellxgeneCurator"]
+__all__ = ["ANNOTATION_RULES", "CellxgeneCurator"]
+
+ANNOTATION_RULES = frozenset(
+    {
+        "obs.column_missing",
+        "obs.term_values",
+        "obs.dtype",
+        "obs.missing_values",
+        "obs.organism_prefix",
+        "obs.index_unique",
+        "obs.suspension_type_unknown_assay",
+        "names.deprecated",
+        "names.reserved",
+        "names.dunder",
+        "uns.organism",
+        "var.index_unique",
+        "var.feature_id",
+        "raw.var.index_unique",
+        "raw.var.feature_id",
+    }
+)
+"""The rules this module checks itself (the others have a check in ``CHECKS``)."""
 
 _DELIMITER = " || "
 _ORGANISM_KEY = "organism_ontology_term_id"
@@ -47,26 +76,21 @@ class CellxgeneCurator:
     """
 
     def __init__(self, dataset: Any) -> None:
-        from ontolake.curate.anndata_files import AnnDataParts, read_parts
-        from ontolake.curate.h5ad_annotations import read_h5ad_annotations
+        from ontolake.curate.anndata_files import read_parts
 
         self._name = str(dataset) if isinstance(dataset, (str, Path)) else "AnnData"
         path = Path(dataset) if isinstance(dataset, (str, Path)) else None
         try:
-            lite = read_h5ad_annotations(path) if path and path.suffix == ".h5ad" else None
+            lite = read_h5ad_data(path) if path and path.suffix == ".h5ad" else None
         except OSError:  # not HDF5: read_parts names the file and what to do
             lite = None
-        if lite is not None:
-            self.obs: pd.DataFrame = lite.obs
-            self.var_index: list[str] = lite.var_index
-            self.var_columns: list[str] = lite.var_columns
-            self.uns: dict[str, Any] = lite.uns
-        else:
-            parts = read_parts(path) if path is not None else AnnDataParts.of(dataset)
-            self.obs = parts.obs
-            self.var_index = [str(value) for value in parts.var.index]
-            self.var_columns = [str(column) for column in parts.var.columns]
-            self.uns = dict(parts.uns)
+        if lite is None and path is not None:
+            parts = read_parts(path)  # names the file when it is not an AnnData
+            lite = anndata_data(parts.adata if parts.adata is not None else _open(path))
+        self.data = lite if lite is not None else anndata_data(dataset)
+        self.obs: pd.DataFrame = self.data.obs
+        self.var_index: list[str] = [str(value) for value in self.data.var.index]
+        self.uns: dict[str, Any] = self.data.uns
         self.terms = TermIndex()
 
     def collect(self) -> ValidationReport:
@@ -91,8 +115,26 @@ class CellxgeneCurator:
         for column in convention.COLUMNS:
             _ColumnCheck(self, column, report).run()
         self._check_prefixes(report)
-        self._check_genes(report)
+        self._check_genes(report, "var", self.var_index)
+        if self.data.raw_var is not None:
+            self._check_genes(report, "raw.var", [str(i) for i in self.data.raw_var.index])
+        context = Context(self.data, self.terms)
+        for rule in SLOT_RULES:
+            check = CHECKS.get(rule.id)
+            for finding in check(context) if check else ():
+                self._record(report, finding)
         return report
+
+    @staticmethod
+    def _record(report: ValidationReport, finding: Finding) -> None:
+        """An issue, or a warning when the finding's rule only recommends."""
+        issue = Issue(
+            finding.slot, finding.column, finding.kind, finding.message, rule=finding.rule
+        )
+        if RULES[finding.rule].severity == "warning":
+            report.warn(issue)
+        else:
+            report.add(issue)
 
     def validate(self) -> None:
         """Raise :class:`~ontolake.errors.ValidationError` listing every failure.
@@ -114,30 +156,49 @@ class CellxgeneCurator:
         organism = self.uns.get(_ORGANISM_KEY)
         if organism is None:
             report.add(
-                Issue("uns", _ORGANISM_KEY, "missing_column", f"uns has no {_ORGANISM_KEY!r}")
+                Issue(
+                    "uns",
+                    _ORGANISM_KEY,
+                    "missing_column",
+                    f"uns has no {_ORGANISM_KEY!r}",
+                    rule="uns.organism",
+                )
             )
             return
         reasons = check_term_string(self.terms, organism, convention.ORGANISM)
         if reasons:
             values = [InvalidValue(str(organism), 1, reason="; ".join(reasons))]
             report.add(
-                Issue("uns", _ORGANISM_KEY, "invalid_values", "not a supported organism", values)
+                Issue(
+                    "uns",
+                    _ORGANISM_KEY,
+                    "invalid_values",
+                    "not a supported organism",
+                    values,
+                    rule="uns.organism",
+                )
             )
 
     def _check_names(self, report: ValidationReport) -> None:
         """Deprecated and reserved column and key names."""
+        raw_var = self.data.raw_var
         present = {
             "obs": [str(c) for c in self.obs.columns],
-            "var": self.var_columns,
+            "var": [str(c) for c in self.data.var.columns],
+            "raw.var": [str(c) for c in raw_var.columns] if raw_var is not None else [],
             "uns": list(self.uns),
         }
         for slot, names in present.items():
-            forbidden = convention.FORBIDDEN_NAMES[slot]
+            forbidden = convention.FORBIDDEN_NAMES[slot.removeprefix("raw.")]
             for name in names:
                 why = forbidden.get(name) or ("reserved" if name.startswith("__") else None)
-                if why is not None:
-                    kind = "extra_column" if slot != "uns" else "check"
-                    report.add(Issue(slot, name, kind, f"{name!r} is {why} in {slot}: remove it"))
+                if why is None:
+                    continue
+                rule = "names.dunder" if name.startswith("__") else "names.reserved"
+                kind = "extra_column" if slot != "uns" else "check"
+                message = f"{name!r} is {why} in {slot}: remove it"
+                rule = "names.deprecated" if why == "deprecated" else rule
+                report.add(Issue(slot, name, kind, message, rule=rule))
 
     def _check_prefixes(self, report: ValidationReport) -> None:
         """Fish, fly and worm may use their own anatomy ontologies; other organisms not."""
@@ -161,6 +222,7 @@ class CellxgeneCurator:
                         "cell_type_ontology_term_id",
                         "check",
                         "when some cell-line rows are 'na', all cell-line rows must be 'na'",
+                        rule="obs.organism_prefix",
                     )
                 )
             if bad.any():
@@ -170,6 +232,7 @@ class CellxgeneCurator:
                         "cell_type_ontology_term_id",
                         "check",
                         f"terms must be from {' or '.join(allowed)} for organism {organism}",
+                        rule="obs.organism_prefix",
                     )
                 )
         if "tissue_ontology_term_id" in obs:
@@ -188,6 +251,7 @@ class CellxgeneCurator:
                         "check",
                         f"tissues must be {' or '.join(anatomy)} terms (cell cultures "
                         f"{' or '.join(cells)}) for organism {organism}",
+                        rule="obs.organism_prefix",
                     )
                 )
 
@@ -210,13 +274,17 @@ class CellxgeneCurator:
                 "duplicated_index",
                 f"the obs index (obs names) is not unique: {shown}{more}",
                 steps=[NextStep("make_index_unique", "obs", "adata.obs_names_make_unique()")],
+                rule="obs.index_unique",
             )
         )
 
-    def _check_genes(self, report: ValidationReport) -> None:
-        ids = self.var_index
+    def _check_genes(self, report: ValidationReport, slot: str, ids: list[str]) -> None:
+        """The feature ids of ``var`` (or ``raw.var``): unique, of the dataset's organism."""
         if len(set(ids)) != len(ids):
-            report.add(Issue("var", "index", "duplicated_index", "the var index is not unique"))
+            message = f"the {slot} index is not unique"
+            report.add(
+                Issue(slot, "index", "duplicated_index", message, rule=f"{slot}.index_unique")
+            )
         organism = self.uns.get(_ORGANISM_KEY)
         organism = organism if isinstance(organism, str) else None
         lineage = self.terms.ancestors(organism, inclusive=True) if organism else frozenset()
@@ -226,7 +294,9 @@ class CellxgeneCurator:
         if unknown:
             values = [InvalidValue(i, 1, reason="in no gene table") for i in unknown]
             message = f"{len(unknown)} feature id(s) are in no built-in gene table"
-            report.add(Issue("var", "index", "invalid_names", message, values))
+            report.add(
+                Issue(slot, "index", "invalid_names", message, values, rule=f"{slot}.feature_id")
+            )
         if organism is None:
             return
         foreign = sorted(
@@ -239,12 +309,30 @@ class CellxgeneCurator:
         if foreign:
             report.add(
                 Issue(
-                    "var",
+                    slot,
                     "index",
                     "invalid_names",
                     f"the organism is {organism} but feature ids are from {', '.join(foreign)}",
+                    rule=f"{slot}.feature_id",
                 )
             )
+
+
+def _open(path: Path) -> Any:
+    """An AnnData the h5py reader could not read: backed (X on disk) for ``.h5ad``."""
+    import anndata
+
+    if path.suffix.lower() == ".h5ad":
+        return anndata.read_h5ad(path, backed="r")
+    return anndata.read_zarr(path)
+
+
+_RULE_OF_KIND = {
+    "missing_column": "obs.column_missing",
+    "invalid_values": "obs.term_values",
+    "dtype": "obs.dtype",
+    "missing_values": "obs.missing_values",
+}
 
 
 def _starts(series: pd.Series[Any], prefixes: tuple[str, ...]) -> pd.Series[Any]:
@@ -279,6 +367,9 @@ class _ColumnCheck:
             if mask.any():
                 self._check(series[mask], rule.terms, rule.enum, (), rule)
         unmatched = ~matched
+        if unmatched.any() and self.column.unmatched:
+            warning = convention_slots.RULES[self.column.unmatched]
+            self.report.warn(Issue("obs", name, "check", warning.says, rule=warning.id))
         if unmatched.any():
             column = self.column
             self._check(series[unmatched], column.terms, column.enum, column.forbidden, None)
@@ -294,7 +385,8 @@ class _ColumnCheck:
     def _issue(self, kind: str, message: str, values: list[InvalidValue] | None = None) -> None:
         if message not in self.issued:
             self.issued.add(message)
-            self.report.add(Issue("obs", self.column.name, kind, message, values or []))
+            rule = _RULE_OF_KIND[kind]
+            self.report.add(Issue("obs", self.column.name, kind, message, values or [], rule=rule))
 
     def _fail(self, value: Any, reason: str) -> None:
         self.failures.setdefault(str(value), []).append(reason)

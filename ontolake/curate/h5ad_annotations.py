@@ -1,11 +1,13 @@
-"""Read an ``.h5ad`` file's annotations (``obs``, ``var`` index, ``uns`` scalars) with h5py.
+"""Read an ``.h5ad`` file's annotations with h5py: frames, ``uns``, embeddings, matrices.
 
-Checking a convention reads no matrix, and importing anndata costs more than reading the
-annotations of a typical file. This reader understands anndata's on-disk encodings for
+Checking a convention reads no matrix whole, and importing anndata costs more than reading
+the annotations of a typical file. This reader understands anndata's on-disk encodings for
 data frames (``dataframe``, ``categorical``, ``string-array``, ``array``,
-``nullable-integer``, ``nullable-boolean``, ``nullable-string-array``); anything else (old
-files without encoding attributes, other encodings) returns None and the caller falls back
-to anndata.
+``nullable-integer``, ``nullable-boolean``, ``nullable-string-array``) and for ``uns``
+(``dict``, ``string``, ``numeric-scalar``, arrays); a frame in anything else (old files
+without encoding attributes, other encodings) returns None and the caller falls back to
+anndata. Embeddings are read a block of rows at a time, matrices are left on disk
+(:func:`~ontolake.curate.cellxgene_matrix.h5_matrix`).
 """
 
 from __future__ import annotations
@@ -13,60 +15,115 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ontolake.curate.cellxgene_data import CellxgeneData, Embedding, embedding_of
+from ontolake.curate.cellxgene_matrix import BLOCK_VALUES, h5_matrix
+
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["H5adAnnotations", "read_h5ad_annotations"]
+__all__ = ["Opaque", "read_h5ad_data"]
+
+_MAPPINGS = ("obsm", "obsp", "varm", "varp")
 
 
-class H5adAnnotations:
-    """``obs`` as a DataFrame, the ``var`` index and column names, and ``uns``.
+class Opaque:
+    """A ``uns`` value in an encoding this reader keeps closed (sparse, awkward …)."""
 
-    ``uns`` holds the scalars it has read; nested groups appear as empty dicts.
-    """
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
 
-    def __init__(
-        self, obs: pd.DataFrame, var_index: list[str], var_columns: list[str], uns: dict[str, Any]
-    ) -> None:
-        self.obs = obs
-        self.var_index = var_index
-        self.var_columns = var_columns
-        self.uns = uns
+    def __len__(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        return f"<{self.encoding}>"
 
 
 class _Unsupported(Exception):
     """An encoding this reader does not handle."""
 
 
-def read_h5ad_annotations(path: Path) -> H5adAnnotations | None:
-    """The annotations of an ``.h5ad`` file, or None when an encoding is not understood.
+def read_h5ad_data(path: Path) -> CellxgeneData | None:
+    """The parts of an ``.h5ad`` file the convention checks, or None for an unknown encoding.
 
     Raises:
         OSError: the file cannot be opened as HDF5.
 
     Example:
-        >>> annotations = read_h5ad_annotations(Path("pbmc.h5ad"))
-        >>> annotations.obs.columns.tolist(), annotations.var_index[:1]
-        (['cell_type', 'n_genes'], ['ENSG00000290825'])
+        >>> data = read_h5ad_data(Path("pbmc.h5ad"))
+        >>> data.obs.columns.tolist(), data.var.index[:1].tolist(), data.x.format
+        (['cell_type', 'n_genes'], ['ENSG00000290825'], 'dense')
     """
     import h5py
 
     with h5py.File(path, "r") as file:
         try:
             obs = _frame(file["obs"])
-            var_group = file["var"]
-            var_index = [str(v) for v in _values(var_group[var_group.attrs["_index"]])]
-            var_columns = [_text(name) for name in var_group.attrs["column-order"]]
-            uns: dict[str, Any] = {}
-            for key, item in file.get("uns", {}).items():
-                if isinstance(item, h5py.Dataset):
-                    value = item[()]
-                    uns[key] = _text(value) if _encoding(item) == "string" else value
-                else:
-                    uns[key] = {}
+            var = _frame(file["var"])
+            raw_var = _frame(file["raw/var"]) if "raw/var" in file else None
+            uns = _dict(file["uns"]) if "uns" in file else {}
         except (_Unsupported, KeyError):
             return None
-    return H5adAnnotations(obs, var_index, var_columns, uns)
+        embeddings = [_embedding(key, item) for key, item in file.get("obsm", {}).items()]
+        empty = [
+            (slot, key)
+            for slot in _MAPPINGS
+            for key, item in file.get(slot, {}).items()
+            if isinstance(item, h5py.Dataset) and item.size == 0
+        ]
+        layers = list(file.get("layers", {}))
+        version = _text(file.attrs.get("encoding-version", ""))
+    return CellxgeneData(
+        obs=obs,
+        var=var,
+        uns=uns,
+        raw_var=raw_var,
+        embeddings=embeddings,
+        empty_arrays=empty,
+        x=h5_matrix(path, "X", "X"),
+        raw_x=h5_matrix(path, "raw/X", "raw.X") if raw_var is not None else None,
+        layers=[
+            matrix
+            for key in layers
+            if (matrix := h5_matrix(path, f"layers/{key}", f"layers['{key}']")) is not None
+        ],
+        encoding_version=version,
+    )
+
+
+def _embedding(key: str, item: Any) -> Embedding:
+    import h5py
+
+    if not isinstance(item, h5py.Dataset):
+        kinds = {"dataframe": "DataFrame", "csr_matrix": "csr_matrix", "csc_matrix": "csc_matrix"}
+        return Embedding(key, kinds.get(_encoding(item), _encoding(item) or "group"))
+    if item.ndim == 0:
+        return Embedding(key, "ndarray", (), item.dtype.name)
+    step = max(1, BLOCK_VALUES // max(1, int(item.size // max(1, item.shape[0]))))
+    blocks = (item[start : start + step] for start in range(0, max(1, item.shape[0]), step))
+    return embedding_of(key, blocks, "ndarray")
+
+
+def _dict(group: Any) -> dict[str, Any]:
+    return {key: _uns_value(item) for key, item in group.items()}
+
+
+def _uns_value(item: Any) -> Any:
+    import h5py
+
+    encoding = _encoding(item)
+    if isinstance(item, h5py.Dataset):
+        if encoding == "string":
+            return _text(item[()])
+        if encoding == "string-array":
+            return item.asstr()[()]
+        return item[()]
+    if encoding in ("dict", ""):
+        return _dict(item)
+    try:
+        return _frame(item) if encoding == "dataframe" else _column(item)
+    except _Unsupported:
+        return Opaque(encoding)
 
 
 def _encoding(item: Any) -> str:

@@ -157,6 +157,8 @@ class Issue:
     """What fixes it, in order."""
     n_values: int = 0
     """How many distinct values failed; ``values`` keeps the first :data:`MAX_VALUES`."""
+    rule: str = ""
+    """The id of the convention rule it breaks, when the convention names its rules."""
 
     def __post_init__(self) -> None:
         self.n_values = max(self.n_values, len(self.values))
@@ -205,6 +207,8 @@ class ValidationReport:
     step_text: Callable[[NextStep], str] | None = field(default=None, repr=False, compare=False)
     """Writes one next step for its reader (default: :attr:`NextStep.text`, the Python form);
     ``curate`` sets one that writes shell commands."""
+    warnings: list[Issue] = field(default_factory=list)
+    """What a convention recommends and the data does not do; never part of the verdict."""
 
     _SEPARATOR: ClassVar[str] = "\n"
 
@@ -213,11 +217,16 @@ class ValidationReport:
         """Record one failure."""
         self.issues.append(issue)
 
+    def warn(self, issue: Issue) -> None:
+        """Record one recommendation the data does not follow (the verdict stays)."""
+        self.warnings.append(issue)
+
     def merge(self, other: ValidationReport) -> None:
         """Add the slots and issues of another report (e.g. of a partition)."""
         for slot, rows in other.slots.items():
             self.slots[slot] = self.slots.get(slot, 0) + rows
         self.issues.extend(other.issues)
+        self.warnings.extend(other.warnings)
 
     # ---- reading --------------------------------------------------------------------------
     @property
@@ -282,6 +291,9 @@ class ValidationReport:
                 {**asdict(issue), "where": issue.where, "key": issue.key} for issue in self.issues
             ],
             "next_steps": self.next_steps(),
+            "warnings": [
+                {**asdict(issue), "where": issue.where, "key": issue.key} for issue in self.warnings
+            ],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -336,6 +348,9 @@ class ValidationReport:
             steps = self.next_steps()
             if steps:
                 lines += ["", "## Next steps", ""] + [f"- {_code(step)}" for step in steps]
+        if self.warnings:
+            lines += ["", "## Warnings", ""]
+            lines += [f"- {_md(issue.where)}: {_md(issue.message)}" for issue in self.warnings]
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
@@ -393,6 +408,10 @@ class ValidationReport:
                 parts.append("<h2>Next steps</h2><ul>")
                 parts += [f"<li><code>{e(step)}</code></li>" for step in steps]
                 parts.append("</ul>")
+        if self.warnings:
+            parts.append("<h2>Warnings</h2><ul>")
+            parts += [f"<li>{e(i.where)}: {e(i.message)}</li>" for i in self.warnings]
+            parts.append("</ul>")
         parts.append("</body></html>")
         return "\n".join(parts) + "\n"
 
@@ -403,8 +422,9 @@ class ValidationReport:
             >>> ValidationReport(dataset="x.csv").summary()
             'x.csv is valid.'
         """
+        warnings = [f"  warning: {issue.where}: {issue.message}" for issue in self.warnings]
         if self.is_valid:
-            return f"{self.dataset} is valid."
+            return "\n".join([f"{self.dataset} is valid.", *warnings])
         lines = [f"{self.dataset} is not valid: {len(self.issues)} issue(s)"]
         for issue in self.issues:
             line = f"  - {issue.where}: {issue.message}"
@@ -416,7 +436,7 @@ class ValidationReport:
         steps = self.next_steps()
         if steps:
             lines.append("next: " + "; ".join(steps))
-        return "\n".join(lines)
+        return "\n".join([*lines, *warnings])
 
     def __str__(self) -> str:
         return self.summary()

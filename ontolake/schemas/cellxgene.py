@@ -369,6 +369,7 @@ COLUMNS: tuple[Column, ...] = (
             ),
         ),
         message="'cell', 'nucleus' or 'na', as the assay requires",
+        unmatched="obs.suspension_type_unknown_assay",
     ),
     Column(
         "tissue_type",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Column", "Condition", "Rule", "TermConstraint"]
+__all__ = ["Column", "Condition", "Rule", "SlotRule", "TermConstraint"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,19 @@ class Column:
     forbidden: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     message: str = ""
+    unmatched: str = ""
+    """The id of the warning given when a row meets none of ``rules`` (empty: none)."""
+
+
+@dataclass(frozen=True)
+class SlotRule:
+    """One rule of a convention about a part of a dataset: its matrices, keys and frames.
+
+    ``severity`` is ``error`` (the dataset is invalid) or ``warning`` (a recommendation the
+    report states without changing the verdict); ``says`` is the rule as a person reads it.
+    """
+
+    id: str
+    slot: str
+    severity: str
+    says: str

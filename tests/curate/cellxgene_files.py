@@ -8,6 +8,7 @@ that any difference in verdict comes from the rules ontolake implements.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,12 @@ def write_h5ad(
     genes: list[str] = HUMAN_GENES,
     uns: dict[str, Any] | None = None,
     obs_names: list[str] | None = None,
+    change: Callable[[Any], Any] | None = None,
 ) -> Path:
     """Write one cell per row (columns as categoricals), ``is_primary_data`` True.
 
-    The cells are named ``cell0``, ``cell1`` … unless ``obs_names`` names them.
+    The cells are named ``cell0``, ``cell1`` … unless ``obs_names`` names them. ``change``
+    takes the AnnData before it is written and returns the one to write (one defect, say).
     """
     import anndata as ad
     import numpy as np
@@ -66,8 +69,9 @@ def write_h5ad(
     )
     obs["is_primary_data"] = True
     counts = np.random.default_rng(0).poisson(2, (len(rows), len(genes))).astype(np.float32)
-    with warnings.catch_warnings():  # duplicated obs names are written as given, on purpose
-        warnings.filterwarnings("ignore", "Observation names are not unique")
+    counts[:, 0] = np.arange(1, len(rows) + 1)  # no cell without counts, no two cells alike
+    with warnings.catch_warnings():  # duplicated names are written as given, on purpose
+        warnings.filterwarnings("ignore", "(Observation|Variable) names are not unique")
         adata = ad.AnnData(
             X=sp.csr_matrix(counts),
             obs=obs,
@@ -75,7 +79,9 @@ def write_h5ad(
             uns={"title": "convention test", "organism_ontology_term_id": organism, **(uns or {})},
             obsm={"X_umap": np.random.default_rng(1).normal(size=(len(rows), 2))},
         )
-    adata.write_h5ad(path)
+        if change is not None:
+            adata = change(adata)
+        adata.write_h5ad(path)
     return path
 
 

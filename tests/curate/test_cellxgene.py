@@ -115,18 +115,17 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def registry(tmp_path_factory, files) -> Path:
+def registry(cellxgene_registry, files) -> Path:
     """An instance with the convention's ontologies imported (by checking every file once)."""
     import ontolake as ol
     from ontolake.curate.cellxgene import CellxgeneCurator
     from ontolake.instance import setup
 
-    storage = tmp_path_factory.mktemp("cellxgene-registry") / "lake"
-    ol.init(storage=storage, remember=False)
+    ol.connect(cellxgene_registry, remember=False)
     for path in files.values():
         CellxgeneCurator(path).collect()
     setup.disconnect()
-    return storage
+    return cellxgene_registry
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+"""Fixtures of the curator tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def cellxgene_registry(tmp_path_factory) -> Path:
+    """One instance for the CELLxGENE tests of a worker: the convention's ontologies are
+    imported into it the first time a check needs them, and stay for the next tests."""
+    import ontolake as ol
+    from ontolake.instance import setup
+
+    storage = tmp_path_factory.mktemp("cellxgene-registry") / "lake"
+    ol.init(storage=storage, remember=False)
+    setup.disconnect()
+    return storage
