@@ -9,8 +9,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def cellxgene_registry(tmp_path_factory) -> Path:
-    """One instance for the CELLxGENE tests of a worker: the convention's ontologies are
-    imported into it the first time a check needs them, and stay for the next tests."""
+    """One instance for the CELLxGENE tests of a worker (the convention itself needs none:
+    it looks its terms up in the pinned ontology files)."""
     import ontolake as ol
     from ontolake.instance import setup
 
