@@ -43,6 +43,7 @@ STEPS: dict[str, str] = {
     "migration.revision": "a schema migration applied one revision; later ones and the commit not",
     "migration.applied": "a schema migration applied every revision; the commit has not run",
     "ontology-import.written": "an ontology import wrote its terms; the commit has not run",
+    "ontology-migrate.written": "an ontology migration re-annotated labels; not committed",
 }
 """Every write step, by name, with what has happened when a process is killed there."""
 

@@ -12,8 +12,9 @@ stores a new key with a label in one ``ol.save``, ``save-dataframe`` a DataFrame
 to staging first, also for S3), ``new-version`` a third version of
 ``k/data.txt``, ``delete`` deletes that key's latest version for good, ``trash`` and
 ``restore`` move ``k/member.txt`` and ``k/trashed.txt``, ``collection`` saves version 2 of
-``c/set``, ``import`` imports an ontology file, ``migrate`` is ``curate migrate`` and
-``init`` creates the instance.
+``c/set``, ``import`` imports an ontology file, ``migrate`` is ``curate migrate``,
+``ontology-migrate`` re-annotates ``k/member.txt`` from hp 2024 to hp 2025 and ``init``
+creates the instance.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def migrate(spec: dict[str, Any]) -> None:
     main(["migrate", "--storage", spec["storage"]], standalone_mode=False)
 
 
+def ontology_migrate(_spec: dict[str, Any]) -> None:
+    ol.bio.migrate_labels("hp", "2024-08-13", "2025-01-16")
+
+
 def init(spec: dict[str, Any]) -> None:
     ol.init(storage=spec["storage"], db=spec["db"])
 
@@ -84,6 +89,7 @@ OPERATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "collection": collection,
     "import": import_ontology,
     "migrate": migrate,
+    "ontology-migrate": ontology_migrate,
     "init": init,
 }
 

@@ -46,6 +46,9 @@ from ontolake.instance.engine import create_db_engine
 
 CHILD = Path(__file__).with_name("kill_child.py")
 ONTOLOGY = Path(__file__).parents[1] / "data" / "ontologies" / "hp_subset.obo"
+VERSIONS = Path(__file__).parents[1] / "data" / "ontologies" / "versions"
+ANNOTATED = "k/member.txt"
+"""The artifact an ontology migration re-annotates (``annotate_for_migration``)."""
 STORAGE_BACKENDS = ("local-sqlite", "local-postgres", "s3-postgres")
 DATABASE_BACKENDS = ("local-sqlite", "local-postgres")
 MIGRATED_FROM = "0007"
@@ -96,6 +99,7 @@ OPERATIONS = {
     "collection": Operation(("records.written",), DATABASE_BACKENDS),
     "import": Operation(("ontology-import.written",), DATABASE_BACKENDS),
     "migrate": Operation(("migration.revision", "migration.applied"), DATABASE_BACKENDS),
+    "ontology-migrate": Operation(("ontology-migrate.written",), DATABASE_BACKENDS),
 }
 """Every write operation, the steps it passes and the backends it is killed on."""
 
@@ -103,7 +107,7 @@ OPERATIONS = {
 GROUPS = {
     "saves": ("save", "save-dataframe"),
     "versions": ("new-version", "delete", "trash", "restore", "collection"),
-    "setup": ("init", "migrate", "import"),
+    "setup": ("init", "migrate", "import", "ontology-migrate"),
 }
 """Operations killed by ``test_kill_<group>.py`` (several files: test workers share them)."""
 
@@ -161,6 +165,15 @@ def seed(files: Path) -> None:
     ol.ULabel(name="seeded").save()
 
 
+def annotate_for_migration() -> None:
+    """k/member.txt annotated with a term of hp 2024 that hp 2025 replaces; both imported."""
+    ol.bio.Phenotype.import_source(VERSIONS / "hp-2024.obo")
+    ol.Feature(name="phenotype", dtype=ol.bio.Phenotype).save()
+    member = ol.Artifact.get(key=ANNOTATED)
+    member.features.add_values({"phenotype": "Multicystic kidney dysplasia"})
+    ol.bio.Phenotype.import_source(VERSIONS / "hp-2025.obo")
+
+
 def run_child(spec: dict, *, step: str | None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
     environment.pop(_faults.ENVIRONMENT_VARIABLE, None)
@@ -183,6 +196,8 @@ def prepare(name: str, storage: str, db: str | None, files: Path) -> tuple[dict,
         return spec, None
     instance = ol.init(storage=storage, db=db)
     seed(files)
+    if name == "ontology-migrate":
+        annotate_for_migration()
     before = state()
     if name == "migrate":
         engine = create_db_engine(instance.db_url)
@@ -206,15 +221,18 @@ def collection_rows() -> dict[str, tuple]:
     return {c.uid: (c.key, c.version, [a.uid for a in c.artifacts]) for c in rows}
 
 
-def state() -> tuple[dict, dict, list[str], int]:
+def state() -> tuple[dict, dict, list[str], int, dict]:
     names = sorted(label.name for label in ol.ULabel.filter())
-    return artifact_rows(), collection_rows(), names, ol.bio.Phenotype.filter().count()
+    terms = ol.bio.Phenotype.filter().count()
+    annotated = ol.Artifact.filter(key=ANNOTATED, is_trashed__in=[True, False]).one()
+    values = annotated.features.get_values()
+    return artifact_rows(), collection_rows(), names, terms, values
 
 
 def check_history(before: tuple, after: tuple, operation: Operation) -> None:
     """Versions that existed keep key, number and hash; collection versions their members."""
-    artifacts_before, collections_before, labels_before, _terms = before
-    artifacts_after, collections_after, labels_after, _terms = after
+    artifacts_before, collections_before, labels_before, *_rest = before
+    artifacts_after, collections_after, labels_after, *_rest = after
     for uid, (key, version, content, _latest, trashed) in artifacts_before.items():
         if key in operation.targets:
             kept = artifacts_after.get(uid)

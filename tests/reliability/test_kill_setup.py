@@ -1,5 +1,5 @@
-"""SIGKILL at every write step of ``ol.init``, ``curate migrate`` and ontology imports,
-then recovery (``kill_points.py``)."""
+"""SIGKILL at every write step of ``ol.init``, ``curate migrate``, ontology imports and
+ontology migrations (``migrate_labels``), then recovery (``kill_points.py``)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, select, update
 
+from ontolake._faults import reached
 from ontolake.errors import SourceNotFoundError
 from ontolake.instance.session import current_instance
 from ontolake.registries.bio.version_diff import JsonReport, read_version
@@ -171,6 +172,8 @@ def migrate_labels(
                 )
                 if not dry_run:
                     _store(session, model, record_id, record_id, new_terms[term_id])
+        if not dry_run:
+            reached("ontology-migrate.written")
     instance.session.expire_all()
     return Migration(
         entity=spec.entity,
