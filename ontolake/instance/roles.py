@@ -190,7 +190,10 @@ def _grant(
             "before PostgreSQL 15): run REVOKE CREATE ON SCHEMA public FROM PUBLIC to stop that"
         )
     owner_secrets = [key for key in url.query if is_secret_name(key)]
-    connect_url = url.difference_update_query(owner_secrets).set(username=name, password=password)
+    # URL.set ignores a None password: _replace drops the connecting role's for certain
+    connect_url = url.difference_update_query(owner_secrets)._replace(
+        username=name, password=password
+    )
     return RoleGrant(
         name=name, access=access, password=password, url=render_db_url(connect_url), note=note
     )

@@ -221,6 +221,26 @@ def test_roles_again_keeps_passwords_and_refuses_bad_input(lake, postgres_url, t
             c.execute(f"DROP DATABASE empty_{names[0]}")
 
 
+def test_roles_again_never_prints_the_password_of_the_url_it_was_given(lake, postgres_url):
+    """Run again by an owner whose URL holds a password: the roles whose passwords stay print
+    URLs without any password, never the owner's (the server trusts the owner here, so the
+    password in its URL is sent but not needed)."""
+    _owner, names, _enforced = lake
+    create_roles(postgres_url, names)
+    secret = "pa/ss@:#?%x"
+    scheme, rest = postgres_url.split("://", 1)
+    user, host = rest.split("@", 1) if "@" in rest else ("postgres", rest)
+    with_password = f"{scheme}://{user.split(':')[0]}:{quote(secret, safe='')}@{host}"
+    again = CliRunner().invoke(
+        main, ["roles", "--db", with_password, "--reader", names[0], "--writer", names[1]]
+    )
+    assert again.exit_code == 0, again.output
+    assert again.output.count("password is unchanged") == 2
+    assert secret not in again.output and quote(secret, safe="") not in again.output
+    printed = re.findall(r"^(?:read-only|read-write) role \S+: (\S+)", again.output, re.M)
+    assert len(printed) == 2 and all(re.match(r"postgresql[+\w]*://[^:@/]+@", u) for u in printed)
+
+
 def test_given_passwords_of_any_characters_are_printed_encoded_and_work(
     lake, postgres_url, curate_cli
 ):
