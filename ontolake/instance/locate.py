@@ -19,6 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ontolake._atomic import write_text_atomic
 from ontolake._fsspec import storage_errors
@@ -58,13 +59,20 @@ def resolve_target(target: str, db: str | None) -> tuple[str, str, InstanceLocat
 
 
 def sqlite_path(db_url: str) -> Path:
-    """The file of a ``sqlite:///`` URL.
+    """The file of a ``sqlite:///`` URL, also one written as a URI (``file:…?uri=true``).
 
     Example:
         >>> sqlite_path("sqlite:///lake/.ontolake/ontolake.db").name
         'ontolake.db'
+        >>> str(sqlite_path("sqlite:///file:/data/my%20lake.sqlite?uri=true&mode=rwc"))
+        '/data/my lake.sqlite'
     """
-    return Path(db_url.removeprefix("sqlite:///"))
+    database = db_url.removeprefix("sqlite:///").split("?", 1)[0]
+    if database.startswith("file:"):
+        database = unquote(database.removeprefix("file:"))
+        if database.startswith("//"):  # file://host/path: the path after the authority
+            database = "/" + database[2:].partition("/")[2]
+    return Path(database)
 
 
 def _read_marker(target: str, db: str | None) -> tuple[str, str]:

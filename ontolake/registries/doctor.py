@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from ontolake.instance.locate import sqlite_path
+
 if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.orm import Session
@@ -237,10 +239,10 @@ def _instance_files(instance: Instance) -> set[str]:
     root = instance.root
     needed = {root.join(".ontolake", "instance.json"), root.join(".ontolake", ".staging")}
     if instance.dialect == "sqlite" and root.is_local:
-        database = instance.engine.url.database
-        if database:
-            resolved = str(Path(database).expanduser().resolve())
-            needed |= {resolved + sidecar for sidecar in _SQLITE_SIDECARS}
+        database = sqlite_path(instance.db_url).expanduser()
+        # the file its URL names (a symlink, maybe) and the file that link leads to
+        for path in {str(database.absolute()), str(database.resolve())}:
+            needed |= {path + sidecar for sidecar in _SQLITE_SIDECARS}
     return needed
 
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 
-def test_doctor_fix_spares_a_sqlite_database_under_another_name(curate_cli):
-    """A database in ``.ontolake/`` named other than ``ontolake.db`` is the instance's own."""
+
+@pytest.mark.parametrize("form", ["path", "uri", "symlink"])
+def test_doctor_fix_spares_a_sqlite_database_under_another_name(curate_cli, form):
+    """A database in ``.ontolake/`` named other than ``ontolake.db`` is the instance's own,
+    also named like stored content (16 letters and digits), given as a ``file:`` URI, or
+    reached through a symlink there."""
     managed = curate_cli.cwd / "data" / ".ontolake"
     managed.mkdir(parents=True)
-    database = managed / "metadata.sqlite"
-    created = curate_cli("init", "--storage", "./data", "--db", f"sqlite:///{database}")
+    database = managed / "productionLake01.sqlite"
+    url = f"sqlite:///{database}"
+    if form == "uri":
+        url = f"sqlite:///file:{database}?uri=true"
+    elif form == "symlink":
+        elsewhere = curate_cli.cwd / "elsewhere"
+        elsewhere.mkdir()
+        database.symlink_to(elsewhere / "productionLake01.sqlite")
+    created = curate_cli("init", "--storage", "./data", "--db", url)
     assert created.returncode == 0, created.stderr
     reads = curate_cli.cwd / "reads.fasta"
     reads.write_text(">r1\nACGT\n")
