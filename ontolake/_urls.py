@@ -34,6 +34,7 @@ __all__ = [
     "is_secret_name",
     "mask_text",
     "mask_url",
+    "secret_parameters",
     "without_credentials",
 ]
 
@@ -42,7 +43,9 @@ MASK = "***"
 
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
 _SECRET_NAME = re.compile(
-    r"pass|pwd|secret|token|signature|credential|api_?key|access_?key", re.IGNORECASE
+    r"pass|pwd|secret|token|signature|credential|api_?key|access_?key|jwt|session"
+    r"|^(?:sig|auth|authorization|code|key)$",
+    re.IGNORECASE,
 )
 
 # One URL (its scheme may be missing or misspelt): the password runs to its last "@".
@@ -73,10 +76,24 @@ def is_secret_name(name: str) -> bool:
     Example:
         >>> is_secret_name("sslpassword"), is_secret_name("--writer-password")
         (True, True)
+        >>> is_secret_name("sig"), is_secret_name("X-Amz-Security-Token")  # Azure SAS, AWS
+        (True, True)
         >>> is_secret_name("sslmode")
         False
     """
     return _SECRET_NAME.search(unquote_plus(name)) is not None
+
+
+def secret_parameters(url: str) -> list[str]:
+    """The names of the query parameters of ``url`` that hold a secret, in order.
+
+    Example:
+        >>> secret_parameters("https://host/x.csv?X-Amz-Signature=abc&version=2&sig=def")
+        ['X-Amz-Signature', 'sig']
+    """
+    query = url.partition("#")[0].partition("?")[2]
+    names = (parameter.partition("=")[0] for parameter in query.split("&"))
+    return [name for name in names if name and is_secret_name(name)]
 
 
 def _mask_parameters(text: str, *, inside_text: bool) -> str:

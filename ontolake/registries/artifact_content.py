@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ontolake._files import require_file_or_folder
-from ontolake._urls import without_credentials
+from ontolake._urls import mask_url, secret_parameters, without_credentials
 from ontolake.errors import InvalidKeyError, PathNotFoundError
 
 __all__ = ["Content", "prepare_content"]
@@ -130,18 +130,27 @@ def _register_in_place(url: str, key: str | None) -> Content:
 
     if key is not None:
         raise InvalidKeyError(
-            f"{url!r} is registered in place, so its key is its path: omit key=.", rule="in-place"
+            f"{mask_url(url)!r} is registered in place, so its key is its path: omit key=.",
+            rule="in-place",
+        )
+    secret = secret_parameters(url)
+    if secret:
+        raise InvalidKeyError(
+            f"{mask_url(url)} carries a credential in its query ({', '.join(secret)}), which "
+            "would be stored with the artifact's key: download the file and save the local "
+            "copy, or register the URL without it (credentials from the environment).",
+            rule="in-place",
         )
     protocol, rest = url.split("://", 1)
     bucket, _, path_in_bucket = rest.partition("/")
     if not path_in_bucket:
         raise InvalidKeyError(
-            f"{url!r} names a bucket, not a file or folder in it.", rule="in-place"
+            f"{mask_url(url)!r} names a bucket, not a file or folder in it.", rule="in-place"
         )
     with storage_errors(url):
         fs, path = url_to_fs(url)  # some filesystems (FTP) connect here
         if not fs.exists(path):
-            raise PathNotFoundError(f"Nothing exists at {url!r}: check the URL.")
+            raise PathNotFoundError(f"Nothing exists at {mask_url(url)!r}: check the URL.")
     suffix = key_suffix(path_in_bucket)
     digest = hash_path(path, fs)
     otype, n_observations = describe_file(path, suffix, fs)

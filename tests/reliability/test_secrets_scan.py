@@ -186,3 +186,33 @@ def test_no_secret_reaches_any_output(curate_cli, web_table, request, database):
             for spelling in spellings(secret):
                 assert spelling not in text, f"{spelling!r} shown by {where}: {text}"
     assert "table.csv" in shown["ls --all-versions"]  # the in-place artifact is listed
+
+
+SIGNED_QUERIES = {
+    "aws": (
+        "X-Amz-Credential=AKIAEXAMPLE&X-Amz-Security-Token=SIGNEDsession1"
+        "&X-Amz-Signature=SIGNEDsig1"
+    ),
+    "token": "access_token=SIGNEDtoken2",
+    "azure": "sv=2024-01-01&sig=SIGNEDsig3",
+    "gcs": "GoogleAccessId=me&Expires=1&Signature=SIGNEDsig4",
+}
+
+
+@pytest.mark.parametrize("provider", SIGNED_QUERIES)
+def test_a_signed_url_is_refused_before_its_secret_is_stored(curate_cli, web_table, provider):
+    """A URL whose query carries a credential (a pre-signed link) would be registered in
+    place with its query in the key: it is refused with a one-line error naming the
+    parameters, the secret appears nowhere, and nothing is stored."""
+    query = SIGNED_QUERIES[provider]
+    url = web_table.replace("webuser:", "").split("@", 1)[-1]
+    url = f"http://{url}?{query}"
+    assert curate_cli("init", "--storage", "./lake").returncode == 0
+    saved = curate_cli("save", url)
+    assert saved.returncode == 2, saved.stdout + saved.stderr
+    output = saved.stdout + saved.stderr
+    assert "carries a credential in its query" in output and len(saved.stderr.splitlines()) == 1
+    for secret in ("SIGNEDsession1", "SIGNEDsig1", "SIGNEDtoken2", "SIGNEDsig3", "SIGNEDsig4"):
+        assert secret not in output
+    listing = curate_cli("ls")
+    assert listing.returncode == 0 and "table.csv" not in listing.stdout
