@@ -191,7 +191,11 @@ def _target_of(spec: Any) -> CatTarget:
 
 def _parse_string(text: str) -> DType:
     if text.startswith("list[") and text.endswith("]"):
-        return _listed(_parse_string(text[5:-1].strip()), text)
+        inner = text[5:-1].strip()
+        if inner.startswith("list["):  # refused before recursing: any depth, at once
+            shown = text if len(text) <= 60 else f"{text[:40]}…{text[-15:]}"
+            raise DtypeError(f"Lists of lists are not a feature dtype: {shown!r}.")
+        return _listed(_parse_string(inner), text)
     if text in KINDS:
         return DType("cat", targets=(CatTarget("ULabel"),)) if text == "cat" else DType(text)
     if text.startswith("cat[") and text.endswith("]"):

@@ -88,6 +88,16 @@ def test_bad_dtypes_say_what_is_valid(spec, message):
         parse_dtype(spec)
 
 
+@pytest.mark.parametrize("depth", [2, 1000, 100_000])
+def test_a_deeply_nested_dtype_is_refused_at_once_in_one_short_line(depth):
+    """From a schema file or a caller: no RecursionError, no quadratic re-slicing, and the
+    message quotes the dtype shortened."""
+    spec = "list[" * depth + "str" + "]" * depth
+    with pytest.raises(DtypeError, match="Lists of lists") as refused:
+        parse_dtype(spec)
+    assert len(str(refused.value)) < 150 and "\n" not in str(refused.value)
+
+
 def test_a_record_that_is_not_a_type_is_not_a_dtype():
     with pytest.raises(DtypeError, match="is not a type: pass a record made with is_type=True"):
         parse_dtype(ol.Record(name="P53mutant1"))
