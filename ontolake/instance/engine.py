@@ -21,6 +21,7 @@ from ontolake.errors import (
     DatabaseUnavailableError,
     DoesNotExistError,
     IntegrityError,
+    InvalidDataError,
     MissingDependencyError,
     PermissionDeniedError,
 )
@@ -181,6 +182,12 @@ def database_errors(description: str) -> Iterator[None]:
         ) from error
     except exc.DBAPIError as error:
         raise translate_dbapi_error(error, description) from error
+    except UnicodeEncodeError as error:  # the driver encodes text: a lone surrogate fails
+        bad = str(error.object[error.start : error.end]).encode("unicode_escape").decode()
+        raise InvalidDataError(
+            f"{description} cannot take text holding '{bad}', half of a surrogate pair and "
+            "not a character: pass valid Unicode (decode bytes with errors='replace')."
+        ) from None
 
 
 def _deleted_record(error: Exception) -> str:

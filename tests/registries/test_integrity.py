@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import ontolake as ol
-from ontolake.errors import IntegrityError, OntolakeError
+from ontolake.errors import IntegrityError, InvalidDataError, OntolakeError
 
 
 def write(tmp_path: Path, name: str, content: str) -> Path:
@@ -216,3 +216,16 @@ def test_deleting_more_records_than_the_database_takes_variables(sqlite_instance
     assert ol.ULabel.filter(is_trashed=True).delete(permanent=True) == count
     with sqlite_instance.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM ulabels")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("text", ["a\udcffb", "\ud800"])
+def test_text_with_a_lone_surrogate_is_a_clear_error_and_nothing_is_written(instance, text):
+    """Saved or filtered on, half of a surrogate pair is an InvalidDataError naming it."""
+    with pytest.raises(InvalidDataError, match="half of a surrogate pair") as refused:
+        ol.ULabel(name=text).save()
+    assert "\n" not in str(refused.value)
+    with pytest.raises(InvalidDataError, match="half of a surrogate pair"):
+        ol.ULabel.filter(name=text).count()
+    assert ol.ULabel.filter().count() == 0
+    ol.ULabel(name="after the refusal").save()  # the session is usable again
+    assert ol.ULabel.filter().count() == 1
