@@ -24,6 +24,7 @@ from ontolake.registries.links import (
     run_input_artifact,
 )
 from ontolake.registries.relations import Related
+from ontolake.registries.save import refuse_deleted
 from ontolake.registries.versioning import Versioned, latest_index
 from ontolake.storage.keys import KEY_FORMS
 
@@ -387,6 +388,7 @@ class Artifact(ArtifactAccess, Versioned, Trashable, Registry):
         """
         from ontolake.registries.artifact_save import save_artifacts
 
+        refuse_deleted([self])
         curation = getattr(self, "_curation", None)  # loaded artifacts skip __init__
         if curation is not None:
             from ontolake.curate.saving import store_curated

@@ -23,6 +23,7 @@ from sqlalchemy.orm import (
     relationship,
 )
 
+from ontolake.registries.save import refuse_deleted
 from ontolake.registries.uid import new_uid
 
 if TYPE_CHECKING:
@@ -282,6 +283,7 @@ class Trashable:
         from ontolake.instance.session import current_instance
         from ontolake.registries.delete import restore_records
 
+        refuse_deleted([self])
         record = cast("RecordVerbs", self)
         model = type(record)
         restore_records(model, [record.id])

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from ontolake._faults import reached
+from ontolake.errors import DoesNotExistError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ontolake.registries.base import RecordVerbs
 
-__all__ = ["save", "write_records"]
+__all__ = ["refuse_deleted", "save", "write_records"]
 
 RecordT = TypeVar("RecordT", bound="RecordVerbs")
 
@@ -36,6 +37,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     from ontolake.registries.user import current_user_id
 
     records = list(records)
+    refuse_deleted(records)
     artifacts = [record for record in records if isinstance(record, Artifact)]
     others = [record for record in records if not isinstance(record, Artifact)]
     instance = current_instance()
@@ -50,6 +52,33 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     )
     saved = dict(zip(map(id, artifacts), stored, strict=True))
     return [saved.get(id(record), record) for record in records]  # type: ignore[misc]
+
+
+def refuse_deleted(records: Iterable[object]) -> None:
+    """Refuse records deleted for good: their rows are gone and their uids retired.
+
+    Raises:
+        DoesNotExistError: naming the first such record and what to do.
+
+    Example:
+        >>> import ontolake as ol
+        >>> label = ol.ULabel(name="gone").save()
+        >>> label.delete(permanent=True)
+        >>> refuse_deleted([label])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ontolake.errors.DoesNotExistError: ULabel ... was deleted permanently: ...
+    """
+    from sqlalchemy import inspect
+
+    for record in records:
+        state = inspect(record, raiseerr=False)
+        if state is not None and state.was_deleted:
+            uid = getattr(record, "uid", "")
+            raise DoesNotExistError(
+                f"{type(record).__name__} {uid!r} was deleted permanently: it cannot be saved "
+                "or restored again; create a new record (a new uid) instead."
+            )
 
 
 def write_records(session: Session, records: list[RecordVerbs], user_id: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import ontolake as ol
-from ontolake.errors import IntegrityError, InvalidDataError, OntolakeError
+from ontolake.errors import DoesNotExistError, IntegrityError, InvalidDataError, OntolakeError
 
 
 def write(tmp_path: Path, name: str, content: str) -> Path:
@@ -229,3 +229,22 @@ def test_text_with_a_lone_surrogate_is_a_clear_error_and_nothing_is_written(inst
     assert ol.ULabel.filter().count() == 0
     ol.ULabel(name="after the refusal").save()  # the session is usable again
     assert ol.ULabel.filter().count() == 1
+
+
+def test_a_record_deleted_for_good_is_not_saved_or_restored_again(instance, tmp_path):
+    """Saving or restoring a record whose row was deleted permanently is a clear error."""
+    label = ol.ULabel(name="gone").save()
+    label.delete(permanent=True)
+    with pytest.raises(DoesNotExistError, match="deleted permanently"):
+        label.save()
+    with pytest.raises(DoesNotExistError, match="deleted permanently"):
+        ol.save([ol.ULabel(name="kept"), label])
+    assert ol.ULabel.filter().count() == 0  # one transaction: nothing of it was written
+    data = tmp_path / "data.txt"
+    data.write_text("content")
+    artifact = ol.Artifact(data, key="data.txt").save()
+    artifact.delete(permanent=True)
+    for again in (artifact.save, artifact.restore):
+        with pytest.raises(DoesNotExistError, match="deleted permanently"):
+            again()
+    assert ol.Artifact.filter(is_trashed__in=[True, False]).count() == 0
