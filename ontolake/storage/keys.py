@@ -38,6 +38,21 @@ _REFUSED_CATEGORIES = {
     "Cs": "surrogate",
 }
 """Unicode categories a key may not hold → the rule they break."""
+_DEFAULT_IGNORABLE = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+"""Unicode's default-ignorable code points outside the refused categories (fillers,
+variation selectors, tags): invisible, so refused as ``invisible-character`` too."""
 _CATEGORY_ADVICE = {
     "control-character": "remove control characters such as newlines, tabs and terminal escapes.",
     "invisible-character": (
@@ -104,6 +119,9 @@ def _refused_character(key: str) -> tuple[str, str] | None:
         return None  # the common case, at once
     for position, character in enumerate(key):
         rule = _REFUSED_CATEGORIES.get(unicodedata.category(character))
+        code = ord(character)
+        if rule is None and any(low <= code <= high for low, high in _DEFAULT_IGNORABLE):
+            rule = "invisible-character"
         if rule is not None:
             name = unicodedata.name(character, "")
             shown = f"U+{ord(character):04X}{f' {name}' if name else ''}"

@@ -8,12 +8,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ontolake.errors import InvalidKeyError
-from ontolake.storage.keys import MAX_KEY_LENGTH, key_suffix, validate_key
+from ontolake.storage.keys import _DEFAULT_IGNORABLE, MAX_KEY_LENGTH, key_suffix, validate_key
 
 _DRIVE_LIKE = re.compile(r"^[A-Za-z]:")
 
+IGNORABLE = {chr(code) for low, high in _DEFAULT_IGNORABLE for code in range(low, high + 1)}
+"""Invisible code points of other categories (fillers, variation selectors, tags)."""
+
 segments = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"), blacklist_characters="/\\"),
+    st.characters(
+        blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"),
+        blacklist_characters="/\\",
+    ).filter(lambda character: character not in IGNORABLE),
     min_size=1,
     max_size=20,
 ).filter(lambda segment: segment not in (".", ".."))
@@ -31,6 +37,7 @@ invisible_characters = st.sampled_from(
         *"\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",  # bidi
         *"\u200b\u200c\u200d\u2060\ufeff\u00ad",  # zero-width
         *"\u2028\u2029",  # line and paragraph separators
+        *"\u034f\u115f\u3164\uffa0\u17b4\ufe0f\U000e0100",  # other default-ignorables
     ]
 )
 
@@ -118,6 +125,8 @@ def test_every_bad_key_is_rejected_with_the_rule_it_breaks(case: tuple[str, str]
         ("raw/exe.\u202ecsv", "invisible-character", "U+202E RIGHT-TO-LEFT OVERRIDE"),
         ("raw/a\u200bb.csv", "invisible-character", "U+200B ZERO WIDTH SPACE"),
         ("raw/a\u2028b.csv", "invisible-character", "U+2028 LINE SEPARATOR"),
+        ("raw/a\u3164b.csv", "invisible-character", "U+3164 HANGUL FILLER"),
+        ("raw/a\ufe0fb.csv", "invisible-character", "U+FE0F VARIATION SELECTOR-16"),
         ("raw/\ud800.csv", "surrogate", "U+D800"),
     ],
 )
