@@ -44,7 +44,7 @@ MASK = "***"
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
 _SECRET_NAME = re.compile(
     r"pass|pwd|secret|token|signature|credential|api_?key|access_?key|jwt|session"
-    r"|^(?:sig|auth|authorization|code|key)$",
+    r"|^(?:sig|auth|authorization)$",
     re.IGNORECASE,
 )
 
